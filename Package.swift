@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, lowest first; a target only ever imports the ones above it in this list:
+//   C modules (CLMDB, CZstd, CCrypto) → BerthModel (pure values) → BerthEngine (storage)
+//   → BerthHTTP (the OCI API on Hummingbird) → BerthCLI (commands) → berth (the executable).
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BerthModel", targets: ["BerthModel"]),
+        .library(name: "BerthEngine", targets: ["BerthEngine"]),
+        .library(name: "BerthHTTP", targets: ["BerthHTTP"]),
+        .executable(name: "berth", targets: ["berth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // No traits: Berth needs neither swift-configuration support nor full Foundation in
+        // Hummingbird, and a build without them is faster.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "BerthModel"),
+        .target(
+            name: "BerthEngine",
+            dependencies: [
+                "BerthModel", "CLMDB", "CZstd", "CCrypto",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "BerthHTTP",
+            dependencies: [
+                "BerthEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BerthCLI",
+            dependencies: [
+                "BerthEngine", "BerthHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
+        .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
+        .testTarget(name: "BerthEngineTests", dependencies: ["BerthEngine"]),
+        .testTarget(name: "BerthHTTPTests", dependencies: [
+            "BerthHTTP",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI", "berth"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

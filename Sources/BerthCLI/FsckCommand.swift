@@ -1,0 +1,51 @@
+import ArgumentParser
+import BerthEngine
+import Foundation
+
+/// `berth fsck`: checks a data root; with `--repair`, fixes what is safe to fix.
+struct FsckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fsck",
+        abstract: "Check a data root: re-hash every blob, check every index entry and manifest reference.",
+        discussion: """
+        Prints one line per problem and exits 1 if there is any, 0 when the root is clean.
+        Without --repair it only reads and may run beside a running server.
+        With --repair it needs the root unlocked (stop the server): it moves corrupt blobs to
+        quarantine/, removes orphaned upload and temporary files and index entries whose target
+        is gone, and never removes anything a valid entry still references.
+        """)
+
+    @Option(name: .long, help: "The data root.")
+    var root: String = "./berth-data"
+
+    @Flag(name: .long, help: "Fix what can be fixed safely (needs the root unlocked).")
+    var repair = false
+
+    func run() async throws {
+        let registry: Registry
+        do {
+            registry = try await Registry.open(RegistryConfiguration(root: root, readOnly: !repair))
+        } catch {
+            printError("berth fsck: \(error)")
+            throw ExitCode(2)
+        }
+        let report: Fsck.Report
+        do {
+            report = try await Fsck(registry: registry).run(repair: repair) { printError($0) }
+        } catch {
+            await registry.close()
+            printError("berth fsck: \(error)")
+            throw ExitCode(2)
+        }
+        await registry.close()
+        for problem in report.problems { print(problem) }
+        for repair in report.repairs { print("repaired: \(repair)") }
+        printError("berth fsck: \(report.blobsChecked) blobs, \(report.manifestsChecked) manifests checked; \(report.problems.count) problem(s)\(repair ? ", \(report.repairs.count) repair(s)" : "")")
+        if !report.isClean { throw ExitCode(1) }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

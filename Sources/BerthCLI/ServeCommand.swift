@@ -1,0 +1,122 @@
+import ArgumentParser
+import BerthEngine
+import BerthHTTP
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `berth serve`: runs the registry on one data root.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the registry (OCI Distribution v1.1, Docker-compatible).",
+        discussion: """
+        With no flags it serves ./berth-data on 127.0.0.1:5000. Every setting can also come from
+        an environment variable (BERTH_ROOT, BERTH_LISTEN, BERTH_EXTERNAL_URL, BERTH_LOG_LEVEL,
+        BERTH_UPLOAD_EXPIRY, BERTH_SHUTDOWN_TIMEOUT, BERTH_TRUST_FORWARDED_HEADERS) or a JSON
+        config file (--config) with the same names in camelCase (root, listen, externalURL,
+        logLevel, uploadExpiry, shutdownTimeout, trustForwardedHeaders). Flags win over the
+        environment, which wins over the file.
+        SIGINT or SIGTERM stop it gracefully: no new connections, requests in flight finish
+        within the shutdown timeout, interrupted uploads stay resumable.
+        """)
+
+    @Option(name: .long, help: "The data root (default ./berth-data).")
+    var root: String?
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000).")
+    var listen: String?
+
+    @Option(name: .customLong("external-url"), help: "Public base URL used in Location headers, e.g. https://registry.example.com.")
+    var externalURL: String?
+
+    @Flag(name: .customLong("trust-forwarded-headers"), help: "Build URLs from X-Forwarded-Proto/Host (behind a trusted proxy).")
+    var trustForwardedHeaders = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    @Option(name: .customLong("upload-expiry"), help: "Idle upload sessions are removed after this long, e.g. 24h, 90m, 3600s (default 24h).")
+    var uploadExpiry: String?
+
+    @Option(name: .customLong("shutdown-timeout"), help: "How long requests in flight may run after SIGINT/SIGTERM, e.g. 30s (default 30s).")
+    var shutdownTimeout: String?
+
+    @Option(name: .long, help: "A JSON config file.")
+    var config: String?
+
+    func run() async throws {
+        let settings: ServeSettings
+        do {
+            settings = try ServeSettings.resolve(flags: self, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("berth serve: \(error)")
+            throw ExitCode(2)
+        }
+        var configuredLogger = Logger(label: "berth")
+        configuredLogger.logLevel = settings.logLevel
+        let logger = configuredLogger
+
+        let registry: Registry
+        do {
+            registry = try await Registry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry))
+        } catch {
+            printError("berth serve: \(error)")
+            throw ExitCode(1)
+        }
+        let router = RegistryServer.router(
+            registry: registry,
+            options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders),
+            logger: logger)
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "berth"),
+            onServerRunning: { channel in
+                logger.notice("berth is serving", metadata: [
+                    "root": .string(settings.root),
+                    "address": .string(channel.localAddress?.description ?? "\(settings.host):\(settings.port)"),
+                ])
+            },
+            logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app),
+                .init(service: MaintenanceService(registry: registry, logger: logger)),
+            ],
+            logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            logger.error("server stopped with an error", metadata: ["error": .string(String(describing: error))])
+            await registry.close()
+            throw ExitCode(1)
+        }
+        await registry.close()
+        logger.notice("berth stopped")
+    }
+}
+
+/// Expires idle upload sessions once a minute until shutdown.
+struct MaintenanceService: Service {
+    let registry: Registry
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await registry.runMaintenance()
+            } catch {
+                logger.warning("maintenance failed", metadata: ["error": .string(String(describing: error))])
+            }
+            try? await gracefulShutdown(sleeping: .seconds(60))
+        }
+    }
+
+    private func gracefulShutdown(sleeping duration: Duration) async throws {
+        try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+
+/// The settings of `berth serve`, resolved from flags, then environment, then a config file,
+/// then defaults. A value: resolving has no side effects.
+struct ServeSettings: Equatable {
+    var root = "./berth-data"
+    var host = "127.0.0.1"
+    var port = 5000
+    var externalURL: String?
+    var trustForwardedHeaders = false
+    var logLevel: Logger.Level = .info
+    var uploadExpiry: Duration = .seconds(24 * 3600)
+    var shutdownTimeout: Duration = .seconds(30)
+
+    /// The config file's shape: every field optional, names as in the docs.
+    struct File: Decodable {
+        var root: String?
+        var listen: String?
+        var externalURL: String?
+        var trustForwardedHeaders: Bool?
+        var logLevel: String?
+        var uploadExpiry: String?
+        var shutdownTimeout: String?
+    }
+
+    /// A setting that cannot be used, with the reason.
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func resolve(flags: ServeCommand, environment: [String: String]) throws -> ServeSettings {
+        var file = File()
+        let configPath = flags.config ?? environment["BERTH_CONFIG"]
+        if let configPath {
+            guard let data = FileManager.default.contents(atPath: configPath) else {
+                throw Invalid(description: "cannot read config file \(configPath)")
+            }
+            do {
+                file = try JSONDecoder().decode(File.self, from: data)
+            } catch {
+                throw Invalid(description: "config file \(configPath) is not valid: \(error)")
+            }
+        }
+        func pick(_ flag: String?, _ variable: String, _ fromFile: String?) -> String? {
+            flag ?? environment[variable] ?? fromFile
+        }
+        var settings = ServeSettings()
+        if let root = pick(flags.root, "BERTH_ROOT", file.root) { settings.root = root }
+        if let listen = pick(flags.listen, "BERTH_LISTEN", file.listen) {
+            (settings.host, settings.port) = try parseListen(listen)
+        }
+        settings.externalURL = pick(flags.externalURL, "BERTH_EXTERNAL_URL", file.externalURL)
+        if let url = settings.externalURL, URL(string: url)?.scheme == nil {
+            throw Invalid(description: "external URL \(url) needs a scheme, e.g. https://\(url)")
+        }
+        settings.trustForwardedHeaders = flags.trustForwardedHeaders
+            || environment["BERTH_TRUST_FORWARDED_HEADERS"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+            || file.trustForwardedHeaders ?? false
+        if let level = pick(flags.logLevel, "BERTH_LOG_LEVEL", file.logLevel) {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw Invalid(description: "unknown log level \(level)")
+            }
+            settings.logLevel = parsed
+        }
+        if let expiry = pick(flags.uploadExpiry, "BERTH_UPLOAD_EXPIRY", file.uploadExpiry) {
+            settings.uploadExpiry = try parseDuration(expiry)
+        }
+        if let timeout = pick(flags.shutdownTimeout, "BERTH_SHUTDOWN_TIMEOUT", file.shutdownTimeout) {
+            settings.shutdownTimeout = try parseDuration(timeout)
+        }
+        return settings
+    }
+
+    /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
+    static func parseListen(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw Invalid(description: "listen address \(text) is not HOST:PORT")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// `90s`, `15m`, `24h`, `7d`, or plain seconds.
+    static func parseDuration(_ text: String) throws -> Duration {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
+        var number = Substring(text)
+        var multiplier: Int64 = 1
+        if let last = text.last, let unit = units[last] {
+            number = number.dropLast()
+            multiplier = unit
+        }
+        guard let value = Int64(number), value > 0 else { throw Invalid(description: "duration \(text) is not like 90s, 15m, 24h or 7d") }
+        return .seconds(value * multiplier)
+    }
+}

@@ -1,0 +1,88 @@
+import BerthModel
+import Foundation
+
+/// An ingest into a local file, hashing (SHA-256, libcrypto) every byte as it is written.
+///
+/// The hash state lives only in memory. A writer reopened for an upload after a restart starts
+/// without one and rebuilds it lazily, by hashing its partial file on the first `write` or at
+/// commit, never at open: opening a store with many sessions stays instant.
+///
+/// Not `Sendable`: one request at a time feeds one writer (upload sessions enforce that).
+public final class FileBlobWriter: BlobWriter {
+    /// The partial file.
+    public let path: String
+    private let fd: Int32
+    public private(set) var offset: Int64
+    private var hasher: ContentHasher?
+    private var closed = false
+
+    init(path: String, create: Bool, offset: Int64) throws {
+        self.path = path
+        self.fd = try POSIXFile.open(path, O_RDWR | (create ? O_CREAT | O_EXCL : 0))
+        do {
+            let size = try POSIXFile.size(fd, path: path)
+            guard size >= offset else { throw IOError("resume at \(offset) beyond file size \(size)", path, EINVAL) }
+            // Bytes past the durable offset were never acknowledged (a crash mid-chunk): drop them.
+            if size > offset { try POSIXFile.truncate(fd, to: offset, path: path) }
+            self.offset = offset
+            self.hasher = offset == 0 ? try ContentHasher(.sha256) : nil
+        } catch {
+            Foundation.close(fd)
+            throw error
+        }
+    }
+
+    deinit { if !closed { Foundation.close(fd) } }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        let hasher = try liveHasher()
+        try POSIXFile.write(fd, bytes, at: offset, path: path)
+        try hasher.update(bytes)
+        offset += Int64(bytes.count)
+    }
+
+    public func sync() throws { try POSIXFile.fsync(fd, path: path) }
+
+    /// The digest of everything written, in `algorithm`. SHA-256 comes from the running hash;
+    /// SHA-512 (rare: a client that declares it) re-reads the file once.
+    func finish(_ algorithm: DigestAlgorithm) throws -> Digest {
+        switch algorithm {
+        case .sha256: return try liveHasher().finish()
+        case .sha512: return try hashFile(.sha512)
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Foundation.close(fd)
+    }
+
+    private func liveHasher() throws -> ContentHasher {
+        if let hasher { return hasher }
+        let rebuilt = try hashFileInto(.sha256)
+        hasher = rebuilt
+        return rebuilt
+    }
+
+    private func hashFile(_ algorithm: DigestAlgorithm) throws -> Digest {
+        try hashFileInto(algorithm).finish()
+    }
+
+    /// Feeds bytes [0, offset) of the file to a new hasher.
+    private func hashFileInto(_ algorithm: DigestAlgorithm) throws -> ContentHasher {
+        let hasher = try ContentHasher(algorithm)
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var position: Int64 = 0
+        while position < offset {
+            let want = Int(min(Int64(chunk), offset - position))
+            let got = try POSIXFile.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: position, path: path)
+            guard got == want else { throw IOError("short read while rehashing", path, EIO) }
+            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+            position += Int64(got)
+        }
+        return hasher
+    }
+}

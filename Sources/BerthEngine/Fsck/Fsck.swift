@@ -1,0 +1,182 @@
+import BerthModel
+import Foundation
+
+/// A consistency check of a data root: every blob re-hashed, every index entry's target present,
+/// every manifest's references resolvable.
+///
+/// Without repair it only reads, and may run beside the process that owns the root. With repair
+/// (which needs the root's lock) it removes what is orphaned or dangling and moves corrupt blob
+/// files to `quarantine/`; it never removes anything a valid index entry still names.
+public struct Fsck: Sendable {
+    /// One finding: what is wrong, on one line.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The kind of problem, stable for scripts (`blob-corrupt`, `tag-dangling`, …).
+        public let kind: String
+        /// What is affected and how.
+        public let detail: String
+        public var description: String { "\(kind): \(detail)" }
+    }
+
+    /// What a run found and, with repair, what it changed.
+    public struct Report: Sendable {
+        /// Problems found (before any repair).
+        public var problems: [Problem] = []
+        /// One line per repair made.
+        public var repairs: [String] = []
+        /// Blobs re-hashed.
+        public var blobsChecked = 0
+        /// Manifests checked.
+        public var manifestsChecked = 0
+        /// True when nothing was wrong.
+        public var isClean: Bool { problems.isEmpty }
+    }
+
+    private let registry: Registry
+
+    /// A check of the root `registry` is open on (read-only is enough without repair).
+    public init(registry: Registry) { self.registry = registry }
+
+    /// Runs the check; with `repair`, fixes what can be fixed safely.
+    /// - Parameter progress: called with a line now and then during long runs.
+    public func run(repair: Bool, progress: @Sendable (String) -> Void = { _ in }) async throws(RegistryError) -> Report {
+        var report = Report()
+        let index = registry.index
+        let blobs = registry.blobs
+        let layout = registry.layout
+
+        // 1. Every blob file: name, then content.
+        let stray = try await registry.io { try blobs.strayFiles() }
+        for path in stray { report.problems.append(Problem(kind: "blob-stray", detail: "\(path) is not named by its digest")) }
+        var present: [Digest: Int64] = [:]
+        var corrupt: [Digest] = []
+        let files = try await registry.io { () -> [BlobInfo] in
+            var all: [BlobInfo] = []
+            try blobs.walk { all.append($0); return true }
+            return all
+        }
+        for (number, file) in files.enumerated() {
+            let actual = try await registry.io { try Self.hashFile(layout.blobFile(file.digest), file.digest.algorithm) }
+            report.blobsChecked += 1
+            if actual != file.digest {
+                corrupt.append(file.digest)
+                report.problems.append(Problem(kind: "blob-corrupt", detail: "\(file.digest) hashes to \(actual)"))
+            } else {
+                present[file.digest] = file.size
+            }
+            if (number + 1) % 1000 == 0 { progress("checked \(number + 1) of \(files.count) blobs") }
+        }
+
+        // 2. Index entries and their targets.
+        try RegistryError.wrapping {
+            var manifests: Set<String> = []
+            try index.forEachManifest { record in
+                manifests.insert("\(record.repository)@\(record.digest)")
+            }
+            try index.forEachBlobLink { repository, link in
+                if present[link.digest] == nil {
+                    report.problems.append(Problem(kind: "link-dangling", detail: "\(repository) links \(link.digest), which is missing or corrupt"))
+                } else if present[link.digest] != link.size {
+                    report.problems.append(Problem(kind: "link-size", detail: "\(repository) links \(link.digest) with size \(link.size), file has \(present[link.digest] ?? 0)"))
+                }
+            }
+            try index.forEachManifest { record in
+                report.manifestsChecked += 1
+                let name = "\(record.repository)@\(record.digest)"
+                if let bytes = try index.manifestBytes(record.digest) {
+                    let actual = try ContentHasher.digest(of: bytes, using: record.digest.algorithm)
+                    if actual != record.digest {
+                        report.problems.append(Problem(kind: "manifest-corrupt", detail: "\(name) document hashes to \(actual)"))
+                    }
+                } else {
+                    report.problems.append(Problem(kind: "manifest-document-missing", detail: name))
+                }
+                for blob in record.blobs where present[blob] == nil {
+                    report.problems.append(Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt"))
+                }
+                for child in record.children where !manifests.contains("\(record.repository)@\(child)") {
+                    report.problems.append(Problem(kind: "manifest-child-missing", detail: "\(name) references manifest \(child)"))
+                }
+            }
+            try index.forEachTag { repository, tag, digest in
+                if !manifests.contains("\(repository)@\(digest)") {
+                    report.problems.append(Problem(kind: "tag-dangling", detail: "\(repository):\(tag) points at missing \(digest)"))
+                }
+            }
+            try index.forEachReferrerEdge { repository, subject, referrer in
+                if !manifests.contains("\(repository)@\(referrer)") {
+                    report.problems.append(Problem(kind: "referrer-dangling", detail: "\(repository)@\(subject) lists missing referrer \(referrer)"))
+                }
+            }
+        }
+
+        // 3. Upload sessions and their files; debris.
+        let uploads = try RegistryError.wrapping { try index.allUploads() }
+        let owned = Set(uploads.map(\.id.description))
+        let (uploadFiles, temporary) = try await registry.io {
+            (try POSIXFile.list(layout.uploads), try POSIXFile.list(layout.temporary))
+        }
+        for record in uploads where !uploadFiles.contains(record.id.description) {
+            report.problems.append(Problem(kind: "upload-file-missing", detail: "upload \(record.id) in \(record.repository)"))
+        }
+        let orphanUploads = uploadFiles.filter { !owned.contains($0) }
+        for name in orphanUploads {
+            report.problems.append(Problem(kind: "upload-orphan", detail: "\(layout.uploads)/\(name) belongs to no session"))
+        }
+
+        guard repair, !report.problems.isEmpty || !temporary.isEmpty else { return report }
+        guard !registry.configuration.readOnly else { throw .readOnly }
+
+        // Repair: files out of the way first, then the index entries that named them.
+        let corruptBlobs = corrupt
+        let moved = try await registry.io { () -> [String] in
+            var lines: [String] = []
+            try POSIXFile.makeDirectory(layout.quarantine)
+            for digest in corruptBlobs {
+                let target = "\(layout.quarantine)/\(digest.algorithm.rawValue)-\(digest.encoded)"
+                try POSIXFile.rename(layout.blobFile(digest), target)
+                lines.append("moved corrupt blob \(digest) to \(target)")
+            }
+            for path in stray {
+                let target = "\(layout.quarantine)/stray-\(UploadID.random())"
+                try POSIXFile.rename(path, target)
+                lines.append("moved stray file \(path) to \(target)")
+            }
+            for name in orphanUploads {
+                try POSIXFile.unlink("\(layout.uploads)/\(name)")
+                lines.append("removed orphaned upload file \(name)")
+            }
+            for name in temporary {
+                try POSIXFile.unlink(layout.temporaryFile(name))
+                lines.append("removed temporary file \(name)")
+            }
+            return lines
+        }
+        report.repairs += moved
+        for record in uploads where !uploadFiles.contains(record.id.description) {
+            _ = try await RegistryError.wrapping { try await index.deleteUpload(record.id) }
+            report.repairs.append("removed upload session \(record.id) (file missing)")
+        }
+        let valid = present
+        let removed = try await RegistryError.wrapping {
+            try await index.removeDangling(blobExists: { valid[$0] != nil })
+        }
+        report.repairs += removed.map { "removed \($0)" }
+        return report
+    }
+
+    private static func hashFile(_ path: String, _ algorithm: DigestAlgorithm) throws -> Digest {
+        let fd = try POSIXFile.open(path, O_RDONLY)
+        defer { close(fd) }
+        let hasher = try ContentHasher(algorithm)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset: Int64 = 0
+        while true {
+            let got = try POSIXFile.read(fd, into: buffer, at: offset, path: path)
+            if got == 0 { break }
+            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+            offset += Int64(got)
+        }
+        return try hasher.finish()
+    }
+}

@@ -1,0 +1,248 @@
+import BerthModel
+import Foundation
+
+/// Manifests, their documents and tags.
+extension LMDBIndex {
+    public func putManifest(_ write: ManifestWriteRequest) async throws -> ManifestRecord {
+        try await self.write { txn in try self.putManifest(write, txn) }
+    }
+
+    private func putManifest(_ request: ManifestWriteRequest, _ txn: LMDBTransaction) throws -> ManifestRecord {
+        let manifest = request.manifest
+        let repo = try ensureRepositoryID(request.repository, txn, now: request.now)
+        // Rule checks inside the transaction: a concurrent unlink or delete cannot slip between them and the write.
+        for blob in manifest.requiredBlobs where try !txn.contains(db.blobLinks, Self.repoDigestKey(repo, blob.digest)) {
+            throw RegistryError.manifestBlobUnknown(blob.digest)
+        }
+        for child in manifest.childManifests where try !txn.contains(db.manifests, Self.repoDigestKey(repo, child.digest)) {
+            throw RegistryError.manifestChildUnknown(child.digest)
+        }
+        let recordKey = Self.repoDigestKey(repo, request.digest)
+        let record: ManifestRecord
+        if let existing = try txn.get(db.manifests, recordKey) {
+            // The same bytes pushed again: keep the first push time, which retention rules read.
+            record = try decodeManifest(existing, repository: request.repository, digest: request.digest, txn)
+        } else {
+            record = ManifestRecord(
+                repository: request.repository, digest: request.digest, mediaType: manifest.mediaType,
+                size: Int64(request.bytes.count), artifactType: manifest.artifactType,
+                subject: manifest.subject?.digest, pushedAt: request.now,
+                blobs: manifest.requiredBlobs.map(\.digest), children: manifest.childManifests.map(\.digest))
+            try txn.put(db.manifests, recordKey, try encodeManifest(record, txn))
+            try txn.put(db.manifestRepositories, Self.manifestRepositoryKey(request.digest, repo), [UInt8]())
+            if try !txn.contains(db.manifestBytes, request.digest.indexBytes) {
+                try txn.put(db.manifestBytes, request.digest.indexBytes, try encodeDocument(request.bytes))
+            }
+            if let subject = manifest.subject {
+                let type = try manifest.artifactType.map { try ensureMediaTypeID($0, txn) } ?? 0
+                var value = BinaryWriter()
+                value.u32(try ensureMediaTypeID(manifest.mediaType, txn))
+                value.i64(Int64(request.bytes.count))
+                let annotations = manifest.annotations.sorted { $0.key < $1.key }
+                value.u32(UInt32(annotations.count))
+                for (key, text) in annotations {
+                    value.string(key)
+                    value.string(text)
+                }
+                try txn.put(db.referrers, Self.referrerKey(repo, subject: subject.digest, artifactType: type, referrer: request.digest), value.bytes)
+            }
+        }
+        if let tag = request.tag {
+            try moveTag(tag, to: request.digest, repo: repo, now: request.now, txn)
+        }
+        return record
+    }
+
+    private func moveTag(_ tag: Tag, to digest: Digest, repo: UInt32, now: Date, _ txn: LMDBTransaction) throws {
+        let key = Self.tagKey(repo, tag.value)
+        if let previous = try txn.get(db.tags, key) {
+            var reader = BinaryReader(previous)
+            let old = try reader.digest()
+            try txn.delete(db.manifestTags, Self.manifestTagKey(repo, old, tag))
+        }
+        var value = BinaryWriter()
+        value.digest(digest)
+        value.i64(now.millisecondsSince1970)
+        try txn.put(db.tags, key, value.bytes)
+        try txn.put(db.manifestTags, Self.manifestTagKey(repo, digest, tag), [UInt8]())
+    }
+
+    public func resolve(tag: Tag, in repository: RepositoryName) throws -> Digest? {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn),
+                  let value = try txn.get(db.tags, Self.tagKey(repo, tag.value)) else { return nil }
+            var reader = BinaryReader(value)
+            return try reader.digest()
+        }
+    }
+
+    public func manifest(_ digest: Digest, in repository: RepositoryName) throws -> ManifestRecord? {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn),
+                  let value = try txn.get(db.manifests, Self.repoDigestKey(repo, digest)) else { return nil }
+            return try decodeManifest(value, repository: repository, digest: digest, txn)
+        }
+    }
+
+    public func manifestBytes(_ digest: Digest) throws -> [UInt8]? {
+        guard let stored = try read({ txn in try txn.get(db.manifestBytes, digest.indexBytes) }) else { return nil }
+        // Decompression happens after the read transaction ends, so a reader never pins pages
+        // for longer than the copy.
+        return try decodeDocument(stored)
+    }
+
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        try await write { txn in
+            guard let repo = try self.repositoryID(repository, txn) else { return false }
+            return try self.deleteManifest(digest, repo: repo, repository: repository, txn)
+        }
+    }
+
+    /// Removes one manifest record with its tags, its own referrer edge and, when no other
+    /// repository holds it, its document.
+    func deleteManifest(_ digest: Digest, repo: UInt32, repository: RepositoryName, _ txn: LMDBTransaction) throws -> Bool {
+        let recordKey = Self.repoDigestKey(repo, digest)
+        guard let value = try txn.get(db.manifests, recordKey) else { return false }
+        let record = try decodeManifest(value, repository: repository, digest: digest, txn)
+        var tags: [Tag] = []
+        let prefix = recordKey
+        try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
+            tags.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
+            return true
+        }
+        for tag in tags {
+            try txn.delete(db.tags, Self.tagKey(repo, tag.value))
+            try txn.delete(db.manifestTags, Self.manifestTagKey(repo, digest, tag))
+        }
+        if let subject = record.subject {
+            let type = try record.artifactType.flatMap { try mediaTypeID($0, txn) } ?? 0
+            try txn.delete(db.referrers, Self.referrerKey(repo, subject: subject, artifactType: type, referrer: digest))
+        }
+        try txn.delete(db.manifests, recordKey)
+        try txn.delete(db.manifestRepositories, Self.manifestRepositoryKey(digest, repo))
+        var stillHeld = false
+        try txn.scan(db.manifestRepositories, from: digest.indexBytes, prefix: digest.indexBytes) { _, _ in
+            stillHeld = true
+            return false
+        }
+        if !stillHeld { try txn.delete(db.manifestBytes, digest.indexBytes) }
+        return true
+    }
+
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool {
+        try await write { txn in
+            guard let repo = try self.repositoryID(repository, txn) else { return false }
+            let key = Self.tagKey(repo, tag.value)
+            guard let value = try txn.get(self.db.tags, key) else { return false }
+            var reader = BinaryReader(value)
+            let digest = try reader.digest()
+            try txn.delete(self.db.tags, key)
+            try txn.delete(self.db.manifestTags, Self.manifestTagKey(repo, digest, tag))
+            return true
+        }
+    }
+
+    public func tags(in repository: RepositoryName, after last: String?, limit: Int) throws -> Page<Tag>? {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return nil }
+            let prefix = Self.idKey(repo)
+            let start = last.map { Self.tagKey(repo, $0) } ?? prefix
+            var items: [Tag] = []
+            var hasMore = false
+            guard limit > 0 else { return Page(items: [], hasMore: false) }
+            try txn.scan(db.tags, from: start, prefix: prefix) { key, _ in
+                if last != nil, key.elementsEqual(start) { return true }
+                if items.count == limit { hasMore = true; return false }
+                items.append(try Self.tag(fromTagKey: key))
+                return true
+            }
+            return Page(items: items, hasMore: hasMore)
+        }
+    }
+
+    public func tags(of digest: Digest, in repository: RepositoryName) throws -> [Tag] {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return [] }
+            let prefix = Self.repoDigestKey(repo, digest)
+            var tags: [Tag] = []
+            try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
+                tags.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
+                return true
+            }
+            return tags
+        }
+    }
+
+    public func repositories(after last: String?, limit: Int) throws -> Page<RepositoryName> {
+        try read { txn in
+            guard limit > 0 else { return Page(items: [], hasMore: false) }
+            let start = last.map { Array($0.utf8) } ?? []
+            var items: [RepositoryName] = []
+            var hasMore = false
+            try txn.scan(db.repositories, from: start, prefix: []) { key, _ in
+                if last != nil, key.elementsEqual(start) { return true }
+                if items.count == limit { hasMore = true; return false }
+                items.append(try RepositoryName(parsing: String(decoding: key, as: UTF8.self)))
+                return true
+            }
+            return Page(items: items, hasMore: hasMore)
+        }
+    }
+
+    // MARK: Encodings
+
+    func encodeManifest(_ record: ManifestRecord, _ txn: LMDBTransaction) throws -> [UInt8] {
+        var w = BinaryWriter(capacity: 64 + 33 * (record.blobs.count + record.children.count))
+        w.u8(1)
+        w.u32(try ensureMediaTypeID(record.mediaType, txn))
+        w.i64(record.size)
+        w.u32(try record.artifactType.map { try ensureMediaTypeID($0, txn) } ?? 0)
+        if let subject = record.subject {
+            w.u8(1)
+            w.digest(subject)
+        } else {
+            w.u8(0)
+        }
+        w.i64(record.pushedAt.millisecondsSince1970)
+        w.u32(UInt32(record.blobs.count))
+        record.blobs.forEach { w.digest($0) }
+        w.u32(UInt32(record.children.count))
+        record.children.forEach { w.digest($0) }
+        return w.bytes
+    }
+
+    func decodeManifest(_ bytes: [UInt8], repository: RepositoryName, digest: Digest, _ txn: LMDBTransaction) throws -> ManifestRecord {
+        var r = BinaryReader(bytes)
+        guard try r.u8() == 1 else { throw IndexCorruption("unknown manifest record version") }
+        let mediaType = try mediaType(try r.u32(), txn)
+        let size = try r.i64()
+        let artifactTypeID = try r.u32()
+        let artifactType = artifactTypeID == 0 ? nil : try self.mediaType(artifactTypeID, txn)
+        let subject = try r.u8() == 1 ? try r.digest() : nil
+        let pushedAt = Date(millisecondsSince1970: try r.i64())
+        let blobs = try (0..<Int(r.u32())).map { _ in try r.digest() }
+        let children = try (0..<Int(r.u32())).map { _ in try r.digest() }
+        return ManifestRecord(repository: repository, digest: digest, mediaType: mediaType, size: size,
+                              artifactType: artifactType, subject: subject, pushedAt: pushedAt,
+                              blobs: blobs, children: children)
+    }
+
+    /// A manifest document at rest: one encoding byte, then the bytes raw (0) or as one zstd frame (1).
+    /// Compressed only above the threshold and only when it saves space.
+    func encodeDocument(_ bytes: [UInt8]) throws -> [UInt8] {
+        if bytes.count > compressionThreshold {
+            let compressed = try Zstd.compress(bytes)
+            if compressed.count < bytes.count { return [1] + compressed }
+        }
+        return [0] + bytes
+    }
+
+    func decodeDocument(_ stored: [UInt8]) throws -> [UInt8] {
+        guard let encoding = stored.first else { throw IndexCorruption("empty manifest document") }
+        switch encoding {
+        case 0: return Array(stored.dropFirst())
+        case 1: return try Zstd.decompress(stored.dropFirst(), limit: Manifest.maximumSize)
+        default: throw IndexCorruption("unknown document encoding \(encoding)")
+        }
+    }
+}

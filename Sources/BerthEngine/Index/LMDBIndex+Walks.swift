@@ -1,0 +1,144 @@
+import BerthModel
+import Foundation
+
+/// Whole-index walks for fsck and GC, and the removal of dangling entries.
+extension LMDBIndex {
+    public func forEachManifest(_ body: (ManifestRecord) throws -> Void) throws {
+        try read { txn in
+            var names: [UInt32: RepositoryName] = [:]
+            try txn.scan(db.manifests, from: [], prefix: []) { key, value in
+                var reader = BinaryReader(Array(key))
+                let repo = try reader.u32()
+                let digest = try reader.digest()
+                let name = try names[repo] ?? repositoryName(repo, txn)
+                names[repo] = name
+                try body(try decodeManifest(Array(value), repository: name, digest: digest, txn))
+                return true
+            }
+        }
+    }
+
+    public func forEachBlobLink(_ body: (RepositoryName, BlobLink) throws -> Void) throws {
+        try read { txn in
+            var names: [UInt32: RepositoryName] = [:]
+            try txn.scan(db.blobLinks, from: [], prefix: []) { key, value in
+                var reader = BinaryReader(Array(key))
+                let repo = try reader.u32()
+                let digest = try reader.digest()
+                let name = try names[repo] ?? repositoryName(repo, txn)
+                names[repo] = name
+                try body(name, try Self.decodeLink(digest, Array(value)))
+                return true
+            }
+        }
+    }
+
+    public func forEachTag(_ body: (RepositoryName, Tag, Digest) throws -> Void) throws {
+        try read { txn in
+            var names: [UInt32: RepositoryName] = [:]
+            try txn.scan(db.tags, from: [], prefix: []) { key, value in
+                var keyReader = BinaryReader(Array(key))
+                let repo = try keyReader.u32()
+                let name = try names[repo] ?? repositoryName(repo, txn)
+                names[repo] = name
+                var valueReader = BinaryReader(Array(value))
+                try body(name, try Self.tag(fromTagKey: key), try valueReader.digest())
+                return true
+            }
+        }
+    }
+
+    public func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws {
+        try read { txn in
+            var names: [UInt32: RepositoryName] = [:]
+            try txn.scan(db.referrers, from: [], prefix: []) { key, _ in
+                var reader = BinaryReader(Array(key))
+                let repo = try reader.u32()
+                let subject = try reader.digest()
+                _ = try reader.u32()
+                let referrer = try reader.digest()
+                let name = try names[repo] ?? repositoryName(repo, txn)
+                names[repo] = name
+                try body(name, subject, referrer)
+                return true
+            }
+        }
+    }
+
+    public func forEachManifestDocument(_ body: (Digest) throws -> Void) throws {
+        try read { txn in
+            try txn.scan(db.manifestBytes, from: [], prefix: []) { key, _ in
+                var reader = BinaryReader(Array(key))
+                try body(try reader.digest())
+                return true
+            }
+        }
+    }
+
+    public func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String] {
+        try await write { txn in
+            var removed: [String] = []
+            var names: [UInt32: RepositoryName] = [:]
+            func name(_ repo: UInt32) throws -> RepositoryName {
+                if let known = names[repo] { return known }
+                let found = try self.repositoryName(repo, txn)
+                names[repo] = found
+                return found
+            }
+            // Manifests whose document is gone cannot be served: drop them (with their tags and edge).
+            var brokenManifests: [(UInt32, Digest)] = []
+            try txn.scan(self.db.manifests, from: [], prefix: []) { key, _ in
+                var reader = BinaryReader(Array(key))
+                let repo = try reader.u32()
+                let digest = try reader.digest()
+                if try !txn.contains(self.db.manifestBytes, digest.indexBytes) { brokenManifests.append((repo, digest)) }
+                return true
+            }
+            for (repo, digest) in brokenManifests {
+                let repository = try name(repo)
+                _ = try self.deleteManifest(digest, repo: repo, repository: repository, txn)
+                removed.append("manifest \(repository)@\(digest) (document missing)")
+            }
+            var danglingTags: [[UInt8]] = []
+            try txn.scan(self.db.tags, from: [], prefix: []) { key, value in
+                var keyReader = BinaryReader(Array(key))
+                let repo = try keyReader.u32()
+                var valueReader = BinaryReader(Array(value))
+                let digest = try valueReader.digest()
+                if try !txn.contains(self.db.manifests, Self.repoDigestKey(repo, digest)) {
+                    danglingTags.append(Array(key))
+                    removed.append("tag \(try name(repo)):\(try Self.tag(fromTagKey: key)) -> \(digest) (manifest missing)")
+                }
+                return true
+            }
+            for key in danglingTags { try txn.delete(self.db.tags, key) }
+            var danglingLinks: [[UInt8]] = []
+            try txn.scan(self.db.blobLinks, from: [], prefix: []) { key, _ in
+                var reader = BinaryReader(Array(key))
+                let repo = try reader.u32()
+                let digest = try reader.digest()
+                if !blobExists(digest) {
+                    danglingLinks.append(Array(key))
+                    removed.append("blob link \(try name(repo))@\(digest) (blob file missing)")
+                }
+                return true
+            }
+            for key in danglingLinks { try txn.delete(self.db.blobLinks, key) }
+            var danglingEdges: [[UInt8]] = []
+            try txn.scan(self.db.referrers, from: [], prefix: []) { key, _ in
+                var reader = BinaryReader(Array(key))
+                let repo = try reader.u32()
+                let subject = try reader.digest()
+                _ = try reader.u32()
+                let referrer = try reader.digest()
+                if try !txn.contains(self.db.manifests, Self.repoDigestKey(repo, referrer)) {
+                    danglingEdges.append(Array(key))
+                    removed.append("referrer edge \(try name(repo))@\(subject) <- \(referrer) (referrer missing)")
+                }
+                return true
+            }
+            for key in danglingEdges { try txn.delete(self.db.referrers, key) }
+            return removed
+        }
+    }
+}

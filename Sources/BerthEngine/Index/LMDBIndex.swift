@@ -1,0 +1,120 @@
+import BerthModel
+import Foundation
+
+/// The LMDB implementation of `MetadataIndex`: one environment, named databases, one writer.
+///
+/// Schema (version 1; `Docs/index-schema.md` is the full description). `‖` is concatenation,
+/// `repo` and `type` are 4-byte big-endian ids, `digest` is one algorithm byte then the raw hash:
+///
+/// | database               | key                                         | value |
+/// |------------------------|---------------------------------------------|-------|
+/// | meta                   | ASCII name                                  | u32 (schema version, id counters) |
+/// | repositories           | repository name (UTF-8)                     | repo ‖ created ms |
+/// | repository_names       | repo                                        | repository name |
+/// | media_types            | media type (UTF-8)                          | type |
+/// | media_type_names       | type                                        | media type |
+/// | tags                   | repo ‖ lowercase(tag) ‖ 0x00 ‖ tag          | digest ‖ tagged ms |
+/// | manifest_tags          | repo ‖ digest ‖ tag                         | empty |
+/// | manifests              | repo ‖ digest                               | `ManifestRecord` encoding |
+/// | manifest_repositories  | digest ‖ repo                               | empty |
+/// | manifest_bytes         | digest                                      | encoding byte ‖ bytes (0 raw, 1 zstd) |
+/// | referrers              | repo ‖ subject ‖ artifact type ‖ referrer   | media type ‖ size ‖ annotations |
+/// | blob_links             | repo ‖ digest                               | size ‖ linked ms |
+/// | uploads                | 16-byte upload id                           | repo ‖ offset ‖ created ms ‖ updated ms |
+///
+/// Names and media types become small ids so that no valid name or type can push a key past
+/// LMDB's 511-byte limit; the artifact type sits inside the referrers key so that a filtered
+/// referrers listing is a prefix scan, O(matches). The tags key leads with the lowercased tag
+/// so that LMDB's bytewise order is the listing's case-insensitive order.
+public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
+    // @unchecked: the environment is thread-safe for readers, every write goes through
+    // `writer`, and the database handles are immutable after `init`.
+
+    /// The on-disk layout version this code reads and writes.
+    static let schemaVersion: UInt32 = 1
+
+    let environment: LMDBEnvironment
+    let writer: LMDBWriter?
+    let db: Databases
+    /// Manifest documents larger than this are stored zstd-compressed when that saves space.
+    let compressionThreshold: Int
+
+    struct Databases: Sendable {
+        let meta, repositories, repositoryNames, mediaTypes, mediaTypeNames: LMDBDatabase
+        let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
+        let referrers, blobLinks, uploads: LMDBDatabase
+    }
+
+    /// Opens (creating if needed) the index in `directory`.
+    /// - Parameters:
+    ///   - mapSize: the address space reserved for the map; sparse, so only used pages cost disk.
+    ///   - readOnly: open for reading beside a process that owns the root.
+    public init(directory: String, mapSize: Int = 1 << 40, readOnly: Bool = false, compressionThreshold: Int = 1024) throws(RegistryError) {
+        self.compressionThreshold = compressionThreshold
+        do {
+            let environment = try LMDBEnvironment(directory: directory, mapSize: mapSize, maxDatabases: 16, readOnly: readOnly)
+            self.environment = environment
+            let open: (LMDBTransaction) throws -> Databases = { txn in
+                func named(_ name: String) throws -> LMDBDatabase {
+                    try environment.openDatabase(named: name, in: txn, create: !readOnly)
+                }
+                return Databases(
+                    meta: try named("meta"), repositories: try named("repositories"),
+                    repositoryNames: try named("repository_names"), mediaTypes: try named("media_types"),
+                    mediaTypeNames: try named("media_type_names"), tags: try named("tags"),
+                    manifestTags: try named("manifest_tags"), manifests: try named("manifests"),
+                    manifestRepositories: try named("manifest_repositories"),
+                    manifestBytes: try named("manifest_bytes"), referrers: try named("referrers"),
+                    blobLinks: try named("blob_links"), uploads: try named("uploads"))
+            }
+            if readOnly {
+                let databases = try environment.read(open)
+                try environment.read { txn in try Self.checkSchema(txn, databases.meta, writable: false) }
+                self.db = databases
+                self.writer = nil
+            } else {
+                // Databases and the schema record are written on this thread before the writer
+                // thread exists, so no other write can be running.
+                let txn = try environment.begin(parent: nil, readOnly: false)
+                let databases = try open(txn)
+                try Self.checkSchema(txn, databases.meta, writable: true)
+                self.db = databases
+                try txn.commit()
+                self.writer = LMDBWriter(environment: environment)
+            }
+        } catch {
+            throw RegistryError(error)
+        }
+    }
+
+    deinit { writer?.stop() }
+
+    public func close() { writer?.stop() }
+
+    private static func checkSchema(_ txn: LMDBTransaction, _ meta: LMDBDatabase, writable: Bool) throws {
+        let key = Array("schema".utf8)
+        if let stored = try txn.get(meta, key) {
+            var reader = BinaryReader(stored)
+            let version = try reader.u32()
+            guard version == schemaVersion else {
+                throw RegistryError.storage("index schema version \(version) is not supported by this build (expects \(schemaVersion))")
+            }
+        } else if writable {
+            var w = BinaryWriter()
+            w.u32(schemaVersion)
+            try txn.put(meta, key, w.bytes)
+        }
+    }
+
+    /// Runs `body` as (part of) one durable write transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (LMDBTransaction) throws -> T) async throws -> T {
+        guard let writer else { throw RegistryError.readOnly }
+        return try await writer.write(body)
+    }
+
+    /// Runs `body` in a read transaction.
+    func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        try environment.read(body)
+    }
+}
+

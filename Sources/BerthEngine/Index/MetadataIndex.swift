@@ -1,0 +1,110 @@
+import BerthModel
+import Foundation
+
+/// The transactional index of a registry: repositories, tags, manifests, referrer edges, blob
+/// links and upload sessions. The seam behind which a second implementation (PostgreSQL, for
+/// deployments of several nodes) can replace `LMDBIndex`.
+///
+/// Contract every implementation keeps:
+/// - Each write method is one atomic transaction; when it returns, its effect is durable
+///   (invariant 2 and 3), and when it throws, nothing it did is visible.
+/// - Rule checks (referenced blobs linked, children present) happen inside that transaction, so
+///   a concurrent delete cannot slip between check and write.
+/// - Reads see a consistent snapshot and never block writers.
+public protocol MetadataIndex: Sendable {
+    // MARK: Manifests and tags
+
+    /// Stores a parsed manifest and its bytes, records its subject edge and moves `tag` to it.
+    func putManifest(_ write: ManifestWriteRequest) async throws -> ManifestRecord
+    /// The digest a tag points at, or nil.
+    func resolve(tag: Tag, in repository: RepositoryName) throws -> Digest?
+    /// The manifest's record in this repository, or nil.
+    func manifest(_ digest: Digest, in repository: RepositoryName) throws -> ManifestRecord?
+    /// The exact bytes stored for a manifest digest (any repository), or nil.
+    func manifestBytes(_ digest: Digest) throws -> [UInt8]?
+    /// Removes a manifest from a repository with its tags and its own referrer edge.
+    /// Returns false if it was not there.
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
+    /// Removes one tag; returns false if it did not exist.
+    func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool
+    /// Tags of a repository in case-insensitive lexical order, after `last`, at most `limit`.
+    /// Returns nil when the repository does not exist.
+    func tags(in repository: RepositoryName, after last: String?, limit: Int) throws -> Page<Tag>?
+    /// Tags pointing at one manifest.
+    func tags(of digest: Digest, in repository: RepositoryName) throws -> [Tag]
+    /// Repository names in lexical order, after `last`, at most `limit`.
+    func repositories(after last: String?, limit: Int) throws -> Page<RepositoryName>
+    /// Descriptors of the manifests whose subject is `subject`, optionally only those of one artifact type.
+    func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType?) throws -> [Descriptor]
+
+    // MARK: Blobs
+
+    /// The link of a blob into a repository, or nil when it is not readable there.
+    func blobLink(_ digest: Digest, in repository: RepositoryName) throws -> BlobLink?
+    /// Makes a blob (whose file is already durable) readable through a repository.
+    func linkBlob(_ digest: Digest, size: Int64, into repository: RepositoryName, now: Date) async throws
+    /// Links a blob readable through `source` into `target`; returns false when `source` lacks it.
+    func mountBlob(_ digest: Digest, from source: RepositoryName, into target: RepositoryName, now: Date) async throws -> Bool
+    /// Removes a blob's link from a repository; returns false when it was not linked.
+    func unlinkBlob(_ digest: Digest, from repository: RepositoryName) async throws -> Bool
+
+    // MARK: Uploads
+
+    /// Records a new, empty upload session.
+    func createUpload(_ id: UploadID, repository: RepositoryName, now: Date) async throws -> UploadRecord
+    /// The session, or nil.
+    func upload(_ id: UploadID) throws -> UploadRecord?
+    /// Moves a session's durable offset from `expected` to `offset`. Throws
+    /// `RegistryError.uploadOffsetMismatch` if the session is no longer at `expected`.
+    func advanceUpload(_ id: UploadID, from expected: Int64, to offset: Int64, now: Date) async throws -> UploadRecord
+    /// Ends a session and links its blob, in one transaction.
+    func finishUpload(_ id: UploadID, blob digest: Digest, size: Int64, now: Date) async throws
+    /// Ends a session without a blob; returns false if it did not exist.
+    func deleteUpload(_ id: UploadID) async throws -> Bool
+    /// Every open session.
+    func allUploads() throws -> [UploadRecord]
+
+    // MARK: Whole-index walks (fsck, GC)
+
+    /// Visits every manifest record of every repository.
+    func forEachManifest(_ body: (ManifestRecord) throws -> Void) throws
+    /// Visits every blob link of every repository.
+    func forEachBlobLink(_ body: (RepositoryName, BlobLink) throws -> Void) throws
+    /// Visits every tag of every repository.
+    func forEachTag(_ body: (RepositoryName, Tag, Digest) throws -> Void) throws
+    /// Visits every referrer edge: repository, subject, referrer.
+    func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws
+    /// Visits the digest of every stored manifest document.
+    func forEachManifestDocument(_ body: (Digest) throws -> Void) throws
+    /// Removes index entries that name missing targets: tags whose manifest is gone, links to
+    /// missing blob files (per `blobExists`), referrer edges whose referrer is gone. Returns what it removed.
+    func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String]
+    /// Stops background work; the index is unusable afterwards.
+    func close()
+}
+
+/// A manifest ready to be stored: its parsed form, its exact bytes and where it goes.
+public struct ManifestWriteRequest: Sendable {
+    /// The repository receiving the manifest.
+    public let repository: RepositoryName
+    /// The digest of `bytes`.
+    public let digest: Digest
+    /// The bytes exactly as pushed.
+    public let bytes: [UInt8]
+    /// The parsed manifest.
+    public let manifest: Manifest
+    /// The tag to move to this manifest, if pushed by tag.
+    public let tag: Tag?
+    /// The push time to record.
+    public let now: Date
+
+    /// Bundles a manifest for `MetadataIndex.putManifest`.
+    public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tag: Tag?, now: Date) {
+        self.repository = repository
+        self.digest = digest
+        self.bytes = bytes
+        self.manifest = manifest
+        self.tag = tag
+        self.now = now
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// The one writer of an LMDB environment: a dedicated thread that runs every write transaction.
+///
+/// Why a thread of its own: LMDB allows one write transaction at a time and ties it to the
+/// thread that began it, while Swift tasks hop threads at every `await`. Funnelling writes here
+/// keeps a transaction on one thread, never across an `await`, and never blocks the cooperative
+/// pool on LMDB's writer lock.
+///
+/// Group commit: every job queued while a commit is running joins the next transaction. Each job
+/// runs in a nested transaction, so one that throws is rolled back alone; the batch then commits
+/// once (one fsync) and only then is any caller resumed. Nothing is acknowledged before it is
+/// durable (invariant 3).
+final class LMDBWriter: @unchecked Sendable {
+    // @unchecked: `queue` and `stopped` are only touched under `condition`.
+    private struct Job {
+        let run: (LMDBTransaction) -> Void
+        let finish: (LMDBError?) -> Void
+    }
+
+    private let environment: LMDBEnvironment
+    private let condition = NSCondition()
+    private var queue: [Job] = []
+    private var stopped = false
+    private let finishedSemaphore = DispatchSemaphore(value: 0)
+    private let maximumBatch: Int
+
+    /// Starts the writer thread for `environment`.
+    init(environment: LMDBEnvironment, maximumBatch: Int = 512) {
+        self.environment = environment
+        self.maximumBatch = maximumBatch
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "berth-lmdb-writer"
+        thread.start()
+    }
+
+    /// Runs `body` in a write transaction and returns its result once the transaction that
+    /// holds it has committed durably. If `body` throws, none of its writes are kept.
+    func write<T: Sendable>(_ body: @escaping @Sendable (LMDBTransaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let box = ResultBox<T>()
+            let job = Job(
+                run: { transaction in
+                    box.result = Result { try transaction.nested(body) }
+                },
+                finish: { commitError in
+                    if let commitError { continuation.resume(throwing: commitError); return }
+                    switch box.result {
+                    case .success(let value)?: continuation.resume(returning: value)
+                    case .failure(let error)?: continuation.resume(throwing: error)
+                    case nil: continuation.resume(throwing: LMDBError(code: EIO, operation: "write job not run"))
+                    }
+                })
+            condition.lock()
+            if stopped {
+                condition.unlock()
+                continuation.resume(throwing: LMDBError(code: ESHUTDOWN, operation: "writer stopped"))
+                return
+            }
+            queue.append(job)
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
+    /// Finishes the queued jobs, then stops the thread. Later writes fail.
+    func stop() {
+        condition.lock()
+        let alreadyStopped = stopped
+        stopped = true
+        condition.signal()
+        condition.unlock()
+        if !alreadyStopped { finishedSemaphore.wait() }
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopped { condition.wait() }
+            if queue.isEmpty && stopped {
+                condition.unlock()
+                finishedSemaphore.signal()
+                return
+            }
+            let batch = Array(queue.prefix(maximumBatch))
+            queue.removeFirst(batch.count)
+            condition.unlock()
+            runBatch(batch)
+        }
+    }
+
+    private func runBatch(_ batch: [Job]) {
+        let transaction: LMDBTransaction
+        do {
+            transaction = try environment.begin(parent: nil, readOnly: false)
+        } catch {
+            for job in batch { job.finish(error) }
+            return
+        }
+        for job in batch { job.run(transaction) }
+        do {
+            try transaction.commit()
+            for job in batch { job.finish(nil) }
+        } catch {
+            for job in batch { job.finish(error) }
+        }
+    }
+}
+
+/// Carries a job's result from the writer thread to the continuation that resumes after commit.
+private final class ResultBox<T>: @unchecked Sendable {
+    // @unchecked: written by the writer thread before `finish` runs on the same thread.
+    var result: Result<T, any Error>?
+}

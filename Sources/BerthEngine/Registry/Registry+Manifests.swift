@@ -1,0 +1,93 @@
+import BerthModel
+import Foundation
+
+/// Manifests, tags, the catalog and referrers.
+extension Registry {
+    /// Stores a manifest pushed by tag or digest.
+    ///
+    /// Checks, in order: size (≤ 4 MiB), valid JSON of an accepted media type (the body's
+    /// `mediaType` agreeing with `contentType`), the body's digest equal to a digest reference,
+    /// and (inside the index transaction) every referenced blob linked into the repository and
+    /// every child of an index present in it. The `subject` need not exist yet. A tag reference
+    /// moves the tag in the same transaction.
+    public func putManifest(_ bytes: [UInt8], contentType: String?, in repository: RepositoryName,
+                            reference: Reference) async throws(RegistryError) -> ManifestRecord {
+        let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: contentType) }
+        let digest: Digest
+        let tag: Tag?
+        switch reference {
+        case .digest(let expected):
+            digest = try RegistryError.wrapping { try ContentHasher.digest(of: bytes, using: expected.algorithm) }
+            guard digest == expected else { throw .digestMismatch(expected: expected, actual: digest) }
+            tag = nil
+        case .tag(let name):
+            digest = try RegistryError.wrapping { try ContentHasher.digest(of: bytes) }
+            tag = name
+        }
+        let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes,
+                                           manifest: manifest, tag: tag, now: Date())
+        return try await RegistryError.wrapping { try await index.putManifest(request) }
+    }
+
+    /// The record of a manifest by tag or digest (for `HEAD`); `.manifestUnknown` if absent.
+    public func manifestRecord(_ reference: Reference, in repository: RepositoryName) throws(RegistryError) -> ManifestRecord {
+        try RegistryError.wrapping {
+            let digest: Digest
+            switch reference {
+            case .digest(let value): digest = value
+            case .tag(let tag):
+                guard let resolved = try index.resolve(tag: tag, in: repository) else {
+                    throw RegistryError.manifestUnknown("\(repository):\(tag)")
+                }
+                digest = resolved
+            }
+            guard let record = try index.manifest(digest, in: repository) else {
+                throw RegistryError.manifestUnknown("\(repository)@\(digest)")
+            }
+            return record
+        }
+    }
+
+    /// A manifest's record and its exact bytes, by tag or digest.
+    public func manifest(_ reference: Reference, in repository: RepositoryName) throws(RegistryError) -> (record: ManifestRecord, bytes: [UInt8]) {
+        let record = try manifestRecord(reference, in: repository)
+        guard let bytes = try RegistryError.wrapping({ try index.manifestBytes(record.digest) }) else {
+            throw .storage("manifest \(record.digest) is indexed but its document is missing (run fsck)")
+        }
+        return (record, bytes)
+    }
+
+    /// Deletes a manifest from a repository with its tags and its own referrer edge.
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) {
+        guard try await RegistryError.wrapping({ try await index.deleteManifest(digest, in: repository) }) else {
+            throw .manifestUnknown("\(repository)@\(digest)")
+        }
+    }
+
+    /// Deletes a tag only; the manifest stays, reachable by digest.
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws(RegistryError) {
+        guard try await RegistryError.wrapping({ try await index.deleteTag(tag, in: repository) }) else {
+            throw .manifestUnknown("\(repository):\(tag)")
+        }
+    }
+
+    /// A page of a repository's tags in case-insensitive lexical order, after `last`; at most
+    /// `limit` (nil: all). `.repositoryUnknown` if the repository does not exist.
+    public func tags(in repository: RepositoryName, after last: String? = nil, limit: Int? = nil) throws(RegistryError) -> Page<Tag> {
+        guard let page = try RegistryError.wrapping({ try index.tags(in: repository, after: last, limit: limit ?? Int.max) }) else {
+            throw .repositoryUnknown(repository)
+        }
+        return page
+    }
+
+    /// A page of repository names in lexical order, after `last`; at most `limit` (nil: all).
+    public func catalog(after last: String? = nil, limit: Int? = nil) throws(RegistryError) -> Page<RepositoryName> {
+        try RegistryError.wrapping { try index.repositories(after: last, limit: limit ?? Int.max) }
+    }
+
+    /// The descriptors of manifests in `repository` whose subject is `subject`, optionally only
+    /// those of `artifactType`. Empty (not an error) when there are none or the subject is unknown.
+    public func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType? = nil) throws(RegistryError) -> [Descriptor] {
+        try RegistryError.wrapping { try index.referrers(of: subject, in: repository, artifactType: artifactType) }
+    }
+}

@@ -1,0 +1,143 @@
+import BerthModel
+import Foundation
+
+/// Upload sessions: start, append chunks, status, finish, cancel, expire.
+///
+/// A session's partial file and offset are durable after every chunk, so a session survives a
+/// restart; the running hash does not, and is rebuilt from the partial file on the session's
+/// next append or finish.
+extension Registry {
+    /// Opens a new session bound to `repository`.
+    public func startUpload(in repository: RepositoryName) async throws(RegistryError) -> UploadRecord {
+        let id = UploadID.random()
+        let blobs = blobs
+        // File first, then the record: a crash in between leaves a file that recovery removes.
+        try await io { try blobs.createUploadFile(id) }
+        return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, now: Date()) }
+    }
+
+    /// The session's state (its offset is the `Range` a client resumes from).
+    public func uploadStatus(_ id: UploadID, in repository: RepositoryName) async throws(RegistryError) -> UploadRecord {
+        try await liveRecord(id, in: repository)
+    }
+
+    /// Appends a chunk streamed from `body`.
+    /// - Parameter offset: where the client says the chunk starts (from `Content-Range`); when
+    ///   given and not the session's offset, nothing is written and `.uploadOffsetMismatch` is
+    ///   thrown: the session stays usable.
+    /// - Returns: the session after the chunk is durable.
+    ///
+    /// If the body fails midway, the bytes received so far are kept and made durable, and the
+    /// offset moves past them; the client's status request shows where to resume.
+    public func appendUpload<Body: AsyncSequence>(
+        _ id: UploadID, in repository: RepositoryName, at offset: Int64? = nil, body: Body
+    ) async throws(RegistryError) -> UploadRecord where Body.Element: ContiguousBytesCollection {
+        let lease = try sessions.acquire(id)
+        defer { sessions.release(id) }
+        let record = try await liveRecord(id, in: repository)
+        if let offset, offset != record.offset {
+            throw .uploadOffsetMismatch(expected: record.offset, got: offset)
+        }
+        let writer = try await writer(for: lease, record: record)
+        var failure: RegistryError?
+        do {
+            try await stream(body, into: writer)
+        } catch {
+            failure = error
+        }
+        try await io { try writer.value.sync() }
+        let advanced = try await RegistryError.wrapping {
+            try await index.advanceUpload(id, from: record.offset, to: writer.value.offset, now: Date())
+        }
+        if let failure { throw failure }
+        return advanced
+    }
+
+    /// Finishes a session: appends `lastChunk` if given, checks the content against `digest`,
+    /// stores the blob and links it into `repository`. On a digest mismatch the session is
+    /// discarded (the content can never match) and nothing is stored.
+    public func finishUpload<Body: AsyncSequence>(
+        _ id: UploadID, in repository: RepositoryName, digest: Digest, at offset: Int64? = nil, lastChunk: Body?
+    ) async throws(RegistryError) -> BlobInfo where Body.Element: ContiguousBytesCollection {
+        let lease = try sessions.acquire(id)
+        defer { sessions.release(id) }
+        let record = try await liveRecord(id, in: repository)
+        if let offset, offset != record.offset {
+            throw .uploadOffsetMismatch(expected: record.offset, got: offset)
+        }
+        let writer = try await writer(for: lease, record: record)
+        if let lastChunk { try await stream(lastChunk, into: writer) }
+        let blobs = blobs
+        let info: BlobInfo
+        do {
+            info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: nil) }
+        } catch {
+            lease.writer = nil
+            _ = try? await index.deleteUpload(id)
+            sessions.remove(id)
+            throw error
+        }
+        lease.writer = nil
+        try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: Date()) }
+        sessions.remove(id)
+        return info
+    }
+
+    /// Finishes a session whose bytes have all been appended.
+    public func finishUpload(_ id: UploadID, in repository: RepositoryName, digest: Digest) async throws(RegistryError) -> BlobInfo {
+        try await finishUpload(id, in: repository, digest: digest, lastChunk: OneChunk?.none)
+    }
+
+    /// Cancels a session and removes its partial file.
+    public func cancelUpload(_ id: UploadID, in repository: RepositoryName) async throws(RegistryError) {
+        let lease = try sessions.acquire(id)
+        defer { sessions.release(id) }
+        _ = try await liveRecord(id, in: repository)
+        lease.writer = nil
+        try await discardUpload(id)
+    }
+
+    /// Removes sessions idle longer than the configured expiry, with their files. Sessions in
+    /// use by a request are left alone.
+    public func expireUploads(now: Date = Date()) async throws(RegistryError) {
+        let records = try RegistryError.wrapping { try index.allUploads() }
+        for record in records where isExpired(record, now: now) && !sessions.isBusy(record.id) {
+            try await discardUpload(record.id)
+        }
+    }
+
+    private func discardUpload(_ id: UploadID) async throws(RegistryError) {
+        // Record first, file second: a crash in between leaves an orphan file that recovery removes.
+        _ = try await RegistryError.wrapping { try await index.deleteUpload(id) }
+        sessions.remove(id)
+        let blobs = blobs
+        try await io { try blobs.removeUpload(id) }
+    }
+
+    private func isExpired(_ record: UploadRecord, now: Date) -> Bool {
+        let expiry = configuration.uploadExpiry
+        let seconds = Double(expiry.components.seconds) + Double(expiry.components.attoseconds) / 1e18
+        return now.timeIntervalSince(record.updatedAt) > seconds
+    }
+
+    /// The session's record, if it exists, belongs to `repository` and has not expired.
+    private func liveRecord(_ id: UploadID, in repository: RepositoryName) async throws(RegistryError) -> UploadRecord {
+        guard let record = try RegistryError.wrapping({ try index.upload(id) }), record.repository == repository else {
+            throw .uploadUnknown(id.description)
+        }
+        if isExpired(record, now: Date()) {
+            try await discardUpload(id)
+            throw .uploadUnknown(id.description)
+        }
+        return record
+    }
+
+    /// The lease's open writer, or the session's partial file reopened at its durable offset.
+    private func writer(for lease: UploadSessions.Lease, record: UploadRecord) async throws(RegistryError) -> UnsafeTransfer<FileBlobWriter> {
+        if let writer = lease.writer, writer.offset == record.offset { return UnsafeTransfer(writer) }
+        let blobs = blobs
+        let opened = try await io { UnsafeTransfer(try blobs.openUpload(record.id, offset: record.offset)) }
+        lease.writer = opened.value
+        return opened
+    }
+}

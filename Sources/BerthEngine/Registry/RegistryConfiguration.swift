@@ -1,0 +1,34 @@
+import Foundation
+
+/// How an engine is opened. A value: pass it in; nothing is read from globals.
+public struct RegistryConfiguration: Sendable {
+    /// The data root directory (created if missing, unless read-only).
+    public var root: String
+    /// Open without taking the root's lock, for read-only tools (`fsck` without `--repair`)
+    /// running beside the process that owns it. Every write then fails with `.readOnly`.
+    public var readOnly: Bool
+    /// Upload sessions idle longer than this are removed with their partial files.
+    public var uploadExpiry: Duration
+    /// Threads that run blocking file I/O, off the cooperative pool and the event loops.
+    public var ioThreads: Int
+    /// Address space reserved for the LMDB map (sparse: costs disk only as it fills).
+    public var mapSize: Int
+    /// Manifest documents above this many bytes are kept zstd-compressed when that saves space.
+    public var compressionThreshold: Int
+    /// Bytes gathered from a request body before one write to disk (fewer, larger writes).
+    public var writeBufferSize: Int
+
+    /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
+    /// 1 KiB compression threshold, 1 MiB write buffer.
+    public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
+                ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
+                writeBufferSize: Int = 1 << 20) {
+        self.root = root
+        self.readOnly = readOnly
+        self.uploadExpiry = uploadExpiry
+        self.ioThreads = ioThreads
+        self.mapSize = mapSize
+        self.compressionThreshold = compressionThreshold
+        self.writeBufferSize = writeBufferSize
+    }
+}

@@ -1,0 +1,75 @@
+import BerthEngine
+import BerthModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error as the distribution spec puts it on the wire: a status and a body
+/// `{"errors":[{"code":…,"message":…,"detail":…}]}`.
+public struct OCIError: Error, Sendable, Equatable {
+    /// The spec's error code, e.g. `MANIFEST_UNKNOWN`.
+    public let code: String
+    /// A human-readable message.
+    public let message: String
+    /// The HTTP status.
+    public let status: HTTPResponse.Status
+    /// Extra headers (e.g. `Range` on a 416 for uploads).
+    public var headers: HTTPFields = [:]
+
+    /// An error with the given code, status and message.
+    public init(_ code: String, _ status: HTTPResponse.Status, _ message: String) {
+        self.code = code
+        self.status = status
+        self.message = message
+    }
+
+    /// The response carrying this error.
+    public func response() -> Response {
+        let body: [String: [[String: String]]] = ["errors": [["code": code, "message": message]]]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func nameInvalid(_ message: String) -> OCIError { OCIError("NAME_INVALID", .badRequest, message) }
+    static func digestInvalid(_ message: String) -> OCIError { OCIError("DIGEST_INVALID", .badRequest, message) }
+    static func unsupported(_ message: String) -> OCIError { OCIError("UNSUPPORTED", .methodNotAllowed, message) }
+    static let notFound = OCIError("NOT_FOUND", .notFound, "no such endpoint")
+}
+
+extension OCIError {
+    /// The spec's code and status for an engine error.
+    init(_ error: RegistryError) {
+        switch error {
+        case .invalid(let validation): self.init(validation)
+        case .blobUnknown: self.init("BLOB_UNKNOWN", .notFound, error.description)
+        case .uploadUnknown: self.init("BLOB_UPLOAD_UNKNOWN", .notFound, error.description)
+        case .uploadInvalid: self.init("BLOB_UPLOAD_INVALID", .badRequest, error.description)
+        case .uploadOffsetMismatch(let expected, _):
+            self.init("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, error.description)
+            if expected > 0 { headers[.range] = "0-\(expected - 1)" }
+        case .digestMismatch: self.init("DIGEST_INVALID", .badRequest, error.description)
+        case .sizeMismatch: self.init("SIZE_INVALID", .badRequest, error.description)
+        case .manifestUnknown: self.init("MANIFEST_UNKNOWN", .notFound, error.description)
+        case .manifestBlobUnknown: self.init("MANIFEST_BLOB_UNKNOWN", .badRequest, error.description)
+        case .manifestChildUnknown: self.init("MANIFEST_UNKNOWN", .badRequest, error.description)
+        case .repositoryUnknown: self.init("NAME_UNKNOWN", .notFound, error.description)
+        case .rangeNotSatisfiable: self.init("BLOB_UNKNOWN", .rangeNotSatisfiable, error.description)
+        case .rootLocked, .readOnly, .storage: self.init("UNKNOWN", .internalServerError, error.description)
+        }
+    }
+
+    /// The spec's code and status for a validation error.
+    init(_ error: ValidationError) {
+        switch error {
+        case .invalidDigest, .unsupportedDigestAlgorithm: self.init("DIGEST_INVALID", .badRequest, error.description)
+        case .invalidRepositoryName: self.init("NAME_INVALID", .badRequest, error.description)
+        case .invalidTag, .invalidReference: self.init("TAG_INVALID", .badRequest, error.description)
+        case .invalidMediaType, .invalidManifest: self.init("MANIFEST_INVALID", .badRequest, error.description)
+        case .unsupportedMediaType: self.init("MANIFEST_INVALID", .unsupportedMediaType, error.description)
+        case .manifestTooLarge: self.init("SIZE_INVALID", .contentTooLarge, error.description)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import BerthEngine
+import BerthModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT, DELETE.
+extension RegistryRoutes {
+    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String) throws -> Response {
+        let reference = try Reference(parsing: text)
+        var headers: HTTPFields = [:]
+        if request.method == .head {
+            let record = try registry.manifestRecord(reference, in: name)
+            headers[.contentType] = record.mediaType.rawValue
+            headers[.contentLength] = String(record.size)
+            headers[.dockerContentDigest] = record.digest.description
+            headers[.eTag] = "\"\(record.digest)\""
+            return Response(status: .ok, headers: headers)
+        }
+        let (record, bytes) = try registry.manifest(reference, in: name)
+        headers[.contentType] = record.mediaType.rawValue
+        headers[.dockerContentDigest] = record.digest.description
+        headers[.eTag] = "\"\(record.digest)\""
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func putManifest(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+        let reference = try Reference(parsing: text)
+        let bytes = try await collectManifest(request)
+        let record = try await registry.putManifest(bytes, contentType: request.headers[.contentType],
+                                                    in: name, reference: reference)
+        var headers: HTTPFields = [:]
+        headers[.location] = "\(base(request))/v2/\(name)/manifests/\(record.digest)"
+        headers[.dockerContentDigest] = record.digest.description
+        if let subject = record.subject { headers[.ociSubject] = subject.description }
+        headers[.contentLength] = "0"
+        return Response(status: .created, headers: headers)
+    }
+
+    func deleteManifest(_ name: RepositoryName, _ text: String) async throws -> Response {
+        switch try Reference(parsing: text) {
+        case .digest(let digest): try await registry.deleteManifest(digest, in: name)
+        case .tag(let tag): try await registry.deleteTag(tag, in: name)
+        }
+        return Response(status: .accepted, headers: [.contentLength: "0"])
+    }
+
+    /// Reads a manifest body, refusing (413) anything over the spec's 4 MiB before reading it
+    /// all when the length is declared, and as soon as it passes the limit otherwise.
+    private func collectManifest(_ request: Request) async throws -> [UInt8] {
+        let limit = Manifest.maximumSize
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw OCIError(.manifestTooLarge(size: declared, limit: limit))
+        }
+        var bytes: [UInt8] = []
+        for try await buffer in request.body {
+            guard bytes.count + buffer.readableBytes <= limit else {
+                throw OCIError(.manifestTooLarge(size: bytes.count + buffer.readableBytes, limit: limit))
+            }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,111 @@
+import BerthEngine
+import BerthModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/v2/<name>/blobs/uploads/[<id>]`: POST (start, monolithic, mount), PATCH, PUT, GET, DELETE.
+extension RegistryRoutes {
+    func startUpload(_ request: Request, _ name: RepositoryName) async throws -> Response {
+        let query = request.uri.queryParameters
+        if let mount = query["mount"] {
+            let digest = try parseDigest(String(mount))
+            if let fromText = query["from"], let from = try? RepositoryName(parsing: fromText),
+               try await registry.mountBlob(digest, from: from, into: name) {
+                return blobCreated(request, name, digest)
+            }
+            // Not mountable: the spec asks for an ordinary upload session instead.
+        }
+        if let digestText = query["digest"] {
+            let digest = try parseDigest(String(digestText))
+            let size = request.headers[.contentLength].flatMap { Int64($0) }
+            _ = try await registry.pushBlob(to: name, digest: digest, size: size, body: request.body)
+            return blobCreated(request, name, digest)
+        }
+        let session = try await registry.startUpload(in: name)
+        return uploadAccepted(request, name, session, status: .accepted)
+    }
+
+    func patchUpload(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+        let id = try uploadID(text)
+        let offset = try contentRangeStart(request)
+        let session = try await registry.appendUpload(id, in: name, at: offset, body: request.body)
+        return uploadAccepted(request, name, session, status: .accepted)
+    }
+
+    func putUpload(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+        let id = try uploadID(text)
+        guard let digestText = request.uri.queryParameters["digest"] else {
+            throw OCIError.digestInvalid("the digest query parameter is required to finish an upload")
+        }
+        let digest = try parseDigest(String(digestText))
+        let offset = try contentRangeStart(request)
+        let hasBody = request.headers[.contentLength].flatMap(Int.init).map { $0 > 0 }
+            ?? (request.headers[.transferEncoding] != nil)
+        _ = try await registry.finishUpload(id, in: name, digest: digest, at: offset,
+                                            lastChunk: hasBody ? request.body : nil)
+        return blobCreated(request, name, digest)
+    }
+
+    func uploadStatus(_ name: RepositoryName, _ text: String) async throws -> Response {
+        let session = try await registry.uploadStatus(try uploadID(text), in: name)
+        var headers = uploadHeaders(base: options.externalURL ?? "", name, session)
+        headers[.contentLength] = "0"
+        return Response(status: .noContent, headers: headers)
+    }
+
+    func cancelUpload(_ name: RepositoryName, _ text: String) async throws -> Response {
+        try await registry.cancelUpload(try uploadID(text), in: name)
+        return Response(status: .noContent, headers: [.contentLength: "0"])
+    }
+
+    // MARK: Helpers
+
+    private func uploadID(_ text: String) throws -> UploadID {
+        guard let id = UploadID(text) else {
+            throw OCIError(RegistryError.uploadUnknown(text))
+        }
+        return id
+    }
+
+    /// The start of `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefix accepted).
+    /// Nil when absent. A malformed header, or one whose length disagrees with
+    /// `Content-Length`, is refused with 416.
+    private func contentRangeStart(_ request: Request) throws -> Int64? {
+        guard var value = request.headers[.contentRange] else { return nil }
+        if value.hasPrefix("bytes ") { value.removeFirst(6) }
+        if let slash = value.firstIndex(of: "/") { value = String(value[..<slash]) }
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1 else {
+            throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "malformed Content-Range \(request.headers[.contentRange] ?? "")")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int64.init), length != end - start + 1 {
+            throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "Content-Range \(start)-\(end) does not match Content-Length \(length)")
+        }
+        return start
+    }
+
+    private func blobCreated(_ request: Request, _ name: RepositoryName, _ digest: Digest) -> Response {
+        var headers: HTTPFields = [:]
+        headers[.location] = "\(base(request))/v2/\(name)/blobs/\(digest)"
+        headers[.dockerContentDigest] = digest.description
+        headers[.contentLength] = "0"
+        return Response(status: .created, headers: headers)
+    }
+
+    private func uploadAccepted(_ request: Request, _ name: RepositoryName, _ session: UploadRecord,
+                                status: HTTPResponse.Status) -> Response {
+        var headers = uploadHeaders(base: base(request), name, session)
+        headers[.contentLength] = "0"
+        return Response(status: status, headers: headers)
+    }
+
+    private func uploadHeaders(base: String, _ name: RepositoryName, _ session: UploadRecord) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        headers[.location] = "\(base)/v2/\(name)/blobs/uploads/\(session.id)"
+        headers[.dockerUploadUUID] = session.id.description
+        // Inclusive end; an empty upload reports 0-0, as Docker's registry does and clients expect.
+        headers[.range] = "0-\(max(0, session.offset - 1))"
+        return headers
+    }
+}

@@ -1,0 +1,173 @@
+import BerthEngine
+import BerthModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The OCI Distribution v1.1 API (Docker-compatible) as routes on a Hummingbird router.
+///
+/// Mount it on an application's own router to serve `/v2/` beside other routes:
+/// ```swift
+/// let router = Router()
+/// router.get("/hello") { _, _ in "hi" }
+/// RegistryRoutes<BasicRequestContext>(registry: registry).register(on: router)
+/// ```
+///
+/// Guarantees: every failure is answered in the spec's JSON error format with the spec's code
+/// and status; request bodies stream into the engine and blobs stream out of it, never
+/// buffered whole (manifests, at most 4 MiB, are the one body read into memory).
+public struct RegistryRoutes<Context: RequestContext>: Sendable {
+    /// The engine the routes serve.
+    public let registry: Registry
+    /// URL and paging options.
+    public let options: RegistryRoutesOptions
+
+    /// Routes over `registry`.
+    public init(registry: Registry, options: RegistryRoutesOptions = RegistryRoutesOptions()) {
+        self.registry = registry
+        self.options = options
+    }
+
+    /// Adds the `/v2` routes for every method the API uses to `router`.
+    public func register(on router: some RouterMethods<Context>) {
+        let methods: [HTTPRequest.Method] = [.get, .head, .put, .post, .patch, .delete]
+        for path in ["/v2", "/v2/**"] {
+            for method in methods {
+                router.on(RouterPath(path), method: method) { request, _ in
+                    await self.respond(to: request)
+                }
+            }
+        }
+    }
+
+    /// Answers one request of the API; never throws: failures become error responses.
+    public func respond(to request: Request) async -> Response {
+        var response: Response
+        do {
+            response = try await dispatch(request)
+        } catch let error as OCIError {
+            response = error.response()
+        } catch let error as RegistryError {
+            response = OCIError(error).response()
+        } catch let error as ValidationError {
+            response = OCIError(error).response()
+        } catch {
+            response = OCIError("UNKNOWN", .internalServerError, String(describing: error)).response()
+        }
+        response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        return response
+    }
+
+    private func dispatch(_ request: Request) async throws -> Response {
+        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        guard let route = try OCIRoute(path: path) else { throw OCIError.notFound }
+        let method = request.method
+        switch route {
+        case .base:
+            guard method == .get || method == .head else { break }
+            return jsonResponse(Data("{}".utf8), contentType: "application/json", head: method == .head)
+        case .catalog:
+            guard method == .get else { break }
+            return try catalog(request)
+        case .tags(let name):
+            guard method == .get else { break }
+            return try tags(request, name)
+        case .manifest(let name, let reference):
+            switch method {
+            case .get, .head: return try getManifest(request, name, reference)
+            case .put: return try await putManifest(request, name, reference)
+            case .delete: return try await deleteManifest(name, reference)
+            default: break
+            }
+        case .blob(let name, let digest):
+            switch method {
+            case .get, .head: return try await getBlob(request, name, digest)
+            case .delete: return try await deleteBlob(name, digest)
+            default: break
+            }
+        case .uploads(let name):
+            guard method == .post else { break }
+            return try await startUpload(request, name)
+        case .upload(let name, let id):
+            switch method {
+            case .get: return try await uploadStatus(name, id)
+            case .patch: return try await patchUpload(request, name, id)
+            case .put: return try await putUpload(request, name, id)
+            case .delete: return try await cancelUpload(name, id)
+            default: break
+            }
+        case .referrers(let name, let digest):
+            guard method == .get else { break }
+            return try referrers(request, name, digest)
+        }
+        throw OCIError.unsupported("\(method.rawValue) is not supported on \(path)")
+    }
+
+    // MARK: Shared helpers
+
+    /// The base for URLs in headers: the external URL, a trusted proxy's, or none (absolute paths).
+    func base(_ request: Request) -> String {
+        if let external = options.externalURL { return external }
+        if options.trustForwardedHeaders, let host = request.headers[.xForwardedHost] ?? request.head.authority {
+            let scheme = request.headers[.xForwardedProto] ?? "http"
+            return "\(scheme)://\(host)"
+        }
+        return ""
+    }
+
+    func jsonResponse(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, head: Bool = false,
+                      headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = contentType
+        headers[.contentLength] = String(data.count)
+        if head { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func parseDigest(_ text: String) throws -> Digest {
+        do { return try Digest(parsing: text) } catch { throw OCIError(error) }
+    }
+
+    /// `n` and `last` of a listing; `n` absent means "all" (bounded by the maximum page size).
+    func paging(_ request: Request) throws -> (limit: Int, last: String?, explicit: Bool) {
+        let query = request.uri.queryParameters
+        let last = query["last"].map(String.init)
+        guard let n = query["n"] else { return (options.maximumPageSize, last, false) }
+        guard let limit = Int(n), limit >= 0 else {
+            throw OCIError("PAGINATION_NUMBER_INVALID", .badRequest, "n must be a non-negative integer")
+        }
+        return (min(limit, options.maximumPageSize), last, true)
+    }
+
+    /// `<url>; rel="next"` for the page after `last`.
+    func linkHeader(_ request: Request, path: String, limit: Int, last: String, extra: String = "") -> String {
+        let encoded = last.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? last
+        return "<\(base(request))\(path)?n=\(limit)&last=\(encoded)\(extra)>; rel=\"next\""
+    }
+}
+
+extension CharacterSet {
+    /// Characters that may stand unescaped in a query value.
+    static let urlQueryValueAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~:/")
+        return set
+    }()
+}
+
+extension HTTPField.Name {
+    static let dockerDistributionAPIVersion = literal("Docker-Distribution-API-Version")
+    static let dockerContentDigest = literal("Docker-Content-Digest")
+    static let dockerUploadUUID = literal("Docker-Upload-UUID")
+    static let ociSubject = literal("OCI-Subject")
+    static let ociFiltersApplied = literal("OCI-Filters-Applied")
+    static let xForwardedHost = literal("X-Forwarded-Host")
+    static let xForwardedProto = literal("X-Forwarded-Proto")
+    static let link = literal("Link")
+
+    /// A header name written in this file; only a typo here could fail, never a request.
+    private static func literal(_ name: String) -> Self {
+        guard let field = Self(name) else { preconditionFailure("invalid header name literal \(name)") }
+        return field
+    }
+}

@@ -1,0 +1,28 @@
+/// How the registry routes build URLs and bound their work.
+public struct RegistryRoutesOptions: Sendable {
+    /// The public base URL (scheme, host, optional port and path prefix, no trailing slash)
+    /// used in `Location` and `Link` headers. Nil: headers carry absolute paths (`/v2/…`),
+    /// which clients resolve against the URL they requested.
+    public var externalURL: String?
+    /// Honour `X-Forwarded-Proto` and `X-Forwarded-Host` from a trusted reverse proxy when
+    /// building absolute URLs (only when `externalURL` is nil).
+    public var trustForwardedHeaders: Bool
+    /// The largest page of tags or repositories one request may ask for (`n`).
+    public var maximumPageSize: Int
+    /// Referrers returned per page before a `Link` to the next page.
+    public var referrersPageSize: Int
+
+    /// Options with the defaults: relative URLs, forwarded headers ignored, pages of at most
+    /// 10 000 names, referrers in pages of 1 000.
+    public init(externalURL: String? = nil, trustForwardedHeaders: Bool = false,
+                maximumPageSize: Int = 10_000, referrersPageSize: Int = 1000) {
+        self.externalURL = externalURL.map { url in
+            var trimmed = url
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            return trimmed
+        }
+        self.trustForwardedHeaders = trustForwardedHeaders
+        self.maximumPageSize = maximumPageSize
+        self.referrersPageSize = referrersPageSize
+    }
+}

@@ -1,0 +1,35 @@
+import BerthEngine
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// A whole registry server: the OCI routes, `GET /healthz`, `GET /metrics`, the access log.
+/// `berth serve` runs exactly this; embedders who want the routes alone use `RegistryRoutes`.
+public enum RegistryServer {
+    /// Builds the router of a standalone registry.
+    public static func router(registry: Registry, options: RegistryRoutesOptions = RegistryRoutesOptions(),
+                              metrics: RegistryMetrics = RegistryMetrics(),
+                              logger: Logger = Logger(label: "berth")) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestObservationMiddleware(metrics: metrics, logger: logger))
+        router.get("/healthz") { _, _ -> Response in
+            // Healthy when the index answers a read.
+            do {
+                _ = try registry.catalog(limit: 1)
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+            } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "index unavailable: \(error)\n")))
+            }
+        }
+        router.get("/metrics") { _, _ -> Response in
+            let uploads = (try? registry.index.allUploads().count) ?? 0
+            let text = metrics.render(uploadsInProgress: uploads)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        RegistryRoutes<BasicRequestContext>(registry: registry, options: options).register(on: router)
+        return router
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Logs one structured line per request and feeds `RegistryMetrics`.
+///
+/// Latency is measured to the response head (bodies stream afterwards); byte counts come from
+/// `Content-Length`, which every Berth response and every non-chunked request carries.
+public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: RegistryMetrics
+    let logger: Logger
+
+    /// A middleware recording into `metrics` and logging to `logger` (access log at `.info`).
+    public init(metrics: RegistryMetrics, logger: Logger) {
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            observe(request, status: status, start: start, bytesOut: 0)
+            throw error
+        }
+        observe(request, status: response.status.code, start: start,
+                bytesOut: request.method == .head ? 0 : response.headers[.contentLength].flatMap(Int.init) ?? 0)
+        return response
+    }
+
+    private func observe(_ request: Request, status: Int, start: ContinuousClock.Instant, bytesOut: Int) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        let route = Self.routeLabel(path)
+        let bytesIn = request.headers[.contentLength].flatMap(Int.init) ?? 0
+        metrics.record(route: route, method: request.method.rawValue, status: status, seconds: seconds,
+                       bytesIn: bytesIn, bytesOut: bytesOut)
+        logger.info("request", metadata: [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "status": .stringConvertible(status),
+            "route": .string(route),
+            "duration_ms": .string(String(format: "%.2f", seconds * 1000)),
+            "bytes_in": .stringConvertible(bytesIn),
+            "bytes_out": .stringConvertible(bytesOut),
+        ])
+    }
+
+    /// A low-cardinality label for a path: the endpoint, never the repository or digest.
+    static func routeLabel(_ path: String) -> String {
+        switch try? OCIRoute(path: path) {
+        case .base?: "base"
+        case .catalog?: "catalog"
+        case .tags?: "tags"
+        case .manifest?: "manifest"
+        case .blob?: "blob"
+        case .uploads?: "uploads"
+        case .upload?: "upload"
+        case .referrers?: "referrers"
+        case nil: path == "/metrics" || path == "/healthz" ? String(path.dropFirst()) : "other"
+        }
+    }
+}

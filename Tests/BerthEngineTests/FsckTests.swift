@@ -1,0 +1,92 @@
+import BerthModel
+import Foundation
+import Testing
+@testable import BerthEngine
+
+@Suite struct FsckTests {
+    /// A root with one tagged image, closed; returns the image.
+    private func populatedRoot(_ root: TemporaryRoot) async throws -> PushedImage {
+        let registry = try await root.open()
+        let image = try await makeImage(registry, repo("app"), seed: 70)
+        _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
+        await registry.close()
+        return image
+    }
+
+    private func check(_ root: TemporaryRoot, repair: Bool = false) async throws -> Fsck.Report {
+        let registry = try await root.open(readOnly: !repair)
+        let report = try await Fsck(registry: registry).run(repair: repair)
+        await registry.close()
+        return report
+    }
+
+    private func flipByte(_ path: String, at offset: UInt64) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        handle.seek(toFileOffset: offset)
+        let byte = handle.readData(ofLength: 1)
+        handle.seek(toFileOffset: offset)
+        handle.write(Data([~(byte.first ?? 0)]))
+        handle.closeFile()
+    }
+
+    @Test func cleanRootHasNoProblems() async throws {
+        let root = TemporaryRoot()
+        _ = try await populatedRoot(root)
+        let report = try await check(root)
+        #expect(report.isClean, "\(report.problems)")
+        #expect(report.blobsChecked == 2)
+        #expect(report.manifestsChecked == 1)
+    }
+
+    @Test func flippedByteInABlobIsDetected() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        let layer = try #require(image.layers.first)
+        try flipByte(root.layout.blobFile(layer), at: 17)
+        let report = try await check(root)
+        #expect(report.problems.contains { $0.kind == "blob-corrupt" && $0.detail.hasPrefix(layer.description) })
+        #expect(report.problems.contains { $0.kind == "manifest-blob-missing" })
+    }
+
+    @Test func danglingTagIsDetected() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        // Damage the index behind the engine's back: drop the manifest record, keep its tag.
+        let index = try LMDBIndex(directory: root.layout.index, mapSize: 1 << 30)
+        try await index.write { txn in
+            guard let repoID = try index.repositoryID(repo("app"), txn) else { return }
+            try txn.delete(index.db.manifests, LMDBIndex.repoDigestKey(repoID, image.digest))
+        }
+        index.close()
+        let report = try await check(root)
+        #expect(report.problems.contains { $0.kind == "tag-dangling" && $0.detail.contains("app:v1") })
+    }
+
+    @Test func missingBlobFileIsADanglingLink() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        try FileManager.default.removeItem(atPath: root.layout.blobFile(image.config))
+        let report = try await check(root)
+        #expect(report.problems.contains { $0.kind == "link-dangling" && $0.detail.contains(image.config.description) })
+    }
+
+    @Test func repairQuarantinesCorruptBlobsAndLeavesReferencedDataAlone() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        let layer = try #require(image.layers.first)
+        try flipByte(root.layout.blobFile(layer), at: 3)
+        FileManager.default.createFile(atPath: "\(root.layout.uploads)/\(UploadID.random())", contents: Data([9]))
+        let repaired = try await check(root, repair: true)
+        #expect(!repaired.isClean)
+        #expect(repaired.repairs.contains { $0.hasPrefix("moved corrupt blob \(layer)") })
+        #expect(filesBelow(root.layout.uploads).isEmpty)
+        // The config (intact, referenced) and the manifest are still there.
+        #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(image.config)))
+        let registry = try await root.open()
+        #expect(try registry.manifest(.tag(tag("v1")), in: repo("app")).bytes == image.bytes)
+        await registry.close()
+        // What is left to report is the layer the manifest needs, until it is pushed again.
+        let after = try await check(root)
+        #expect(after.problems.map(\.kind) == ["manifest-blob-missing"])
+    }
+}

@@ -1,0 +1,87 @@
+import BerthModel
+import Foundation
+import Testing
+@testable import BerthEngine
+
+@Suite struct PersistenceTests {
+    @Test func dataIsIntactAfterReopening() async throws {
+        let root = TemporaryRoot()
+        var registry = try await root.open()
+        let image = try await makeImage(registry, repo("app"), seed: 60)
+        _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
+        let subject = image.digest
+        let sig = try await makeImage(registry, repo("app"), seed: 61, artifactType: "application/vnd.example.sig", subject: subject)
+        _ = try await registry.putManifest(sig.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(sig.digest))
+        await registry.close()
+
+        registry = try await root.open()
+        #expect(try registry.manifest(.tag(tag("v1")), in: repo("app")).bytes == image.bytes)
+        #expect(try registry.referrers(of: subject, in: repo("app")).map(\.digest) == [sig.digest])
+        #expect(try registry.blobInfo(image.config, in: repo("app")).digest == image.config)
+        #expect(try registry.catalog().items == [repo("app")])
+        await registry.close()
+    }
+
+    @Test func secondWriterOnTheSameRootFailsAtOnce() async throws {
+        let root = TemporaryRoot()
+        let owner = try await root.open()
+        await #expect(throws: RegistryError.self) { _ = try await root.open() }
+        do {
+            _ = try await root.open()
+        } catch let RegistryError.rootLocked(message) {
+            #expect(message.contains("in use by another berth process"))
+        }
+        await owner.close()
+    }
+
+    @Test func readOnlyOpenWorksBesideTheOwner() async throws {
+        let root = TemporaryRoot()
+        let owner = try await root.open()
+        let image = try await makeImage(owner, repo("app"), seed: 62)
+        _ = try await owner.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
+        let reader = try await root.open(readOnly: true)
+        #expect(try reader.manifest(.tag(tag("v1")), in: repo("app")).bytes == image.bytes)
+        await expectError(.readOnly) { try await reader.deleteTag(tag("v1"), in: repo("app")) }
+        await reader.close()
+        await owner.close()
+    }
+
+    @Test func lockIsReleasedWhenTheOwnerCloses() async throws {
+        let root = TemporaryRoot()
+        let first = try await root.open()
+        await first.close()
+        // The lock lives as long as the object; closing and dropping it frees the root.
+        _ = consume first
+        let second = try await root.open()
+        await second.close()
+    }
+
+    @Test func debrisLeftByACrashIsRemovedOnOpen() async throws {
+        let root = TemporaryRoot()
+        var registry = try await root.open()
+        let session = try await registry.startUpload(in: repo("app"))
+        await registry.close()
+        _ = consume registry
+        // A monolithic ingest in flight and an upload file whose record never committed.
+        FileManager.default.createFile(atPath: root.layout.temporaryFile("ingest-crashed"), contents: Data([1, 2, 3]))
+        FileManager.default.createFile(atPath: "\(root.layout.uploads)/\(UploadID.random())", contents: Data([4]))
+
+        registry = try await root.open()
+        #expect(filesBelow(root.layout.temporary).isEmpty)
+        #expect(filesBelow(root.layout.uploads) == [session.id.description])
+        #expect(try await registry.uploadStatus(session.id, in: repo("app")).offset == 0)
+        await registry.close()
+    }
+
+    @Test func sessionWhoseFileVanishedIsDroppedOnOpen() async throws {
+        let root = TemporaryRoot()
+        var registry = try await root.open()
+        let session = try await registry.startUpload(in: repo("app"))
+        await registry.close()
+        _ = consume registry
+        try FileManager.default.removeItem(atPath: root.layout.uploadFile(session.id))
+        registry = try await root.open()
+        await expectError(.uploadUnknown(session.id.description)) { try await registry.uploadStatus(session.id, in: repo("app")) }
+        await registry.close()
+    }
+}
