@@ -9,4 +9,21 @@ public struct BerthCommand: AsyncParsableCommand {
         subcommands: [ServeCommand.self, FsckCommand.self])
 
     public init() {}
+
+    /// Parses the process's arguments and runs the chosen subcommand, exiting as it says.
+    ///
+    /// Spelled out rather than `main()`: from a `main.swift` the synchronous `main()` of
+    /// `ParsableCommand` wins overload resolution and refuses an async root command.
+    public static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

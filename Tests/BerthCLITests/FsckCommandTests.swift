@@ -74,6 +74,15 @@ func berthExecutable() -> URL {
         #expect(result.stderr.contains("in use by another berth process"))
     }
 
+    @Test func fsckRunsReadOnlyBesideAProcessThatOwnsTheRoot() async throws {
+        let (root, _) = try await makeRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let owner = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
+        let result = try runBerth(["fsck", "--root", root])
+        await owner.close()
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
     @Test func helpDescribesFsck() throws {
         let result = try runBerth(["fsck", "--help"])
         #expect(result.status == 0)

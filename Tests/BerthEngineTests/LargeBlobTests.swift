@@ -23,7 +23,7 @@ private struct GeneratedBody: AsyncSequence, Sendable {
         var chunk = pseudoRandomBytes(1 << 20, seed: 42)
         mutating func next() async -> [UInt8]? {
             guard remaining > 0 else { return nil }
-            let size = min(remaining, chunk.count)
+            let size = Swift.min(remaining, chunk.count)
             remaining -= size
             counter += 1
             // Vary the chunk cheaply so the blob is not one repeated MiB.

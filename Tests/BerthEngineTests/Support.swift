@@ -39,7 +39,7 @@ func withRegistry<T>(_ body: (Registry, TemporaryRoot) async throws -> T) async 
 }
 
 func repo(_ name: String) -> RepositoryName { try! RepositoryName(parsing: name) }
-func tag(_ name: String) -> Tag { try! Tag(parsing: name) }
+func tag(_ name: String) -> BerthModel.Tag { try! BerthModel.Tag(parsing: name) }
 func sha256(_ bytes: [UInt8]) -> Digest { try! ContentHasher.digest(of: bytes) }
 func sha256(_ text: String) -> Digest { sha256(Array(text.utf8)) }
 
@@ -73,7 +73,7 @@ struct Chunks: AsyncSequence, Sendable {
         mutating func next() async -> [UInt8]? {
             guard offset < bytes.count else { return nil }
             defer { offset += size }
-            return Array(bytes[offset..<min(offset + size, bytes.count)])
+            return Array(bytes[offset..<Swift.min(offset + size, bytes.count)])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Exclusive ownership of a data root by one process, held with `flock` on `berth.lock`.
 ///
@@ -6,6 +7,7 @@ import Foundation
 /// The lock file records the owner's pid, only to make the refusal message useful.
 public final class DataRootLock: Sendable {
     private let fd: Int32
+    private let released = Mutex(false)
     /// The lock file.
     public let path: String
 
@@ -29,7 +31,15 @@ public final class DataRootLock: Sendable {
         pid.withUnsafeBytes { _ = pwrite(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    deinit {
+    deinit { release() }
+
+    /// Gives the root up; later calls do nothing.
+    public func release() {
+        let wasReleased = released.withLock { value in
+            defer { value = true }
+            return value
+        }
+        guard !wasReleased else { return }
         flock(fd, LOCK_UN)
         close(fd)
     }

@@ -68,8 +68,12 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     blobLinks: try named("blob_links"), uploads: try named("uploads"))
             }
             if readOnly {
-                let databases = try environment.read(open)
-                try environment.read { txn in try Self.checkSchema(txn, databases.meta, writable: false) }
+                // Handles opened in a transaction die with it unless it commits (lmdb.h,
+                // mdb_dbi_open), so this read transaction is committed, not aborted.
+                let txn = try environment.begin(parent: nil, readOnly: true)
+                let databases = try open(txn)
+                try Self.checkSchema(txn, databases.meta, writable: false)
+                try txn.commit()
                 self.db = databases
                 self.writer = nil
             } else {
@@ -87,9 +91,12 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         }
     }
 
-    deinit { writer?.stop() }
+    deinit { close() }
 
-    public func close() { writer?.stop() }
+    public func close() {
+        writer?.stop()
+        environment.close()
+    }
 
     private static func checkSchema(_ txn: LMDBTransaction, _ meta: LMDBDatabase, writable: Bool) throws {
         let key = Array("schema".utf8)

@@ -13,8 +13,12 @@ import Foundation
 /// - Stale reader slots left by dead processes are cleared on open (`mdb_reader_check`).
 final class LMDBEnvironment: @unchecked Sendable {
     // @unchecked: an MDB_env is documented as safe to share between threads; every mutation of
-    // it goes through transactions, whose own rules are kept by `LMDBWriter` and `read(_:)`.
+    // it goes through transactions, whose own rules are kept by `LMDBWriter` and `read(_:)`;
+    // `closed` and `activeTransactions` are only touched under `usage`.
     private let env: OpaquePointer
+    private let usage = NSCondition()
+    private var closed = false
+    private var activeTransactions = 0
     /// Whether the environment was opened read-only (`MDB_RDONLY`).
     let isReadOnly: Bool
 
@@ -40,7 +44,38 @@ final class LMDBEnvironment: @unchecked Sendable {
         self.isReadOnly = readOnly
     }
 
-    deinit { mdb_env_close(env) }
+    deinit { close() }
+
+    /// Closes the environment once every transaction in progress has ended. LMDB forbids
+    /// opening one environment twice in a process, so a root can only be reopened after this.
+    /// Later transactions fail with `ESHUTDOWN`.
+    func close() {
+        usage.lock()
+        if closed {
+            usage.unlock()
+            return
+        }
+        closed = true
+        while activeTransactions > 0 { usage.wait() }
+        usage.unlock()
+        mdb_env_close(env)
+    }
+
+    /// Counts a transaction in, unless the environment is closed.
+    private func enter() throws(LMDBError) {
+        usage.lock()
+        defer { usage.unlock() }
+        guard !closed else { throw LMDBError(code: ESHUTDOWN, operation: "environment closed") }
+        activeTransactions += 1
+    }
+
+    /// Counts a transaction out (called when it commits or aborts).
+    fileprivate func leave() {
+        usage.lock()
+        activeTransactions -= 1
+        if activeTransactions == 0 { usage.broadcast() }
+        usage.unlock()
+    }
 
     /// The largest key LMDB accepts in this build (511 bytes by default).
     var maxKeySize: Int { Int(mdb_env_get_maxkeysize(env)) }
@@ -65,15 +100,21 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Begins a transaction. Only `LMDBWriter` and `read(_:)` call this.
     func begin(parent: LMDBTransaction?, readOnly: Bool) throws(LMDBError) -> LMDBTransaction {
+        try enter()
         var txn: OpaquePointer?
         let flags = readOnly ? UInt32(MDB_RDONLY) : 0
-        try LMDBError.check(mdb_txn_begin(env, parent?.handle, flags, &txn), "mdb_txn_begin")
-        guard let txn else { throw LMDBError(code: ENOMEM, operation: "mdb_txn_begin") }
-        return LMDBTransaction(handle: txn, isReadOnly: readOnly)
+        let code = mdb_txn_begin(env, parent?.handle, flags, &txn)
+        guard code == 0, let txn else {
+            leave()
+            throw LMDBError(code: code == 0 ? ENOMEM : code, operation: "mdb_txn_begin")
+        }
+        return LMDBTransaction(handle: txn, isReadOnly: readOnly, onEnd: { [unowned self] in self.leave() })
     }
 
     /// Flushes the data file to disk (used after writes made without a sync).
     func sync() throws(LMDBError) {
+        try enter()
+        defer { leave() }
         try LMDBError.check(mdb_env_sync(env, 1), "mdb_env_sync")
     }
 }

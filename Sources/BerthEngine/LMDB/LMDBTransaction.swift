@@ -9,21 +9,24 @@ final class LMDBTransaction {
     let handle: OpaquePointer
     let isReadOnly: Bool
     private var open = true
+    /// Tells the environment this top-level transaction ended (nil for nested ones).
+    private let onEnd: (() -> Void)?
 
-    init(handle: OpaquePointer, isReadOnly: Bool) {
+    init(handle: OpaquePointer, isReadOnly: Bool, onEnd: (() -> Void)? = nil) {
         self.handle = handle
         self.isReadOnly = isReadOnly
+        self.onEnd = onEnd
     }
 
-    deinit {
-        if open { mdb_txn_abort(handle) }
-    }
+    deinit { abort() }
 
     /// Commits; the transaction is finished afterwards whatever the outcome.
     func commit() throws(LMDBError) {
         guard open else { return }
         open = false
-        try LMDBError.check(mdb_txn_commit(handle), "mdb_txn_commit")
+        let code = mdb_txn_commit(handle)
+        onEnd?()
+        try LMDBError.check(code, "mdb_txn_commit")
     }
 
     /// Abandons every change made in this transaction.
@@ -31,6 +34,7 @@ final class LMDBTransaction {
         guard open else { return }
         open = false
         mdb_txn_abort(handle)
+        onEnd?()
     }
 
     /// The value stored under `key`, or nil.

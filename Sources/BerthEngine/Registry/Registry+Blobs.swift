@@ -67,6 +67,7 @@ extension Registry {
     where Body.Element: ContiguousBytesCollection {
         let capacity = configuration.writeBufferSize
         var buffer = Buffer(capacity: capacity)
+        var failure: RegistryError?
         do {
             for try await chunk in body {
                 let overflow: Buffer? = chunk.withContiguousBytes { raw in
@@ -84,12 +85,14 @@ extension Registry {
                 }
             }
         } catch {
-            throw RegistryError(error)
+            failure = RegistryError(error)
         }
+        // What arrived before a failure is written too: an upload keeps every byte it received.
         if !buffer.bytes.isEmpty {
             let last = buffer
             try await io { try last.bytes.withUnsafeBytes { try writer.value.write($0) } }
         }
+        if let failure { throw failure }
     }
 }
 

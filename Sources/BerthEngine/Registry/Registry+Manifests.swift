@@ -25,7 +25,8 @@ extension Registry {
             tag = name
         }
         let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes,
-                                           manifest: manifest, tag: tag, now: Date())
+                                           manifest: manifest, tag: tag,
+                                           now: Date(millisecondsSince1970: Date().millisecondsSince1970))
         return try await RegistryError.wrapping { try await index.putManifest(request) }
     }
 

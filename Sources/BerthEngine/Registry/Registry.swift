@@ -68,10 +68,12 @@ public final class Registry: Sendable {
         return registry
     }
 
-    /// Stops the I/O threads and the index writer. Calls after this fail.
+    /// Stops the I/O threads and the index writer, closes the index and releases the data
+    /// root, so it can be opened again (by this process or another). Calls after this fail.
     public func close() async {
         try? await ioPool.shutdownGracefully()
         index.close()
+        lock?.release()
     }
 
     /// Runs blocking file work on the engine's I/O threads.
