@@ -1,0 +1,67 @@
+import BerthEngine
+import Foundation
+
+/// Writes OCI image layouts on disk for skopeo to copy from: real tar layers, a real config.
+struct OCILayout {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "berth-layout-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: "\(path)/blobs/sha256", withIntermediateDirectories: true)
+        try write(Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8), to: "oci-layout")
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Stores a blob; returns its descriptor JSON and digest.
+    @discardableResult
+    func blob(_ bytes: Data, mediaType: String, extra: String = "") throws -> (json: String, digest: String) {
+        let digest = try ContentHasher.digest(of: Array(bytes)).description
+        try write(bytes, to: "blobs/sha256/\(digest.dropFirst(7))")
+        return (#"{"mediaType":"\#(mediaType)","digest":"\#(digest)","size":\#(bytes.count)\#(extra)}"#, digest)
+    }
+
+    /// A gzipped tar archive holding one file with `content` (compressed, as clients push
+    /// layers: an uncompressed one would be recompressed by skopeo on the way).
+    func tarLayer(named name: String, content: String) throws -> (compressed: Data, uncompressed: Data) {
+        let scratch = NSTemporaryDirectory() + "berth-tar-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try Data(content.utf8).write(to: URL(fileURLWithPath: "\(scratch)/\(name)"))
+        let result = try run("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", scratch, "-cf", "\(scratch).tar", name])
+        guard result.status == 0 else { throw LayoutError(message: result.stderr) }
+        defer { try? FileManager.default.removeItem(atPath: "\(scratch).tar") }
+        let tar = try Data(contentsOf: URL(fileURLWithPath: "\(scratch).tar"))
+        let zipped = try run("gzip", ["-n", "-k", "-f", "\(scratch).tar"])
+        guard zipped.status == 0 else { throw LayoutError(message: zipped.stderr) }
+        defer { try? FileManager.default.removeItem(atPath: "\(scratch).tar.gz") }
+        return (try Data(contentsOf: URL(fileURLWithPath: "\(scratch).tar.gz")), tar)
+    }
+
+    /// An image manifest for `architecture` with one layer; returns its descriptor JSON (for an index).
+    func image(architecture: String, content: String) throws -> (json: String, digest: String, manifest: Data) {
+        let layer = try tarLayer(named: "hello-\(architecture).txt", content: content)
+        let diffID = try ContentHasher.digest(of: Array(layer.uncompressed)).description
+        let config = Data(#"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(diffID)"]},"config":{}}"#.utf8)
+        let configDescriptor = try blob(config, mediaType: "application/vnd.oci.image.config.v1+json")
+        let layerDescriptor = try blob(layer.compressed, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip")
+        let manifest = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":\#(configDescriptor.json),"layers":[\#(layerDescriptor.json)]}"#.utf8)
+        let platform = #","platform":{"architecture":"\#(architecture)","os":"linux"}"#
+        let descriptor = try blob(manifest, mediaType: "application/vnd.oci.image.manifest.v1+json", extra: platform)
+        return (descriptor.json, descriptor.digest, manifest)
+    }
+
+    /// Names `descriptorJSON` (a manifest or index descriptor) as `tag` in index.json.
+    func tag(_ descriptorJSON: String, as tag: String) throws {
+        var descriptor = descriptorJSON
+        descriptor.removeLast()
+        descriptor += #","annotations":{"org.opencontainers.image.ref.name":"\#(tag)"}}"#
+        try write(Data(#"{"schemaVersion":2,"manifests":[\#(descriptor)]}"#.utf8), to: "index.json")
+    }
+
+    func write(_ data: Data, to relative: String) throws {
+        try data.write(to: URL(fileURLWithPath: "\(path)/\(relative)"))
+    }
+
+    struct LayoutError: Error { let message: String }
+}

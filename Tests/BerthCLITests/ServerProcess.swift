@@ -1,0 +1,121 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A `berth serve` process on a free loopback port and a fresh data root, stopped (SIGTERM)
+/// and cleaned up by `stop()`.
+final class ServerProcess: @unchecked Sendable {
+    // @unchecked: mutated only by the test that owns it, from one task.
+    let root: String
+    let port: Int
+    let process = Process()
+    private let output = Pipe()
+
+    var host: String { "127.0.0.1:\(port)" }
+    var baseURL: String { "http://\(host)" }
+
+    init(root: String? = nil, extraArguments: [String] = []) throws {
+        self.root = root ?? NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
+        self.port = try Self.freePort()
+        process.executableURL = berthExecutable()
+        process.arguments = ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"] + extraArguments
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// Waits until `GET /v2/` answers (at most 20 s).
+    func waitUntilReady() async throws {
+        for _ in 0..<200 {
+            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(baseURL)/v2/")!),
+               (response as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ServerFailed(log: log())
+    }
+
+    /// Sends SIGTERM and waits for the process to end; returns its exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the server printed (read after it stopped).
+    func log() -> String {
+        if process.isRunning { return "(still running)" }
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func removeRoot() { try? FileManager.default.removeItem(atPath: root) }
+
+    struct ServerFailed: Error, CustomStringConvertible {
+        let log: String
+        var description: String { "berth serve did not become ready:\n\(log)" }
+    }
+
+    /// A port nothing listens on now (bound and released; the kernel does not hand it out again at once).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs a program to completion; returns status and output.
+@discardableResult
+func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [program] + arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    if let input {
+        let pipe = Pipe()
+        process.standardInput = pipe
+        try process.run()
+        pipe.fileHandleForWriting.write(Data(input.utf8))
+        pipe.fileHandleForWriting.closeFile()
+    } else {
+        try process.run()
+    }
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// GET over HTTP; returns status, headers and body.
+func httpGet(_ url: String, headers: [String: String] = [:]) async throws -> (status: Int, headers: [String: String], body: Data) {
+    var request = URLRequest(url: URL(string: url)!)
+    for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+    let (data, response) = try await URLSession.shared.data(for: request)
+    let http = response as! HTTPURLResponse
+    var fields: [String: String] = [:]
+    for (name, value) in http.allHeaderFields {
+        if let name = name as? String, let value = value as? String { fields[name.lowercased()] = value }
+    }
+    return (http.statusCode, fields, data)
+}
