@@ -1,0 +1,127 @@
+import BerthModel
+import Testing
+
+/// Names, tags, digests and references, straight from the grammars of the OCI specs.
+@Suite struct GrammarTests {
+    static let hex64 = String(repeating: "a1", count: 32)
+    static let hex128 = String(repeating: "0f", count: 64)
+
+    // MARK: Repository names
+
+    @Test(arguments: [
+        "a", "library/ubuntu", "a.b_c-d/e", "a--b", "a__b", "a-----b", "0", "team/sub/deep/name",
+        "a/manifests", "x/blobs/uploads", String(repeating: "a", count: 255),
+    ])
+    func validRepositoryNamesAreAccepted(name: String) throws {
+        #expect(try RepositoryName(parsing: name).value == name)
+    }
+
+    @Test(arguments: [
+        "", "A", "Library/ubuntu", "a___b", "a..b", "a._b", "-a", "a-", "a_", ".a", "a//b", "/a", "a/",
+        "a b", "a\tb", "é", "a:b", "a@b", String(repeating: "a", count: 256), "a/-b", "a/b.",
+    ])
+    func invalidRepositoryNamesAreRejected(name: String) {
+        #expect(throws: ValidationError.self) { try RepositoryName(parsing: name) }
+    }
+
+    @Test func repositoryNameComponentsSplitOnSlash() throws {
+        #expect(try RepositoryName(parsing: "a/b/c").components == ["a", "b", "c"])
+    }
+
+    // MARK: Tags
+
+    @Test(arguments: ["latest", "v1.0.0", "_private", "1", "A-b_c.d", "a.", String(repeating: "x", count: 128)])
+    func validTagsAreAccepted(tag: String) throws {
+        #expect(try Tag(parsing: tag).value == tag)
+    }
+
+    @Test(arguments: ["", ".hidden", "-dash", "a:b", "a/b", "a b", "ü", "a@b", String(repeating: "x", count: 129)])
+    func invalidTagsAreRejected(tag: String) {
+        #expect(throws: ValidationError.self) { try Tag(parsing: tag) }
+    }
+
+    // MARK: Digests
+
+    @Test func sha256DigestRoundTripsThroughItsRawBytes() throws {
+        let digest = try Digest(parsing: "sha256:\(Self.hex64)")
+        #expect(digest.algorithm == .sha256)
+        #expect(digest.encoded == Self.hex64)
+        #expect(digest.rawBytes.count == 32)
+        #expect(try Digest(algorithm: .sha256, rawBytes: digest.rawBytes) == digest)
+        #expect(digest.description == "sha256:\(Self.hex64)")
+    }
+
+    @Test func sha512DigestIsAccepted() throws {
+        let digest = try Digest(parsing: "sha512:\(Self.hex128)")
+        #expect(digest.algorithm == .sha512)
+        #expect(digest.rawBytes.count == 64)
+    }
+
+    @Test(arguments: [
+        "sha256:\(String(repeating: "A1", count: 32))",   // uppercase hex
+        "sha256:\(String(repeating: "a", count: 63))",    // short
+        "sha256:\(String(repeating: "a", count: 65))",    // long
+        "sha256:\(String(repeating: "g", count: 64))",    // not hex
+        "sha512:\(String(repeating: "a", count: 64))",    // sha512 of sha256 length
+        "sha256:", ":abc", "sha256", "", "sha256::\(String(repeating: "a", count: 64))",
+        "SHA256:\(String(repeating: "a", count: 64))", "sha256+:abc", "+sha256:abc", "sha256:ab c",
+    ])
+    func malformedDigestsAreInvalidDigest(text: String) {
+        #expect {
+            try Digest(parsing: text)
+        } throws: { error in
+            guard case ValidationError.invalidDigest = error else { return false }
+            return true
+        }
+    }
+
+    @Test(arguments: ["md5:d41d8cd98f00b204e9800998ecf8427e", "blake3:abcd", "sha256+b64u:LCa0a2j_xo_5m0U8HTBBNBNCLXBkg7-g-YpeiGJm564", "multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8"])
+    func wellFormedDigestsOfOtherAlgorithmsAreUnsupported(text: String) {
+        #expect(throws: ValidationError.unsupportedDigestAlgorithm(text)) { try Digest(parsing: text) }
+    }
+
+    @Test func rawBytesOfTheWrongLengthAreRejected() {
+        #expect(throws: ValidationError.self) { try Digest(algorithm: .sha256, rawBytes: [UInt8](repeating: 0, count: 31)) }
+    }
+
+    @Test func digestsCodeAsTheirString() throws {
+        let digest = try Digest(parsing: "sha256:\(Self.hex64)")
+        let data = try JSONEncoder().encode([digest])
+        #expect(String(decoding: data, as: UTF8.self) == #"["sha256:\#(Self.hex64)"]"#)
+        #expect(try JSONDecoder().decode([Digest].self, from: data) == [digest])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([Digest].self, from: Data(#"["sha256:zz"]"#.utf8)) }
+    }
+
+    // MARK: References
+
+    @Test func referenceWithAColonIsADigest() throws {
+        #expect(try Reference(parsing: "sha256:\(Self.hex64)") == .digest(try Digest(parsing: "sha256:\(Self.hex64)")))
+    }
+
+    @Test func referenceWithoutAColonIsATag() throws {
+        #expect(try Reference(parsing: "v1") == .tag(try Tag(parsing: "v1")))
+    }
+
+    @Test func referenceThatIsNeitherIsRejected() {
+        #expect(throws: ValidationError.self) { try Reference(parsing: "sha256:nothex") }
+        #expect(throws: ValidationError.self) { try Reference(parsing: "-bad") }
+    }
+
+    // MARK: Media types
+
+    @Test(arguments: ["application/vnd.oci.image.manifest.v1+json", "text/plain; charset=utf-8", "application/spdx+json", "a/b"])
+    func validMediaTypesAreAccepted(type: String) throws {
+        #expect(try MediaType(validating: type).rawValue == type)
+    }
+
+    @Test(arguments: ["", "application", "application/", "/json", "a/b/c", "application/json(x)", "-a/b", "a/" + String(repeating: "x", count: 128)])
+    func invalidMediaTypesAreRejected(type: String) {
+        #expect(throws: ValidationError.self) { try MediaType(validating: type) }
+    }
+
+    @Test func essenceDropsParametersAndCase() {
+        #expect(MediaType(rawValue: "Application/VND.OCI.Image.Manifest.v1+JSON ; charset=utf-8").essence == "application/vnd.oci.image.manifest.v1+json")
+    }
+}
+
+import Foundation
