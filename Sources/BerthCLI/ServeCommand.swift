@@ -3,6 +3,9 @@ import BerthEngine
 import BerthHTTP
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import NIOSSL
 import Logging
 import ServiceLifecycle
 
@@ -14,10 +17,12 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         With no flags it serves ./berth-data on 127.0.0.1:5000. Every setting can also come from
         an environment variable (BERTH_ROOT, BERTH_LISTEN, BERTH_EXTERNAL_URL, BERTH_LOG_LEVEL,
-        BERTH_UPLOAD_EXPIRY, BERTH_SHUTDOWN_TIMEOUT, BERTH_TRUST_FORWARDED_HEADERS) or a JSON
-        config file (--config) with the same names in camelCase (root, listen, externalURL,
-        logLevel, uploadExpiry, shutdownTimeout, trustForwardedHeaders). Flags win over the
+        BERTH_UPLOAD_EXPIRY, BERTH_SHUTDOWN_TIMEOUT, BERTH_TRUST_FORWARDED_HEADERS,
+        BERTH_TLS_CERTIFICATE, BERTH_TLS_KEY, BERTH_CONFIG) or a JSON config file (--config)
+        with the same names in camelCase (root, listen, externalURL, logLevel, uploadExpiry,
+        shutdownTimeout, trustForwardedHeaders, tlsCertificate, tlsKey). Flags win over the
         environment, which wins over the file.
+        With a certificate and key it serves HTTPS only, offering HTTP/2 and HTTP/1.1 by ALPN.
         SIGINT or SIGTERM stop it gracefully: no new connections, requests in flight finish
         within the shutdown timeout, interrupted uploads stay resumable.
         """)
@@ -42,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("shutdown-timeout"), help: "How long requests in flight may run after SIGINT/SIGTERM, e.g. 30s (default 30s).")
     var shutdownTimeout: String?
+
+    @Option(name: .customLong("tls-certificate"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the certificate.")
+    var tlsKey: String?
 
     @Option(name: .long, help: "A JSON config file.")
     var config: String?
@@ -69,12 +80,22 @@ struct ServeCommand: AsyncParsableCommand {
             registry: registry,
             options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders),
             logger: logger)
+        let server: HTTPServerBuilder
+        do {
+            server = try Self.serverBuilder(settings)
+        } catch {
+            await registry.close()
+            printError("berth serve: cannot use the TLS certificate or key: \(error)")
+            throw ExitCode(2)
+        }
         let app = Application(
             router: router,
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "berth"),
             onServerRunning: { channel in
                 logger.notice("berth is serving", metadata: [
                     "root": .string(settings.root),
+                    "scheme": .string(settings.tlsCertificate == nil ? "http" : "https"),
                     "address": .string(channel.localAddress?.description ?? "\(settings.host):\(settings.port)"),
                 ])
             },
@@ -97,6 +118,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         await registry.close()
         logger.notice("berth stopped")
+    }
+}
+
+extension ServeCommand {
+    /// Plain HTTP/1.1, or HTTPS with HTTP/2 and HTTP/1.1 offered by ALPN.
+    static func serverBuilder(_ settings: ServeSettings) throws -> HTTPServerBuilder {
+        guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else { return .http1() }
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        return try .http2Upgrade(tlsConfiguration: tls)
     }
 }
 

@@ -12,6 +12,9 @@ struct ServeSettings: Equatable {
     var logLevel: Logger.Level = .info
     var uploadExpiry: Duration = .seconds(24 * 3600)
     var shutdownTimeout: Duration = .seconds(30)
+    /// PEM certificate chain and private key: both set means HTTPS (with HTTP/2 by ALPN).
+    var tlsCertificate: String?
+    var tlsKey: String?
 
     /// The config file's shape: every field optional, names as in the docs.
     struct File: Decodable {
@@ -22,6 +25,8 @@ struct ServeSettings: Equatable {
         var logLevel: String?
         var uploadExpiry: String?
         var shutdownTimeout: String?
+        var tlsCertificate: String?
+        var tlsKey: String?
     }
 
     /// A setting that cannot be used, with the reason.
@@ -68,6 +73,11 @@ struct ServeSettings: Equatable {
         }
         if let timeout = pick(flags.shutdownTimeout, "BERTH_SHUTDOWN_TIMEOUT", file.shutdownTimeout) {
             settings.shutdownTimeout = try parseDuration(timeout)
+        }
+        settings.tlsCertificate = pick(flags.tlsCertificate, "BERTH_TLS_CERTIFICATE", file.tlsCertificate)
+        settings.tlsKey = pick(flags.tlsKey, "BERTH_TLS_KEY", file.tlsKey)
+        guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
+            throw Invalid(description: "HTTPS needs both a certificate and a key (--tls-certificate and --tls-key)")
         }
         return settings
     }

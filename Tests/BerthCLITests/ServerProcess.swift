@@ -13,11 +13,13 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     private let output = Pipe()
 
+    let scheme: String
     var host: String { "127.0.0.1:\(port)" }
-    var baseURL: String { "http://\(host)" }
+    var baseURL: String { "\(scheme)://\(host)" }
 
-    init(root: String? = nil, extraArguments: [String] = []) throws {
+    init(root: String? = nil, tls: Bool = false, extraArguments: [String] = []) throws {
         self.root = root ?? NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
+        self.scheme = tls ? "https" : "http"
         self.port = try Self.freePort()
         process.executableURL = berthExecutable()
         process.arguments = ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"] + extraArguments
@@ -26,11 +28,10 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until `GET /v2/` answers (at most 20 s).
+    /// Waits until `GET /v2/` answers (at most 20 s). curl, so a self-signed HTTPS server works too.
     func waitUntilReady() async throws {
         for _ in 0..<200 {
-            if let (_, response) = try? await URLSession.shared.data(from: URL(string: "\(baseURL)/v2/")!),
-               (response as? HTTPURLResponse)?.statusCode == 200 {
+            if let probe = try? run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]), probe.stdout == "200" {
                 return
             }
             guard process.isRunning else { break }
