@@ -47,11 +47,9 @@ extension RegistryRoutes {
         return blobCreated(request, name, digest)
     }
 
-    func uploadStatus(_ name: RepositoryName, _ text: String) async throws -> Response {
+    func uploadStatus(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
         let session = try await registry.uploadStatus(try uploadID(text), in: name)
-        var headers = uploadHeaders(base: options.externalURL ?? "", name, session)
-        headers[.contentLength] = "0"
-        return Response(status: .noContent, headers: headers)
+        return uploadAccepted(request, name, session, status: .noContent)
     }
 
     func cancelUpload(_ name: RepositoryName, _ text: String) async throws -> Response {

@@ -90,7 +90,7 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
             return try await startUpload(request, name)
         case .upload(let name, let id):
             switch method {
-            case .get: return try await uploadStatus(name, id)
+            case .get: return try await uploadStatus(request, name, id)
             case .patch: return try await patchUpload(request, name, id)
             case .put: return try await putUpload(request, name, id)
             case .delete: return try await cancelUpload(name, id)

@@ -138,4 +138,20 @@ import Testing
             #expect(response.header("Location")?.hasPrefix("https://registry.example.com/v2/app/blobs/uploads/") == true)
         }
     }
+
+    @Test func forwardedHeadersFromATrustedProxyBuildTheLocation() async throws {
+        try await withServer(options: RegistryRoutesOptions(trustForwardedHeaders: true)) { client, _ in
+            let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post,
+                                                    headers: .named(["X-Forwarded-Proto": "https", "X-Forwarded-Host": "registry.example.com"]))
+            #expect(response.header("Location")?.hasPrefix("https://registry.example.com/v2/app/blobs/uploads/") == true)
+        }
+    }
+
+    @Test func forwardedHeadersAreIgnoredUnlessTrusted() async throws {
+        try await withServer { client, _ in
+            let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post,
+                                                    headers: .named(["X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example.com"]))
+            #expect(response.header("Location")?.hasPrefix("/v2/app/blobs/uploads/") == true)
+        }
+    }
 }
