@@ -72,17 +72,7 @@ public final class FileBlobWriter: BlobWriter {
     /// Feeds bytes [0, offset) of the file to a new hasher.
     private func hashFileInto(_ algorithm: DigestAlgorithm) throws -> ContentHasher {
         let hasher = try ContentHasher(algorithm)
-        let chunk = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { buffer.deallocate() }
-        var position: Int64 = 0
-        while position < offset {
-            let want = Int(min(Int64(chunk), offset - position))
-            let got = try POSIXFile.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: position, path: path)
-            guard got == want else { throw IOError("short read while rehashing", path, EIO) }
-            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
-            position += Int64(got)
-        }
+        try hasher.update(file: fd, length: offset, path: path)
         return hasher
     }
 }

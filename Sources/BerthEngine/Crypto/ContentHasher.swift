@@ -1,5 +1,6 @@
 import BerthModel
 import CCrypto
+import Foundation
 
 /// A streaming hash over the bytes of one blob, computed by OpenSSL's libcrypto (EVP).
 ///
@@ -62,6 +63,30 @@ public final class ContentHasher {
         } catch {
             throw .unavailable("digest of unexpected length \(length)")
         }
+    }
+
+    /// Feeds bytes [0, length) of an open file to the hash, 1 MiB at a time (memory stays flat).
+    func update(file fd: Int32, length: Int64, path: String) throws {
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var position: Int64 = 0
+        while position < length {
+            let want = Int(min(Int64(chunk), length - position))
+            let got = try POSIXFile.read(fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: position, path: path)
+            guard got > 0 else { throw IOError("file ended at \(position) of \(length) bytes while hashing", path, EIO) }
+            try update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+            position += Int64(got)
+        }
+    }
+
+    /// The digest of a whole file.
+    static func digest(ofFile path: String, using algorithm: DigestAlgorithm) throws -> Digest {
+        let fd = try POSIXFile.open(path, O_RDONLY)
+        defer { close(fd) }
+        let hasher = try ContentHasher(algorithm)
+        try hasher.update(file: fd, length: try POSIXFile.size(fd, path: path), path: path)
+        return try hasher.finish()
     }
 
     /// The digest of `bytes` in one call.

@@ -55,7 +55,7 @@ public struct Fsck: Sendable {
             return all
         }
         for (number, file) in files.enumerated() {
-            let actual = try await registry.io { try Self.hashFile(layout.blobFile(file.digest), file.digest.algorithm) }
+            let actual = try await registry.io { try ContentHasher.digest(ofFile: layout.blobFile(file.digest), using: file.digest.algorithm) }
             report.blobsChecked += 1
             if actual != file.digest {
                 corrupt.append(file.digest)
@@ -162,21 +162,5 @@ public struct Fsck: Sendable {
         }
         report.repairs += removed.map { "removed \($0)" }
         return report
-    }
-
-    private static func hashFile(_ path: String, _ algorithm: DigestAlgorithm) throws -> Digest {
-        let fd = try POSIXFile.open(path, O_RDONLY)
-        defer { close(fd) }
-        let hasher = try ContentHasher(algorithm)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        var offset: Int64 = 0
-        while true {
-            let got = try POSIXFile.read(fd, into: buffer, at: offset, path: path)
-            if got == 0 { break }
-            try hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
-            offset += Int64(got)
-        }
-        return try hasher.finish()
     }
 }

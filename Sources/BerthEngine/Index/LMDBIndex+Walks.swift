@@ -5,13 +5,11 @@ import Foundation
 extension LMDBIndex {
     public func forEachManifest(_ body: (ManifestRecord) throws -> Void) throws {
         try read { txn in
-            var names: [UInt32: RepositoryName] = [:]
+            var names = RepositoryNameCache()
             try txn.scan(db.manifests, from: [], prefix: []) { key, value in
                 var reader = BinaryReader(Array(key))
-                let repo = try reader.u32()
+                let name = try names.name(try reader.u32(), self, txn)
                 let digest = try reader.digest()
-                let name = try names[repo] ?? repositoryName(repo, txn)
-                names[repo] = name
                 try body(try decodeManifest(Array(value), repository: name, digest: digest, txn))
                 return true
             }
@@ -20,14 +18,11 @@ extension LMDBIndex {
 
     public func forEachBlobLink(_ body: (RepositoryName, BlobLink) throws -> Void) throws {
         try read { txn in
-            var names: [UInt32: RepositoryName] = [:]
+            var names = RepositoryNameCache()
             try txn.scan(db.blobLinks, from: [], prefix: []) { key, value in
                 var reader = BinaryReader(Array(key))
-                let repo = try reader.u32()
-                let digest = try reader.digest()
-                let name = try names[repo] ?? repositoryName(repo, txn)
-                names[repo] = name
-                try body(name, try Self.decodeLink(digest, Array(value)))
+                let name = try names.name(try reader.u32(), self, txn)
+                try body(name, try Self.decodeLink(try reader.digest(), Array(value)))
                 return true
             }
         }
@@ -35,12 +30,10 @@ extension LMDBIndex {
 
     public func forEachTag(_ body: (RepositoryName, Tag, Digest) throws -> Void) throws {
         try read { txn in
-            var names: [UInt32: RepositoryName] = [:]
+            var names = RepositoryNameCache()
             try txn.scan(db.tags, from: [], prefix: []) { key, value in
                 var keyReader = BinaryReader(Array(key))
-                let repo = try keyReader.u32()
-                let name = try names[repo] ?? repositoryName(repo, txn)
-                names[repo] = name
+                let name = try names.name(try keyReader.u32(), self, txn)
                 var valueReader = BinaryReader(Array(value))
                 try body(name, try Self.tag(fromTagKey: key), try valueReader.digest())
                 return true
@@ -50,16 +43,13 @@ extension LMDBIndex {
 
     public func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws {
         try read { txn in
-            var names: [UInt32: RepositoryName] = [:]
+            var names = RepositoryNameCache()
             try txn.scan(db.referrers, from: [], prefix: []) { key, _ in
                 var reader = BinaryReader(Array(key))
-                let repo = try reader.u32()
+                let name = try names.name(try reader.u32(), self, txn)
                 let subject = try reader.digest()
                 _ = try reader.u32()
-                let referrer = try reader.digest()
-                let name = try names[repo] ?? repositoryName(repo, txn)
-                names[repo] = name
-                try body(name, subject, referrer)
+                try body(name, subject, try reader.digest())
                 return true
             }
         }
@@ -78,13 +68,8 @@ extension LMDBIndex {
     public func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String] {
         try await write { txn in
             var removed: [String] = []
-            var names: [UInt32: RepositoryName] = [:]
-            func name(_ repo: UInt32) throws -> RepositoryName {
-                if let known = names[repo] { return known }
-                let found = try self.repositoryName(repo, txn)
-                names[repo] = found
-                return found
-            }
+            var names = RepositoryNameCache()
+            func name(_ repo: UInt32) throws -> RepositoryName { try names.name(repo, self, txn) }
             // Manifests whose document is gone cannot be served: drop them (with their tags and edge).
             var brokenManifests: [(UInt32, Digest)] = []
             try txn.scan(self.db.manifests, from: [], prefix: []) { key, _ in
@@ -140,5 +125,17 @@ extension LMDBIndex {
             for key in danglingEdges { try txn.delete(self.db.referrers, key) }
             return removed
         }
+    }
+}
+
+/// Repository names looked up by id at most once per walk.
+struct RepositoryNameCache {
+    private var names: [UInt32: RepositoryName] = [:]
+
+    mutating func name(_ id: UInt32, _ index: LMDBIndex, _ txn: LMDBTransaction) throws -> RepositoryName {
+        if let known = names[id] { return known }
+        let found = try index.repositoryName(id, txn)
+        names[id] = found
+        return found
     }
 }

@@ -34,11 +34,7 @@ extension Registry {
     ) async throws(RegistryError) -> UploadRecord where Body.Element: ContiguousBytesCollection {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
-        let record = try await liveRecord(id, in: repository)
-        if let offset, offset != record.offset {
-            throw .uploadOffsetMismatch(expected: record.offset, got: offset)
-        }
-        let writer = try await writer(for: lease, record: record)
+        let (record, writer) = try await resume(id, in: repository, at: offset, lease: lease)
         var failure: RegistryError?
         do {
             try await stream(body, into: writer)
@@ -61,11 +57,7 @@ extension Registry {
     ) async throws(RegistryError) -> BlobInfo where Body.Element: ContiguousBytesCollection {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
-        let record = try await liveRecord(id, in: repository)
-        if let offset, offset != record.offset {
-            throw .uploadOffsetMismatch(expected: record.offset, got: offset)
-        }
-        let writer = try await writer(for: lease, record: record)
+        let (_, writer) = try await resume(id, in: repository, at: offset, lease: lease)
         if let lastChunk { try await stream(lastChunk, into: writer) }
         let blobs = blobs
         let info: BlobInfo
@@ -130,6 +122,17 @@ extension Registry {
             throw .uploadUnknown(id.description)
         }
         return record
+    }
+
+    /// The session's record and writer for a request that writes at `offset` (nil: wherever the
+    /// session is). A wrong offset changes nothing and throws `.uploadOffsetMismatch`.
+    private func resume(_ id: UploadID, in repository: RepositoryName, at offset: Int64?,
+                        lease: UploadSessions.Lease) async throws(RegistryError) -> (UploadRecord, UnsafeTransfer<FileBlobWriter>) {
+        let record = try await liveRecord(id, in: repository)
+        if let offset, offset != record.offset {
+            throw .uploadOffsetMismatch(expected: record.offset, got: offset)
+        }
+        return (record, try await writer(for: lease, record: record))
     }
 
     /// The lease's open writer, or the session's partial file reopened at its durable offset.
