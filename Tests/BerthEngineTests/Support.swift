@@ -116,7 +116,8 @@ struct PushedImage {
 /// Pushes a config and layers, returns an image manifest document naming them (not pushed).
 func makeImage(_ registry: Registry, _ repository: RepositoryName, seed: UInt64, artifactType: String? = nil,
                subject: Digest? = nil, subjectSize: Int = 0, annotations: [String: String] = [:],
-               configMediaType: String = "application/vnd.oci.image.config.v1+json") async throws -> PushedImage {
+               configMediaType: String = "application/vnd.oci.image.config.v1+json",
+               layerMediaType: String = "application/vnd.oci.image.layer.v1.tar+gzip") async throws -> PushedImage {
     let config = Array(#"{"architecture":"amd64","os":"linux","seed":\#(seed)}"#.utf8)
     let layer = pseudoRandomBytes(1000 + Int(seed % 100), seed: seed)
     let configDigest = try await pushBlob(registry, repository, config)
@@ -125,7 +126,7 @@ func makeImage(_ registry: Registry, _ repository: RepositoryName, seed: UInt64,
         #""schemaVersion":2"#,
         #""mediaType":"application/vnd.oci.image.manifest.v1+json""#,
         #""config":\#(descriptorJSON(configMediaType, configDigest, config.count))"#,
-        #""layers":[\#(descriptorJSON("application/vnd.oci.image.layer.v1.tar+gzip", layerDigest, layer.count))]"#,
+        #""layers":[\#(descriptorJSON(layerMediaType, layerDigest, layer.count))]"#,
     ]
     if let artifactType { fields.append(#""artifactType":"\#(artifactType)""#) }
     if let subject { fields.append(#""subject":\#(descriptorJSON("application/vnd.oci.image.manifest.v1+json", subject, subjectSize))"#) }

@@ -33,7 +33,14 @@ extension LMDBIndex {
             if try !txn.contains(db.manifestBytes, request.digest.indexBytes) {
                 try txn.put(db.manifestBytes, request.digest.indexBytes, try encodeDocument(request.bytes))
             }
+            for child in manifest.childManifests {
+                try txn.put(db.manifestParents, Self.repoDigestKey(repo, child.digest) + request.digest.indexBytes, [UInt8]())
+            }
             if let subject = manifest.subject {
+                let suffix = request.tag.flatMap { AccessoryClassifier.tagSchemeSubject($0)?.suffix }
+                let accessoryType = AccessoryClassifier.classify(.init(manifest: manifest, tagSuffix: suffix))
+                try link(accessory: request.digest, to: subject.digest, type: accessoryType, flags: .subjectField,
+                         repo: repo, now: request.now, txn)
                 let type = try manifest.artifactType.map { try ensureMediaTypeID($0, txn) } ?? 0
                 var value = BinaryWriter()
                 value.u32(try ensureMediaTypeID(manifest.mediaType, txn))
@@ -48,17 +55,27 @@ extension LMDBIndex {
             }
         }
         if let tag = request.tag {
-            try moveTag(tag, to: request.digest, repo: repo, now: request.now, txn)
+            try moveTag(tag, to: request.digest, manifest: manifest, repo: repo, now: request.now, txn)
         }
         return record
     }
 
-    private func moveTag(_ tag: Tag, to digest: Digest, repo: UInt32, now: Date, _ txn: LMDBTransaction) throws {
+    /// Points `tag` at `digest`. A cosign tag-scheme tag (`sha256-<hex>.sig`) also moves its
+    /// accessory link: the manifest it named stops being that subject's accessory by tag.
+    private func moveTag(_ tag: Tag, to digest: Digest, manifest: Manifest, repo: UInt32, now: Date, _ txn: LMDBTransaction) throws {
         let key = Self.tagKey(repo, tag.value)
+        let scheme = AccessoryClassifier.tagSchemeSubject(tag)
         if let previous = try txn.get(db.tags, key) {
             var reader = BinaryReader(previous)
             let old = try reader.digest()
             try txn.delete(db.manifestTags, Self.manifestTagKey(repo, old, tag))
+            if let scheme, old != digest {
+                try unlink(accessory: old, from: scheme.subject, flags: .tagScheme, repo: repo, txn)
+            }
+        }
+        if let scheme {
+            let type = AccessoryClassifier.classify(.init(manifest: manifest, tagSuffix: scheme.suffix))
+            try link(accessory: digest, to: scheme.subject, type: type, flags: .tagScheme, repo: repo, now: now, txn)
         }
         var value = BinaryWriter()
         value.digest(digest)
@@ -84,6 +101,20 @@ extension LMDBIndex {
         }
     }
 
+    public func manifests(in repository: RepositoryName) throws -> [ManifestRecord] {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return [] }
+            let prefix = Self.idKey(repo)
+            var records: [ManifestRecord] = []
+            try txn.scan(db.manifests, from: prefix, prefix: prefix) { key, value in
+                var reader = BinaryReader(Array(key), offset: 4)
+                records.append(try decodeManifest(Array(value), repository: repository, digest: try reader.digest(), txn))
+                return true
+            }
+            return records
+        }
+    }
+
     public func manifestBytes(_ digest: Digest) throws -> [UInt8]? {
         guard let stored = try read({ txn in try txn.get(db.manifestBytes, digest.indexBytes) }) else { return nil }
         // Decompression happens after the read transaction ends, so a reader never pins pages
@@ -91,15 +122,31 @@ extension LMDBIndex {
         return try decodeDocument(stored)
     }
 
-    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> [Digest] {
         try await write { txn in
-            guard let repo = try self.repositoryID(repository, txn) else { return false }
-            return try self.deleteManifest(digest, repo: repo, repository: repository, txn)
+            guard let repo = try self.repositoryID(repository, txn),
+                  try txn.contains(self.db.manifests, Self.repoDigestKey(repo, digest)) else { return [] }
+            return try self.deleteWithAccessories(digest, repo: repo, repository: repository, txn)
         }
     }
 
-    /// Removes one manifest record with its tags, its own referrer edge and, when no other
-    /// repository holds it, its document.
+    /// Removes a manifest and, recursively, every accessory linked to it (signatures of
+    /// signatures included), in the caller's transaction. Returns what was removed.
+    func deleteWithAccessories(_ digest: Digest, repo: UInt32, repository: RepositoryName, _ txn: LMDBTransaction) throws -> [Digest] {
+        var pending = [digest]
+        var closure: [Digest] = []
+        var seen: Set<Digest> = []
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            closure.append(next)
+            pending += try accessoryLinks(of: next, repo: repo, txn).map(\.accessory)
+        }
+        return try closure.filter { try deleteManifest($0, repo: repo, repository: repository, txn) }
+    }
+
+    /// Removes one manifest record with its tags, its own referrer edge, its accessory links
+    /// (both ways), its back references to its children and, when no other repository holds
+    /// it, its document.
     func deleteManifest(_ digest: Digest, repo: UInt32, repository: RepositoryName, _ txn: LMDBTransaction) throws -> Bool {
         let recordKey = Self.repoDigestKey(repo, digest)
         guard let value = try txn.get(db.manifests, recordKey) else { return false }
@@ -113,6 +160,15 @@ extension LMDBIndex {
         for tag in tags {
             try txn.delete(db.tags, Self.tagKey(repo, tag.value))
             try txn.delete(db.manifestTags, Self.manifestTagKey(repo, digest, tag))
+        }
+        for link in try accessoryLinks(of: digest, repo: repo, txn) {
+            try unlink(accessory: link.accessory, from: digest, flags: [.subjectField, .tagScheme], repo: repo, txn)
+        }
+        for subject in try subjects(ofAccessory: digest, repo: repo, txn) {
+            try unlink(accessory: digest, from: subject, flags: [.subjectField, .tagScheme], repo: repo, txn)
+        }
+        for child in record.children {
+            try txn.delete(db.manifestParents, Self.repoDigestKey(repo, child) + digest.indexBytes)
         }
         if let subject = record.subject {
             let type = try record.artifactType.flatMap { try mediaTypeID($0, txn) } ?? 0
@@ -138,6 +194,9 @@ extension LMDBIndex {
             let digest = try reader.digest()
             try txn.delete(self.db.tags, key)
             try txn.delete(self.db.manifestTags, Self.manifestTagKey(repo, digest, tag))
+            if let scheme = AccessoryClassifier.tagSchemeSubject(tag) {
+                try self.unlink(accessory: digest, from: scheme.subject, flags: .tagScheme, repo: repo, txn)
+            }
             return true
         }
     }

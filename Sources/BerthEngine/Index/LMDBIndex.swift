@@ -20,7 +20,11 @@ import Foundation
 /// | manifest_bytes         | digest                                      | encoding byte ‖ bytes (0 raw, 1 zstd) |
 /// | referrers              | repo ‖ subject ‖ artifact type ‖ referrer   | media type ‖ size ‖ annotations |
 /// | blob_links             | repo ‖ digest                               | size ‖ linked ms |
-/// | uploads                | 16-byte upload id                           | repo ‖ offset ‖ created ms ‖ updated ms |
+/// | uploads                | 16-byte upload id                           | repository name ‖ offset ‖ created ms ‖ updated ms |
+/// | accessories            | repo ‖ subject ‖ accessory                  | type ‖ link flags ‖ linked ms |
+/// | accessory_subjects     | repo ‖ accessory ‖ subject                  | empty (the reverse edge) |
+/// | manifest_parents       | repo ‖ child ‖ index                        | empty (indexes naming a manifest) |
+/// | settings               | ASCII name                                  | JSON document (rules and policies) |
 ///
 /// Names and media types become small ids so that no valid name or type can push a key past
 /// LMDB's 511-byte limit; the artifact type sits inside the referrers key so that a filtered
@@ -43,6 +47,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         let meta, repositories, repositoryNames, mediaTypes, mediaTypeNames: LMDBDatabase
         let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
         let referrers, blobLinks, uploads: LMDBDatabase
+        let accessories, accessorySubjects, manifestParents, settings: LMDBDatabase
     }
 
     /// Opens (creating if needed) the index in `directory`.
@@ -52,7 +57,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
     public init(directory: String, mapSize: Int = 1 << 40, readOnly: Bool = false, compressionThreshold: Int = 1024) throws(RegistryError) {
         self.compressionThreshold = compressionThreshold
         do {
-            let environment = try LMDBEnvironment(directory: directory, mapSize: mapSize, maxDatabases: 16, readOnly: readOnly)
+            let environment = try LMDBEnvironment(directory: directory, mapSize: mapSize, maxDatabases: 32, readOnly: readOnly)
             self.environment = environment
             let open: (LMDBTransaction) throws -> Databases = { txn in
                 func named(_ name: String) throws -> LMDBDatabase {
@@ -65,7 +70,9 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     manifestTags: try named("manifest_tags"), manifests: try named("manifests"),
                     manifestRepositories: try named("manifest_repositories"),
                     manifestBytes: try named("manifest_bytes"), referrers: try named("referrers"),
-                    blobLinks: try named("blob_links"), uploads: try named("uploads"))
+                    blobLinks: try named("blob_links"), uploads: try named("uploads"),
+                    accessories: try named("accessories"), accessorySubjects: try named("accessory_subjects"),
+                    manifestParents: try named("manifest_parents"), settings: try named("settings"))
             }
             if readOnly {
                 // Handles opened in a transaction die with it unless it commits (lmdb.h,

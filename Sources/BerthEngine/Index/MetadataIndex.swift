@@ -20,11 +20,14 @@ public protocol MetadataIndex: Sendable {
     func resolve(tag: Tag, in repository: RepositoryName) throws -> Digest?
     /// The manifest's record in this repository, or nil.
     func manifest(_ digest: Digest, in repository: RepositoryName) throws -> ManifestRecord?
+    /// Every manifest of a repository, in digest order.
+    func manifests(in repository: RepositoryName) throws -> [ManifestRecord]
     /// The exact bytes stored for a manifest digest (any repository), or nil.
     func manifestBytes(_ digest: Digest) throws -> [UInt8]?
-    /// Removes a manifest from a repository with its tags and its own referrer edge.
-    /// Returns false if it was not there.
-    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
+    /// Removes a manifest from a repository with its tags, its own referrer edge and,
+    /// recursively, its accessories, in one transaction. Returns every manifest removed
+    /// (empty when it was not there).
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> [Digest]
     /// Removes one tag; returns false if it did not exist.
     func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool
     /// Tags of a repository in case-insensitive lexical order, after `last`, at most `limit`.
@@ -36,6 +39,17 @@ public protocol MetadataIndex: Sendable {
     func repositories(after last: String?, limit: Int) throws -> Page<RepositoryName>
     /// Descriptors of the manifests whose subject is `subject`, optionally only those of one artifact type.
     func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType?) throws -> [Descriptor]
+
+    // MARK: Accessories
+
+    /// The accessories linked to `subject` (one level; accessories of accessories hang below them).
+    func accessoryLinks(of subject: Digest, in repository: RepositoryName) throws -> [AccessoryLink]
+    /// The subjects an accessory is linked to.
+    func subjects(ofAccessory accessory: Digest, in repository: RepositoryName) throws -> [Digest]
+    /// The indexes that name `child` as one of their manifests.
+    func parents(of child: Digest, in repository: RepositoryName) throws -> [Digest]
+    /// Visits every accessory link of every repository.
+    func forEachAccessoryLink(_ body: (RepositoryName, AccessoryLink) throws -> Void) throws
 
     // MARK: Blobs
 

@@ -58,11 +58,13 @@ extension Registry {
         return (record, bytes)
     }
 
-    /// Deletes a manifest from a repository with its tags and its own referrer edge.
-    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) {
-        guard try await RegistryError.wrapping({ try await index.deleteManifest(digest, in: repository) }) else {
-            throw .manifestUnknown("\(repository)@\(digest)")
-        }
+    /// Deletes a manifest from a repository with its tags, its own referrer edge and all its
+    /// accessories (recursively), in one transaction. Returns every manifest removed.
+    @discardableResult
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) -> [Digest] {
+        let removed = try await RegistryError.wrapping { try await index.deleteManifest(digest, in: repository) }
+        guard !removed.isEmpty else { throw .manifestUnknown("\(repository)@\(digest)") }
+        return removed
     }
 
     /// Deletes a tag only; the manifest stays, reachable by digest.

@@ -1,0 +1,130 @@
+import BerthModel
+import Foundation
+
+/// Subject → accessory links, and index → child back references.
+extension LMDBIndex {
+    // MARK: Reads
+
+    public func accessoryLinks(of subject: Digest, in repository: RepositoryName) throws -> [AccessoryLink] {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return [] }
+            return try accessoryLinks(of: subject, repo: repo, txn)
+        }
+    }
+
+    public func subjects(ofAccessory accessory: Digest, in repository: RepositoryName) throws -> [Digest] {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return [] }
+            return try subjects(ofAccessory: accessory, repo: repo, txn)
+        }
+    }
+
+    public func parents(of child: Digest, in repository: RepositoryName) throws -> [Digest] {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return [] }
+            return try digestsAfter(prefix: Self.repoDigestKey(repo, child), in: db.manifestParents, txn)
+        }
+    }
+
+    public func forEachAccessoryLink(_ body: (RepositoryName, AccessoryLink) throws -> Void) throws {
+        try read { txn in
+            var names = RepositoryNameCache()
+            try txn.scan(db.accessories, from: [], prefix: []) { key, value in
+                var reader = BinaryReader(Array(key))
+                let name = try names.name(try reader.u32(), self, txn)
+                let subject = try reader.digest()
+                try body(name, try Self.decodeAccessoryLink(subject: subject, accessory: try reader.digest(), Array(value)))
+                return true
+            }
+        }
+    }
+
+    func accessoryLinks(of subject: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [AccessoryLink] {
+        let prefix = Self.repoDigestKey(repo, subject)
+        var links: [AccessoryLink] = []
+        try txn.scan(db.accessories, from: prefix, prefix: prefix) { key, value in
+            var reader = BinaryReader(Array(key), offset: prefix.count)
+            links.append(try Self.decodeAccessoryLink(subject: subject, accessory: try reader.digest(), Array(value)))
+            return true
+        }
+        return links
+    }
+
+    func subjects(ofAccessory accessory: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Digest] {
+        try digestsAfter(prefix: Self.repoDigestKey(repo, accessory), in: db.accessorySubjects, txn)
+    }
+
+    /// The digests that follow `prefix` in the keys of a `prefix ‖ digest` database.
+    private func digestsAfter(prefix: [UInt8], in database: LMDBDatabase, _ txn: LMDBTransaction) throws -> [Digest] {
+        var digests: [Digest] = []
+        try txn.scan(database, from: prefix, prefix: prefix) { key, _ in
+            var reader = BinaryReader(Array(key), offset: prefix.count)
+            digests.append(try reader.digest())
+            return true
+        }
+        return digests
+    }
+
+    // MARK: Writes (inside a caller's transaction)
+
+    /// Adds `flags` to the link subject → accessory, creating it with `type` if new.
+    func link(accessory: Digest, to subject: Digest, type: AccessoryType, flags: AccessoryLinkFlags,
+              repo: UInt32, now: Date, _ txn: LMDBTransaction) throws {
+        let key = Self.repoDigestKey(repo, subject) + accessory.indexBytes
+        var existing = AccessoryLinkFlags()
+        var linkedAt = now.millisecondsSince1970
+        if let value = try txn.get(db.accessories, key), value.count >= 10 {
+            existing = AccessoryLinkFlags(rawValue: value[1])
+            var reader = BinaryReader(value, offset: 2)
+            linkedAt = try reader.i64()
+        }
+        var w = BinaryWriter(capacity: 10)
+        w.u8(type.indexCode)
+        w.u8(existing.union(flags).rawValue)
+        w.i64(linkedAt)
+        try txn.put(db.accessories, key, w.bytes)
+        try txn.put(db.accessorySubjects, Self.repoDigestKey(repo, accessory) + subject.indexBytes, [UInt8]())
+    }
+
+    /// Removes `flags` from the link subject → accessory, and the link when no flag is left.
+    func unlink(accessory: Digest, from subject: Digest, flags: AccessoryLinkFlags, repo: UInt32, _ txn: LMDBTransaction) throws {
+        let key = Self.repoDigestKey(repo, subject) + accessory.indexBytes
+        guard var value = try txn.get(db.accessories, key), value.count >= 2 else { return }
+        let remaining = AccessoryLinkFlags(rawValue: value[1]).subtracting(flags)
+        if remaining.isEmpty {
+            try txn.delete(db.accessories, key)
+            try txn.delete(db.accessorySubjects, Self.repoDigestKey(repo, accessory) + subject.indexBytes)
+        } else {
+            value[1] = remaining.rawValue
+            try txn.put(db.accessories, key, value)
+        }
+    }
+
+    static func decodeAccessoryLink(subject: Digest, accessory: Digest, _ value: [UInt8]) throws -> AccessoryLink {
+        var reader = BinaryReader(value)
+        let code = try reader.u8()
+        guard let type = AccessoryType(indexCode: code) else { throw IndexCorruption("unknown accessory type \(code)") }
+        let flags = AccessoryLinkFlags(rawValue: try reader.u8())
+        return AccessoryLink(subject: subject, accessory: accessory, type: type,
+                             viaSubjectField: flags.contains(.subjectField), viaTagScheme: flags.contains(.tagScheme),
+                             linkedAt: Date(millisecondsSince1970: try reader.i64()))
+    }
+}
+
+extension AccessoryType {
+    /// The type's one-byte code in the index. Never renumber: it is on disk.
+    var indexCode: UInt8 {
+        switch self {
+        case .cosignSignature: 1
+        case .notationSignature: 2
+        case .attestation: 3
+        case .sbom: 4
+        case .generic: 5
+        }
+    }
+
+    init?(indexCode: UInt8) {
+        guard let type = Self.allCases.first(where: { $0.indexCode == indexCode }) else { return nil }
+        self = type
+    }
+}
