@@ -57,6 +57,9 @@ extension OCIError {
         case .manifestChildUnknown: self.init("MANIFEST_UNKNOWN", .badRequest, error.description)
         case .repositoryUnknown: self.init("NAME_UNKNOWN", .notFound, error.description)
         case .rangeNotSatisfiable: self.init("BLOB_UNKNOWN", .rangeNotSatisfiable, error.description)
+        case .collectionRunning: self.init("UNAVAILABLE", .conflict, error.description)
+        case .protectedByRule: self.init("DENIED", .forbidden, error.description)
+        case .deniedByPolicy: self.init("DENIED", .preconditionFailed, error.description)
         case .rootLocked, .readOnly, .storage: self.init("UNKNOWN", .internalServerError, error.description)
         }
     }

@@ -11,8 +11,16 @@ extension LMDBIndex {
         let manifest = request.manifest
         let repo = try ensureRepositoryID(request.repository, txn, now: request.now)
         // Rule checks inside the transaction: a concurrent unlink or delete cannot slip between them and the write.
-        for blob in manifest.requiredBlobs where try !txn.contains(db.blobLinks, Self.repoDigestKey(repo, blob.digest)) {
-            throw RegistryError.manifestBlobUnknown(blob.digest)
+        for blob in manifest.requiredBlobs {
+            let linkKey = Self.repoDigestKey(repo, blob.digest)
+            guard let link = try txn.get(db.blobLinks, linkKey) else { throw RegistryError.manifestBlobUnknown(blob.digest) }
+            // Touch the link: garbage collection keeps links younger than its grace, and
+            // re-reads this time in its own transaction, so a blob this manifest names cannot
+            // be unlinked by a collection that marked before this push.
+            var touched = BinaryWriter(capacity: 16)
+            touched.raw(link.prefix(8))
+            touched.i64(request.now.millisecondsSince1970)
+            try txn.put(db.blobLinks, linkKey, touched.bytes)
         }
         for child in manifest.childManifests where try !txn.contains(db.manifests, Self.repoDigestKey(repo, child.digest)) {
             throw RegistryError.manifestChildUnknown(child.digest)

@@ -93,6 +93,13 @@ public protocol MetadataIndex: Sendable {
     /// Removes index entries that name missing targets: tags whose manifest is gone, links to
     /// missing blob files (per `blobExists`), referrer edges whose referrer is gone. Returns what it removed.
     func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String]
+    /// Garbage collection's sweep of manifests: removes each listed manifest (alone, not its
+    /// accessories: the collector lists those it found dead itself) unless, by now, it carries
+    /// a tag other than a cosign tag-scheme tag or was pushed after `pushedBefore`. Returns what it removed.
+    func collectManifests(_ candidates: [(RepositoryName, Digest)], pushedBefore: Date) async throws -> [(RepositoryName, Digest)]
+    /// Garbage collection's sweep of blob links: removes each listed link unless, by now, it was
+    /// linked or touched after `linkedBefore`. Returns what it removed.
+    func collectBlobLinks(_ candidates: [(RepositoryName, Digest)], linkedBefore: Date) async throws -> [(RepositoryName, Digest)]
     /// Stops background work; the index is unusable afterwards.
     func close()
 }

@@ -12,9 +12,11 @@ extension Registry {
         let writer = try await io { UnsafeTransfer(try blobs.startIngest()) }
         do {
             try await stream(body, into: writer)
-            let info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: size) }
-            try await RegistryError.wrapping { try await index.linkBlob(info.digest, size: info.size, into: repository, now: Date()) }
-            return info
+            return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
+                let info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: size) }
+                try await RegistryError.wrapping { try await index.linkBlob(info.digest, size: info.size, into: repository, now: Date()) }
+                return info
+            }
         } catch {
             blobs.abort(writer.value)
             throw error
@@ -29,7 +31,9 @@ extension Registry {
     /// Links a blob readable through `source` into `target` (cross-repository mount). Returns
     /// false, changing nothing, when `source` does not hold the blob.
     public func mountBlob(_ digest: Digest, from source: RepositoryName, into target: RepositoryName) async throws(RegistryError) -> Bool {
-        try await RegistryError.wrapping { try await index.mountBlob(digest, from: source, into: target, now: Date()) }
+        try await sweepGate.push { () async throws(RegistryError) -> Bool in
+            try await RegistryError.wrapping { try await index.mountBlob(digest, from: source, into: target, now: Date()) }
+        }
     }
 
     /// The blob as readable through `repository`; `.blobUnknown` if it is not linked there.

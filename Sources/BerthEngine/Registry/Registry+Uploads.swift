@@ -60,19 +60,21 @@ extension Registry {
         let (_, writer) = try await resume(id, in: repository, at: offset, lease: lease)
         if let lastChunk { try await stream(lastChunk, into: writer) }
         let blobs = blobs
-        let info: BlobInfo
-        do {
-            info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: nil) }
-        } catch {
+        return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
+            let info: BlobInfo
+            do throws(RegistryError) {
+                info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: nil) }
+            } catch {
+                lease.writer = nil
+                _ = try? await index.deleteUpload(id)
+                sessions.remove(id)
+                throw error
+            }
             lease.writer = nil
-            _ = try? await index.deleteUpload(id)
+            try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: Date()) }
             sessions.remove(id)
-            throw error
+            return info
         }
-        lease.writer = nil
-        try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: Date()) }
-        sessions.remove(id)
-        return info
     }
 
     /// Finishes a session whose bytes have all been appended.

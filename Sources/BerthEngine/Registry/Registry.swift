@@ -1,6 +1,7 @@
 import BerthModel
 import Foundation
 import NIOPosix
+import Synchronization
 
 /// The embeddable registry engine: the façade over the blob store and the metadata index that
 /// enforces the registry's rules. Everything an HTTP layer, a CLI or an embedding server needs.
@@ -23,6 +24,8 @@ public final class Registry: Sendable {
     /// The metadata index.
     public let index: any MetadataIndex
     let sessions = UploadSessions()
+    let sweepGate = SweepGate()
+    let collecting = Mutex(false)
     private let ioPool: NIOThreadPool
     private let lock: DataRootLock?
 

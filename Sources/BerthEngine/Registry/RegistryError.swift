@@ -31,6 +31,12 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootLocked(String)
     /// The engine was opened read-only and was asked to write.
     case readOnly
+    /// A garbage collection is already running on this engine.
+    case collectionRunning
+    /// A rule protects what the request would change (an immutable tag, its manifest, its accessories).
+    case protectedByRule(String)
+    /// A policy refuses the request (e.g. pulling an unsigned artifact under the signed-only policy).
+    case deniedByPolicy(String)
     /// The disk or the index failed; the message says where. Nothing already stored was changed.
     case storage(String)
 
@@ -50,6 +56,9 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rangeNotSatisfiable(let size): "requested range not satisfiable (blob size \(size))"
         case .rootLocked(let reason): reason
         case .readOnly: "the engine is open read-only"
+        case .collectionRunning: "a garbage collection is already running"
+        case .protectedByRule(let reason): reason
+        case .deniedByPolicy(let reason): reason
         case .storage(let reason): "storage error: \(reason)"
         }
     }

@@ -1,0 +1,158 @@
+import BerthModel
+import Foundation
+import Synchronization
+import Testing
+@testable import BerthEngine
+
+@Suite struct GarbageCollectionTests {
+    /// Two days ahead: older than every grace, so age alone decides nothing.
+    let later = Date().addingTimeInterval(2 * 86_400)
+
+    private func put(_ registry: Registry, _ image: PushedImage, _ reference: Reference) async throws {
+        _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: reference)
+    }
+
+    private func exists(_ registry: Registry, _ digest: Digest) -> Bool {
+        (try? registry.manifestRecord(.digest(digest), in: repo("app"))) != nil
+    }
+
+    private func collect(_ registry: Registry, untagged: Bool, dryRun: Bool = false, at now: Date? = nil) async throws -> GarbageCollector.Report {
+        try await GarbageCollector(registry: registry).run(.init(dryRun: dryRun, collectUntagged: untagged), now: now ?? later)
+    }
+
+    @Test func withoutTheUntaggedRuleOnlyUnreferencedBlobsGo() async throws {
+        try await withRegistry { registry, root in
+            let tagged = try await makeImage(registry, repo("app"), seed: 1)
+            try await put(registry, tagged, .tag(tag("v1")))
+            let untagged = try await makeImage(registry, repo("app"), seed: 2)
+            try await put(registry, untagged, .digest(untagged.digest))
+            let orphan = try await pushBlob(registry, repo("app"), pseudoRandomBytes(5000, seed: 3))
+
+            let report = try await collect(registry, untagged: false)
+            #expect(report.manifests.isEmpty)
+            #expect(report.blobs == [orphan.description])
+            #expect(report.blobBytes == 5000)
+            #expect(!FileManager.default.fileExists(atPath: root.layout.blobFile(orphan)))
+            #expect(exists(registry, tagged.digest) && exists(registry, untagged.digest))
+            for blob in [tagged.config, untagged.config] + tagged.layers + untagged.layers {
+                #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(blob)))
+            }
+            #expect(try await Fsck(registry: registry).run(repair: false).isClean)
+        }
+    }
+
+    @Test func untaggedRuleKeepsAccessoriesOfLiveImagesAndRemovesThoseOfCollectedOnes() async throws {
+        try await withRegistry { registry, root in
+            let live = try await makeImage(registry, repo("app"), seed: 10)
+            try await put(registry, live, .tag(tag("v1")))
+            let liveSignature = try await makeImage(registry, repo("app"), seed: 11, layerMediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
+            try await put(registry, liveSignature, .tag(tag("sha256-\(live.digest.encoded).sig")))
+            let liveSBOM = try await makeImage(registry, repo("app"), seed: 12, artifactType: "application/spdx+json", subject: live.digest)
+            try await put(registry, liveSBOM, .digest(liveSBOM.digest))
+
+            let doomed = try await makeImage(registry, repo("app"), seed: 20)
+            try await put(registry, doomed, .digest(doomed.digest))
+            let doomedSignature = try await makeImage(registry, repo("app"), seed: 21, artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json", subject: doomed.digest)
+            try await put(registry, doomedSignature, .digest(doomedSignature.digest))
+
+            let report = try await collect(registry, untagged: true)
+            #expect(Set(report.manifests) == ["app@\(doomed.digest)", "app@\(doomedSignature.digest)"])
+            #expect(exists(registry, live.digest) && exists(registry, liveSignature.digest) && exists(registry, liveSBOM.digest))
+            #expect(!exists(registry, doomed.digest) && !exists(registry, doomedSignature.digest))
+            #expect(!FileManager.default.fileExists(atPath: root.layout.blobFile(doomed.layers[0])))
+            #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(live.layers[0])))
+            #expect(try await Fsck(registry: registry).run(repair: false).isClean)
+        }
+    }
+
+    @Test func anAccessoryTagIsNeverARoot() async throws {
+        try await withRegistry { registry, _ in
+            let image = try await makeImage(registry, repo("app"), seed: 30)
+            try await put(registry, image, .digest(image.digest))
+            let signature = try await makeImage(registry, repo("app"), seed: 31, layerMediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
+            try await put(registry, signature, .tag(tag("sha256-\(image.digest.encoded).sig")))
+            let report = try await collect(registry, untagged: true)
+            #expect(Set(report.manifests) == ["app@\(image.digest)", "app@\(signature.digest)"])
+        }
+    }
+
+    @Test func childrenOfALiveIndexAreLive() async throws {
+        try await withRegistry { registry, _ in
+            let child = try await makeImage(registry, repo("app"), seed: 40)
+            try await put(registry, child, .digest(child.digest))
+            let indexBytes = Array(#"{"schemaVersion":2,"mediaType":"\#(ociIndex)","manifests":[\#(descriptorJSON(ociManifest, child.digest, child.bytes.count))]}"#.utf8)
+            _ = try await registry.putManifest(indexBytes, contentType: ociIndex, in: repo("app"), reference: .tag(tag("multi")))
+            let report = try await collect(registry, untagged: true)
+            #expect(report.manifests.isEmpty)
+            #expect(exists(registry, child.digest))
+        }
+    }
+
+    @Test func untaggedManifestsWithinTheGraceAreKept() async throws {
+        try await withRegistry { registry, _ in
+            let image = try await makeImage(registry, repo("app"), seed: 50)
+            try await put(registry, image, .digest(image.digest))
+            let report = try await collect(registry, untagged: true, at: Date())
+            #expect(report.manifests.isEmpty)
+            #expect(exists(registry, image.digest))
+        }
+    }
+
+    @Test func aDryRunReportsAndChangesNothing() async throws {
+        try await withRegistry { registry, root in
+            let image = try await makeImage(registry, repo("app"), seed: 60)
+            try await put(registry, image, .digest(image.digest))
+            let report = try await collect(registry, untagged: true, dryRun: true)
+            #expect(report.dryRun)
+            #expect(report.manifests == ["app@\(image.digest)"])
+            #expect(report.blobs.count == 2)
+            #expect(report.blobBytes > 0)
+            #expect(exists(registry, image.digest))
+            #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(image.config)))
+        }
+    }
+
+    @Test func aBlobPushedButNotYetReferencedIsKeptWithinTheGrace() async throws {
+        try await withRegistry { registry, root in
+            let digest = try await pushBlob(registry, repo("app"), pseudoRandomBytes(100, seed: 70))
+            let report = try await collect(registry, untagged: true, at: Date())
+            #expect(report.blobs.isEmpty)
+            #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(digest)))
+        }
+    }
+
+    @Test func theSweepWaitsForAPushBetweenCommitAndLink() async throws {
+        let gate = SweepGate()
+        let events = EventLog()
+        let (pushEntered, enteredSignal) = AsyncStream<Void>.makeStream()
+        let (releasePush, releaseSignal) = AsyncStream<Void>.makeStream()
+        async let push: Void = gate.push {
+            events.append("push started")
+            enteredSignal.yield()
+            for await _ in releasePush { break }
+            events.append("push linked")
+        }
+        for await _ in pushEntered { break }
+        async let sweep: Void = gate.sweep { events.append("sweep") }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(events.all == ["push started"])
+        releaseSignal.yield()
+        _ = await (push, sweep)
+        #expect(events.all == ["push started", "push linked", "sweep"])
+    }
+
+    @Test func onlyOneCollectionRunsAtATime() async throws {
+        try await withRegistry { registry, _ in
+            registry.collecting.withLock { $0 = true }
+            await expectError(.collectionRunning) { try await GarbageCollector(registry: registry).run(.init()) }
+            registry.collecting.withLock { $0 = false }
+        }
+    }
+}
+
+/// Events recorded from several tasks, in order.
+final class EventLog: Sendable {
+    private let events = Mutex<[String]>([])
+    func append(_ event: String) { events.withLock { $0.append(event) } }
+    var all: [String] { events.withLock { $0 } }
+}
