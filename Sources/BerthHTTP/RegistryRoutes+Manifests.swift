@@ -6,7 +6,7 @@ import Hummingbird
 
 /// `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT, DELETE.
 extension RegistryRoutes {
-    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String) throws -> Response {
+    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
         let reference = try Reference(parsing: text)
         var headers: HTTPFields = [:]
         if request.method == .head {
@@ -18,6 +18,8 @@ extension RegistryRoutes {
             return Response(status: .ok, headers: headers)
         }
         let (record, bytes) = try registry.manifest(reference, in: name)
+        // HEAD is always answered; a GET of the content obeys the signed-only policy.
+        try await registry.checkPullPolicy(record)
         headers[.contentType] = record.mediaType.rawValue
         headers[.dockerContentDigest] = record.digest.description
         headers[.eTag] = "\"\(record.digest)\""

@@ -74,7 +74,7 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
             return try tags(request, name)
         case .manifest(let name, let reference):
             switch method {
-            case .get, .head: return try getManifest(request, name, reference)
+            case .get, .head: return try await getManifest(request, name, reference)
             case .put: return try await putManifest(request, name, reference)
             case .delete: return try await deleteManifest(name, reference)
             default: break

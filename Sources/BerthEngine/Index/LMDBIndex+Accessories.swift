@@ -55,6 +55,10 @@ extension LMDBIndex {
     }
 
     /// The digests that follow `prefix` in the keys of a `prefix ‖ digest` database.
+    func digestsAfterPrefix(_ prefix: [UInt8], in database: LMDBDatabase, _ txn: LMDBTransaction) throws -> [Digest] {
+        try digestsAfter(prefix: prefix, in: database, txn)
+    }
+
     private func digestsAfter(prefix: [UInt8], in database: LMDBDatabase, _ txn: LMDBTransaction) throws -> [Digest] {
         var digests: [Digest] = []
         try txn.scan(database, from: prefix, prefix: prefix) { key, _ in
@@ -63,6 +67,21 @@ extension LMDBIndex {
             return true
         }
         return digests
+    }
+
+    public func signatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName) throws -> Bool? {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn),
+                  let value = try txn.get(db.signatureChecks, Self.repoDigestKey(repo, signature) + subject.indexBytes + key) else { return nil }
+            return value.first == 1
+        }
+    }
+
+    public func recordSignatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName, verified: Bool) async throws {
+        try await write { txn in
+            guard let repo = try self.repositoryID(repository, txn) else { return }
+            try txn.put(self.db.signatureChecks, Self.repoDigestKey(repo, signature) + subject.indexBytes + key, [verified ? 1 : 0] as [UInt8])
+        }
     }
 
     // MARK: Writes (inside a caller's transaction)

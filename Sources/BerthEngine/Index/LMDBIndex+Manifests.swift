@@ -63,19 +63,21 @@ extension LMDBIndex {
             }
         }
         if let tag = request.tag {
-            try moveTag(tag, to: request.digest, manifest: manifest, repo: repo, now: request.now, txn)
+            try moveTag(tag, to: request.digest, manifest: manifest, repo: repo, now: request.now, protection: request.tagProtection, txn)
         }
         return record
     }
 
     /// Points `tag` at `digest`. A cosign tag-scheme tag (`sha256-<hex>.sig`) also moves its
     /// accessory link: the manifest it named stops being that subject's accessory by tag.
-    private func moveTag(_ tag: Tag, to digest: Digest, manifest: Manifest, repo: UInt32, now: Date, _ txn: LMDBTransaction) throws {
+    private func moveTag(_ tag: Tag, to digest: Digest, manifest: Manifest, repo: UInt32, now: Date,
+                         protection: (@Sendable (Tag) -> String?)?, _ txn: LMDBTransaction) throws {
         let key = Self.tagKey(repo, tag.value)
         let scheme = AccessoryClassifier.tagSchemeSubject(tag)
         if let previous = try txn.get(db.tags, key) {
             var reader = BinaryReader(previous)
             let old = try reader.digest()
+            if old != digest, let reason = protection?(tag) { throw RegistryError.protectedByRule(reason) }
             try txn.delete(db.manifestTags, Self.manifestTagKey(repo, old, tag))
             if let scheme, old != digest {
                 try unlink(accessory: old, from: scheme.subject, flags: .tagScheme, repo: repo, txn)
@@ -109,6 +111,14 @@ extension LMDBIndex {
         }
     }
 
+    public func setting(_ name: String) throws -> [UInt8]? {
+        try read { txn in try txn.get(db.settings, Array(name.utf8)) }
+    }
+
+    public func setSetting(_ name: String, _ value: [UInt8]) async throws {
+        try await write { txn in try txn.put(self.db.settings, Array(name.utf8), value) }
+    }
+
     public func manifests(in repository: RepositoryName) throws -> [ManifestRecord] {
         try read { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }
@@ -130,12 +140,50 @@ extension LMDBIndex {
         return try decodeDocument(stored)
     }
 
-    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> [Digest] {
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> [Digest] {
         try await write { txn in
             guard let repo = try self.repositoryID(repository, txn),
                   try txn.contains(self.db.manifests, Self.repoDigestKey(repo, digest)) else { return [] }
+            if let protection, let reason = try self.protectionReason(digest, repo: repo, protection, txn) {
+                throw RegistryError.protectedByRule(reason)
+            }
             return try self.deleteWithAccessories(digest, repo: repo, repository: repository, txn)
         }
+    }
+
+    /// Why deleting `digest` would break an immutable tag: a protected tag on it, on anything it
+    /// hangs from (its subjects, the indexes naming it, recursively), or on any of its accessories.
+    func protectionReason(_ digest: Digest, repo: UInt32, _ protection: (Tag) -> String?, _ txn: LMDBTransaction) throws -> String? {
+        func tags(of manifest: Digest) throws -> [Tag] {
+            let prefix = Self.repoDigestKey(repo, manifest)
+            var found: [Tag] = []
+            try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
+                found.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
+                return true
+            }
+            return found
+        }
+        var pending = [digest]
+        var seen: Set<Digest> = []
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            for tag in try tags(of: next) {
+                if let reason = protection(tag) { return "\(digest) cannot be deleted: \(reason)" }
+            }
+            pending += try subjects(ofAccessory: next, repo: repo, txn)
+            pending += try digestsAfterPrefix(Self.repoDigestKey(repo, next), in: db.manifestParents, txn)
+        }
+        pending = [digest]
+        while let next = pending.popLast() {
+            let children = try accessoryLinks(of: next, repo: repo, txn).map(\.accessory)
+            for child in children where seen.insert(child).inserted {
+                for tag in try tags(of: child) {
+                    if let reason = protection(tag) { return "\(digest) cannot be deleted: its accessory \(child) is protected: \(reason)" }
+                }
+                pending.append(child)
+            }
+        }
+        return nil
     }
 
     /// Removes a manifest and, recursively, every accessory linked to it (signatures of
@@ -178,6 +226,12 @@ extension LMDBIndex {
         for child in record.children {
             try txn.delete(db.manifestParents, Self.repoDigestKey(repo, child) + digest.indexBytes)
         }
+        var checks: [[UInt8]] = []
+        try txn.scan(db.signatureChecks, from: recordKey, prefix: recordKey) { key, _ in
+            checks.append(Array(key))
+            return true
+        }
+        for key in checks { try txn.delete(db.signatureChecks, key) }
         if let subject = record.subject {
             let type = try record.artifactType.flatMap { try mediaTypeID($0, txn) } ?? 0
             try txn.delete(db.referrers, Self.referrerKey(repo, subject: subject, artifactType: type, referrer: digest))
@@ -193,11 +247,12 @@ extension LMDBIndex {
         return true
     }
 
-    public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool {
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> Bool {
         try await write { txn in
             guard let repo = try self.repositoryID(repository, txn) else { return false }
             let key = Self.tagKey(repo, tag.value)
             guard let value = try txn.get(self.db.tags, key) else { return false }
+            if let reason = protection?(tag) { throw RegistryError.protectedByRule(reason) }
             var reader = BinaryReader(value)
             let digest = try reader.digest()
             try txn.delete(self.db.tags, key)

@@ -25,6 +25,7 @@ import Foundation
 /// | accessory_subjects     | repo ‖ accessory ‖ subject                  | empty (the reverse edge) |
 /// | manifest_parents       | repo ‖ child ‖ index                        | empty (indexes naming a manifest) |
 /// | settings               | ASCII name                                  | JSON document (rules and policies) |
+/// | signature_checks       | repo ‖ signature ‖ subject ‖ sha256(key)    | 1 verified, 0 not (cache of the signed-only check) |
 ///
 /// Names and media types become small ids so that no valid name or type can push a key past
 /// LMDB's 511-byte limit; the artifact type sits inside the referrers key so that a filtered
@@ -47,7 +48,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         let meta, repositories, repositoryNames, mediaTypes, mediaTypeNames: LMDBDatabase
         let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
         let referrers, blobLinks, uploads: LMDBDatabase
-        let accessories, accessorySubjects, manifestParents, settings: LMDBDatabase
+        let accessories, accessorySubjects, manifestParents, settings, signatureChecks: LMDBDatabase
     }
 
     /// Opens (creating if needed) the index in `directory`.
@@ -72,7 +73,8 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     manifestBytes: try named("manifest_bytes"), referrers: try named("referrers"),
                     blobLinks: try named("blob_links"), uploads: try named("uploads"),
                     accessories: try named("accessories"), accessorySubjects: try named("accessory_subjects"),
-                    manifestParents: try named("manifest_parents"), settings: try named("settings"))
+                    manifestParents: try named("manifest_parents"), settings: try named("settings"),
+                    signatureChecks: try named("signature_checks"))
             }
             if readOnly {
                 // Handles opened in a transaction die with it unless it commits (lmdb.h,

@@ -27,9 +27,10 @@ public protocol MetadataIndex: Sendable {
     /// Removes a manifest from a repository with its tags, its own referrer edge and,
     /// recursively, its accessories, in one transaction. Returns every manifest removed
     /// (empty when it was not there).
-    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> [Digest]
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> [Digest]
     /// Removes one tag; returns false if it did not exist.
-    func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool
+    /// Also refused, inside the transaction, when `protection` names a reason.
+    func deleteTag(_ tag: Tag, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> Bool
     /// Tags of a repository in case-insensitive lexical order, after `last`, at most `limit`.
     /// Returns nil when the repository does not exist.
     func tags(in repository: RepositoryName, after last: String?, limit: Int) throws -> Page<Tag>?
@@ -100,6 +101,14 @@ public protocol MetadataIndex: Sendable {
     /// Garbage collection's sweep of blob links: removes each listed link unless, by now, it was
     /// linked or touched after `linkedBefore`. Returns what it removed.
     func collectBlobLinks(_ candidates: [(RepositoryName, Digest)], linkedBefore: Date) async throws -> [(RepositoryName, Digest)]
+    /// A cached outcome of verifying `signature` over `subject` with the key whose SHA-256 is `key`.
+    func signatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName) throws -> Bool?
+    /// Caches such an outcome.
+    func recordSignatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName, verified: Bool) async throws
+    /// A stored settings document (rules and policies), or nil.
+    func setting(_ name: String) throws -> [UInt8]?
+    /// Stores a settings document.
+    func setSetting(_ name: String, _ value: [UInt8]) async throws
     /// Stops background work; the index is unusable afterwards.
     func close()
 }
@@ -116,11 +125,16 @@ public struct ManifestWriteRequest: Sendable {
     public let manifest: Manifest
     /// The tag to move to this manifest, if pushed by tag.
     public let tag: Tag?
+    /// Why the tag may not be moved, when an immutability rule protects it; checked inside the
+    /// index transaction, so a tag cannot be moved between a check and the write.
+    public let tagProtection: (@Sendable (Tag) -> String?)?
     /// The push time to record.
     public let now: Date
 
     /// Bundles a manifest for `MetadataIndex.putManifest`.
-    public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tag: Tag?, now: Date) {
+    public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tag: Tag?, now: Date,
+                tagProtection: (@Sendable (Tag) -> String?)? = nil) {
+        self.tagProtection = tagProtection
         self.repository = repository
         self.digest = digest
         self.bytes = bytes

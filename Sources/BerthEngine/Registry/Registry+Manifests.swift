@@ -26,7 +26,8 @@ extension Registry {
         }
         let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes,
                                            manifest: manifest, tag: tag,
-                                           now: Date(millisecondsSince1970: Date().millisecondsSince1970))
+                                           now: Date(millisecondsSince1970: Date().millisecondsSince1970),
+                                           tagProtection: tagProtection(in: repository))
         return try await RegistryError.wrapping { try await index.putManifest(request) }
     }
 
@@ -62,14 +63,14 @@ extension Registry {
     /// accessories (recursively), in one transaction. Returns every manifest removed.
     @discardableResult
     public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) -> [Digest] {
-        let removed = try await RegistryError.wrapping { try await index.deleteManifest(digest, in: repository) }
+        let removed = try await RegistryError.wrapping { try await index.deleteManifest(digest, in: repository, protection: tagProtection(in: repository)) }
         guard !removed.isEmpty else { throw .manifestUnknown("\(repository)@\(digest)") }
         return removed
     }
 
     /// Deletes a tag only; the manifest stays, reachable by digest.
     public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws(RegistryError) {
-        guard try await RegistryError.wrapping({ try await index.deleteTag(tag, in: repository) }) else {
+        guard try await RegistryError.wrapping({ try await index.deleteTag(tag, in: repository, protection: tagProtection(in: repository)) }) else {
             throw .manifestUnknown("\(repository):\(tag)")
         }
     }

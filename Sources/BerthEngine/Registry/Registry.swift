@@ -26,11 +26,14 @@ public final class Registry: Sendable {
     let sessions = UploadSessions()
     let sweepGate = SweepGate()
     let collecting = Mutex(false)
+    /// The rules and policies in force; the index holds the durable copy.
+    let policyCache: Mutex<RegistryPolicies>
     private let ioPool: NIOThreadPool
     private let lock: DataRootLock?
 
     private init(configuration: RegistryConfiguration, layout: DataRootLayout, index: any MetadataIndex,
-                 ioPool: NIOThreadPool, lock: DataRootLock?) {
+                 ioPool: NIOThreadPool, lock: DataRootLock?, policies: RegistryPolicies) {
+        self.policyCache = Mutex(policies)
         self.configuration = configuration
         self.layout = layout
         self.blobs = FileBlobStore(layout: layout)
@@ -57,9 +60,17 @@ public final class Registry: Sendable {
         let index = try LMDBIndex(directory: layout.index, mapSize: configuration.mapSize,
                                   readOnly: configuration.readOnly,
                                   compressionThreshold: configuration.compressionThreshold)
+        let policies: RegistryPolicies
+        do {
+            policies = try Self.loadPolicies(from: index)
+        } catch {
+            index.close()
+            throw error
+        }
         let pool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         pool.start()
-        let registry = Registry(configuration: configuration, layout: layout, index: index, ioPool: pool, lock: lock)
+        let registry = Registry(configuration: configuration, layout: layout, index: index, ioPool: pool, lock: lock,
+                                policies: policies)
         if !configuration.readOnly {
             do {
                 try await registry.recover()

@@ -1,0 +1,74 @@
+import CCrypto
+
+/// Verifies signatures with public keys through libcrypto (EVP), for the signed-only policy.
+///
+/// The only type besides `ContentHasher` that touches libcrypto; keys, contexts and BIOs never
+/// leave it. Any failure to parse a key or a signature is simply "does not verify".
+public enum SignatureVerifier {
+    /// Whether `signature` (DER, as cosign and most tools write ECDSA) signs `message` with SHA-256
+    /// under the PEM public key `publicKeyPEM` (ECDSA P-256, or any key type libcrypto reads).
+    public static func verify(signature: [UInt8], message: [UInt8], publicKeyPEM: String) -> Bool {
+        withPublicKey(publicKeyPEM) { key in
+            guard let context = EVP_MD_CTX_new() else { return false }
+            defer { EVP_MD_CTX_free(context) }
+            guard EVP_DigestVerifyInit(context, nil, EVP_sha256(), nil, key) == 1 else { return false }
+            let result = signature.withUnsafeBufferPointer { sig in
+                message.withUnsafeBufferPointer { msg in
+                    EVP_DigestVerify(context, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
+                }
+            }
+            return result == 1
+        } ?? false
+    }
+
+    /// Whether `signature` (DER) signs the already computed SHA-256 `digest` under the key
+    /// (a sigstore bundle's message signature signs a digest, not a message).
+    public static func verify(signature: [UInt8], sha256Digest digest: [UInt8], publicKeyPEM: String) -> Bool {
+        guard digest.count == 32 else { return false }
+        return withPublicKey(publicKeyPEM) { key in
+            guard let context = EVP_PKEY_CTX_new(key, nil) else { return false }
+            defer { EVP_PKEY_CTX_free(context) }
+            guard EVP_PKEY_verify_init(context) == 1, EVP_PKEY_CTX_set_signature_md(context, EVP_sha256()) == 1 else { return false }
+            let result = signature.withUnsafeBufferPointer { sig in
+                digest.withUnsafeBufferPointer { dgst in
+                    EVP_PKEY_verify(context, sig.baseAddress, sig.count, dgst.baseAddress, dgst.count)
+                }
+            }
+            return result == 1
+        } ?? false
+    }
+
+    /// An ECDSA signature in JOSE's raw `r ‖ s` form (ES256, 64 bytes) rewritten as DER.
+    public static func derFromRawECDSA(_ raw: [UInt8]) -> [UInt8]? {
+        guard raw.count == 64, let signature = ECDSA_SIG_new() else { return nil }
+        defer { ECDSA_SIG_free(signature) }
+        let r = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, 32, nil) }
+        let s = raw.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress.map { $0 + 32 }, 32, nil) }
+        guard let r, let s, ECDSA_SIG_set0(signature, r, s) == 1 else {
+            BN_free(r)
+            BN_free(s)
+            return nil
+        }
+        var output: UnsafeMutablePointer<UInt8>?
+        let length = i2d_ECDSA_SIG(signature, &output)
+        guard length > 0, let output else { return nil }
+        defer { CRYPTO_free(output, #file, #line) }
+        return Array(UnsafeBufferPointer(start: output, count: Int(length)))
+    }
+
+    /// Whether the PEM text holds a public key libcrypto can use.
+    public static func isUsablePublicKey(_ pem: String) -> Bool {
+        withPublicKey(pem) { _ in true } ?? false
+    }
+
+    private static func withPublicKey<R>(_ pem: String, _ body: (OpaquePointer) -> R) -> R? {
+        let bytes = Array(pem.utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> R? in
+            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+            defer { BIO_free(bio) }
+            guard let key = PEM_read_bio_PUBKEY(bio, nil, nil, nil) else { return nil }
+            defer { EVP_PKEY_free(key) }
+            return body(key)
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import BerthModel
+import Foundation
+
+/// Rules and policies: kept in the index, cached in memory, applied at once when changed.
+extension Registry {
+    static let policiesSetting = "policies"
+
+    /// The rules and policies in force.
+    public var policies: RegistryPolicies { policyCache.withLock { $0 } }
+
+    /// Replaces the rules and policies; durable when this returns, and in force for the next request.
+    public func setPolicies(_ policies: RegistryPolicies) async throws(RegistryError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try RegistryError.wrapping { try encoder.encode(policies) }
+        try await RegistryError.wrapping { try await index.setSetting(Self.policiesSetting, Array(data)) }
+        policyCache.withLock { $0 = policies }
+    }
+
+    /// Changes the rules and policies in place (read, change, store).
+    @discardableResult
+    public func updatePolicies(_ change: (inout RegistryPolicies) -> Void) async throws(RegistryError) -> RegistryPolicies {
+        var policies = self.policies
+        change(&policies)
+        try await setPolicies(policies)
+        return policies
+    }
+
+    static func loadPolicies(from index: any MetadataIndex) throws(RegistryError) -> RegistryPolicies {
+        guard let stored = try RegistryError.wrapping({ try index.setting(policiesSetting) }) else { return RegistryPolicies() }
+        return try RegistryError.wrapping { try JSONDecoder().decode(RegistryPolicies.self, from: Data(stored)) }
+    }
+
+    /// A check of tags against the immutability rules of `repository` as they are now.
+    func tagProtection(in repository: RepositoryName) -> @Sendable (Tag) -> String? {
+        let policies = self.policies
+        return { tag in
+            policies.immutabilityRule(for: tag, in: repository).map { rule in
+                "tag \(repository):\(tag) is immutable (rule repositories \"\(rule.repositories)\", tags \"\(rule.tags)\")"
+            }
+        }
+    }
+
+    /// Refuses (`.deniedByPolicy`) reading the content of a manifest that a signed-only policy
+    /// covers and that is not signed. Accessories are never refused: they are what signs.
+    public func checkPullPolicy(_ record: ManifestRecord) async throws(RegistryError) {
+        let repository = record.repository
+        guard let policy = policies.signedOnlyPolicy(for: repository) else { return }
+        if record.subject != nil { return }
+        let subjects = try RegistryError.wrapping { try index.subjects(ofAccessory: record.digest, in: repository) }
+        if !subjects.isEmpty { return }
+        switch policy.level {
+        case .present:
+            if try isSigned(record.digest, in: repository) { return }
+            throw .deniedByPolicy("\(repository)@\(record.digest) is not signed: the signed-only policy for \"\(policy.repositories)\" requires a cosign or Notation signature before it can be pulled")
+        case .verified:
+            if try await hasVerifiedSignature(record.digest, in: repository) { return }
+            throw .deniedByPolicy("\(repository)@\(record.digest) has no verified signature: the signed-only policy for \"\(policy.repositories)\" requires a signature that verifies against one of the \(policies.trustedKeys.count) trusted key(s) and names this digest")
+        }
+    }
+}
