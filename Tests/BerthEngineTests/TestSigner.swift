@@ -1,0 +1,125 @@
+import BerthModel
+import Foundation
+@testable import BerthEngine
+
+/// An ECDSA P-256 key pair made with the openssl command, signing the way cosign and Notation do.
+struct TestSigner {
+    let directory: String
+    var privateKey: String { "\(directory)/key.pem" }
+    let publicKeyPEM: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "berth-keys-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Self.openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(directory)/key.pem"])
+        try Self.openssl(["ec", "-in", "\(directory)/key.pem", "-pubout", "-out", "\(directory)/pub.pem"])
+        publicKeyPEM = try String(contentsOfFile: "\(directory)/pub.pem", encoding: .utf8)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// DER ECDSA signature over SHA-256 of `message` (what cosign writes, base64, in its annotation).
+    func sign(_ message: [UInt8]) throws -> [UInt8] {
+        let input = "\(directory)/message-\(UUID().uuidString)"
+        try Data(message).write(to: URL(fileURLWithPath: input))
+        try Self.openssl(["dgst", "-sha256", "-sign", privateKey, "-out", "\(input).sig", input])
+        return Array(try Data(contentsOf: URL(fileURLWithPath: "\(input).sig")))
+    }
+
+    /// DER ECDSA signature over an already computed SHA-256 digest.
+    func sign(digest: [UInt8]) throws -> [UInt8] {
+        let input = "\(directory)/digest-\(UUID().uuidString)"
+        try Data(digest).write(to: URL(fileURLWithPath: input))
+        try Self.openssl(["pkeyutl", "-sign", "-inkey", privateKey, "-in", input, "-out", "\(input).sig"])
+        return Array(try Data(contentsOf: URL(fileURLWithPath: "\(input).sig")))
+    }
+
+    /// JOSE's raw `r ‖ s` form of a DER ECDSA signature.
+    static func rawFromDER(_ der: [UInt8]) -> [UInt8] {
+        // SEQUENCE { INTEGER r, INTEGER s }; integers may carry a leading zero or be short.
+        var index = 2
+        func integer() -> [UInt8] {
+            let length = Int(der[index + 1])
+            let value = Array(der[(index + 2)..<(index + 2 + length)])
+            index += 2 + length
+            let trimmed = Array(value.drop { $0 == 0 })
+            return [UInt8](repeating: 0, count: 32 - trimmed.count) + trimmed
+        }
+        return integer() + integer()
+    }
+
+    @discardableResult
+    static func openssl(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        let error = Pipe()
+        process.standardError = error
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw OpenSSLFailed(message: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        return ""
+    }
+
+    struct OpenSSLFailed: Error { let message: String }
+}
+
+/// Builds signature manifests exactly as cosign and Notation push them.
+enum SignatureBuilder {
+    /// cosign's simple-signing payload for `subject`.
+    static func simpleSigningPayload(_ subject: Digest, reference: String = "registry.example/app") -> [UInt8] {
+        Array(#"{"critical":{"identity":{"docker-reference":"\#(reference)"},"image":{"docker-manifest-digest":"\#(subject)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+    }
+
+    /// A cosign signature manifest (tag-scheme layout): the payload as a layer carrying the
+    /// base64 signature annotation, with an empty config. Pushes the blobs; returns the manifest bytes.
+    static func cosignSignature(_ registry: Registry, _ repository: RepositoryName, subject: Digest, signer: TestSigner,
+                                payload: [UInt8]? = nil, ociReferrer: Bool = false) async throws -> [UInt8] {
+        let body = payload ?? simpleSigningPayload(subject)
+        let signature = Data(try signer.sign(body)).base64EncodedString()
+        let payloadDigest = try await pushBlob(registry, repository, body)
+        let config = Array("{}".utf8)
+        let configDigest = try await pushBlob(registry, repository, config)
+        var text = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","#
+        if ociReferrer { text += #""artifactType":"application/vnd.dev.cosign.artifact.sig.v1+json","# }
+        text += #""config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"\#(configDigest)","size":2},"#
+        text += #""layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"\#(payloadDigest)","size":\#(body.count),"annotations":{"dev.cosignproject.cosign/signature":"\#(signature)"}}]"#
+        if ociReferrer { text += #","subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(subject)","size":1}"# }
+        return Array((text + "}").utf8)
+    }
+
+    /// A sigstore bundle v0.3 referrer with a DSSE envelope over an in-toto statement naming `subject`.
+    static func bundleSignature(_ registry: Registry, _ repository: RepositoryName, subject: Digest, signer: TestSigner) async throws -> [UInt8] {
+        let statement = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"\#(subject.encoded)"}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}"#.utf8)
+        let payloadType = "application/vnd.in-toto+json"
+        let signature = Data(try signer.sign(SignatureFormats.preAuthenticationEncoding(type: payloadType, body: statement))).base64EncodedString()
+        let bundle = Array(#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"test"}},"dsseEnvelope":{"payload":"\#(Data(statement).base64EncodedString())","payloadType":"\#(payloadType)","signatures":[{"sig":"\#(signature)"}]}}"#.utf8)
+        return try await referrer(registry, repository, subject: subject, artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+                                  layerType: "application/vnd.dev.sigstore.bundle.v0.3+json", layer: bundle,
+                                  annotations: #","annotations":{"dev.sigstore.bundle.predicateType":"https://sigstore.dev/cosign/sign/v1"}"#)
+    }
+
+    /// A Notation JWS signature envelope referrer (ES256) over a payload naming `subject`.
+    static func notationSignature(_ registry: Registry, _ repository: RepositoryName, subject: Digest, signer: TestSigner) async throws -> [UInt8] {
+        func base64URL(_ bytes: [UInt8]) -> String {
+            Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let protected = base64URL(Array(#"{"alg":"ES256","cty":"application/vnd.cncf.notary.payload.v1+json","crit":["io.cncf.notary.signingScheme"],"io.cncf.notary.signingScheme":"notary.x509"}"#.utf8))
+        let payload = base64URL(Array(#"{"targetArtifact":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(subject)","size":1}}"#.utf8))
+        let signature = base64URL(TestSigner.rawFromDER(try signer.sign(Array("\(protected).\(payload)".utf8))))
+        let envelope = Array(#"{"payload":"\#(payload)","protected":"\#(protected)","header":{"x5c":[]},"signature":"\#(signature)"}"#.utf8)
+        return try await referrer(registry, repository, subject: subject, artifactType: "application/vnd.cncf.notary.signature",
+                                  layerType: "application/jose+json", layer: envelope, annotations: "")
+    }
+
+    private static func referrer(_ registry: Registry, _ repository: RepositoryName, subject: Digest, artifactType: String,
+                                 layerType: String, layer: [UInt8], annotations: String) async throws -> [UInt8] {
+        let layerDigest = try await pushBlob(registry, repository, layer)
+        let configDigest = try await pushBlob(registry, repository, Array("{}".utf8))
+        let text = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"\#(artifactType)","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"\#(configDigest)","size":2},"layers":[{"mediaType":"\#(layerType)","digest":"\#(layerDigest)","size":\#(layer.count)}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(subject)","size":1}\#(annotations)}"#
+        return Array(text.utf8)
+    }
+}
