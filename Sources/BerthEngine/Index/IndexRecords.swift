@@ -57,3 +57,13 @@ public struct Page<Element: Sendable>: Sendable {
 
 extension Page: Equatable where Element: Equatable {}
 
+
+/// A tag with the manifest it names and when it was last pushed.
+public struct TagRecord: Sendable, Hashable {
+    /// The tag.
+    public let tag: Tag
+    /// The manifest it names.
+    public let digest: Digest
+    /// When it was last pushed (moved).
+    public let taggedAt: Date
+}

@@ -282,6 +282,22 @@ extension LMDBIndex {
         }
     }
 
+    public func tagRecords(in repository: RepositoryName) throws -> [TagRecord] {
+        try read { txn in
+            guard let repo = try repositoryID(repository, txn) else { return [] }
+            let prefix = Self.idKey(repo)
+            var records: [TagRecord] = []
+            try txn.scan(db.tags, from: prefix, prefix: prefix) { key, value in
+                var reader = BinaryReader(Array(value))
+                let digest = try reader.digest()
+                records.append(TagRecord(tag: try Self.tag(fromTagKey: key), digest: digest,
+                                         taggedAt: Date(millisecondsSince1970: try reader.i64())))
+                return true
+            }
+            return records
+        }
+    }
+
     public func tags(of digest: Digest, in repository: RepositoryName) throws -> [Tag] {
         try read { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }

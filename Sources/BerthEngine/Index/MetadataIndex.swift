@@ -34,6 +34,8 @@ public protocol MetadataIndex: Sendable {
     /// Tags of a repository in case-insensitive lexical order, after `last`, at most `limit`.
     /// Returns nil when the repository does not exist.
     func tags(in repository: RepositoryName, after last: String?, limit: Int) throws -> Page<Tag>?
+    /// Every tag of a repository with its manifest and push time.
+    func tagRecords(in repository: RepositoryName) throws -> [TagRecord]
     /// Tags pointing at one manifest.
     func tags(of digest: Digest, in repository: RepositoryName) throws -> [Tag]
     /// Repository names in lexical order, after `last`, at most `limit`.

@@ -1,0 +1,69 @@
+import BerthModel
+import Foundation
+
+/// Retention runs: which tags the rules keep, and removing the rest.
+extension Registry {
+    /// What a retention run removed (or, dry, would remove).
+    public struct RetentionReport: Sendable, Codable, Equatable {
+        /// Whether this was a dry run.
+        public var dryRun = false
+        /// Tags removed, as `repository:tag`.
+        public var tags: [String] = []
+        /// Manifests removed because they lost their last tag, with their accessories, as `repository@digest`.
+        public var manifests: [String] = []
+        /// Tags a rule would remove but an immutability rule protects.
+        public var protected: [String] = []
+    }
+
+    /// Applies the retention rules: in each repository a rule covers, the tags the rule matches
+    /// are kept when among its `keepLatest` most recently pushed or pushed within
+    /// `keepWithinDays`; the others are removed, and a manifest left without a tag goes with its
+    /// accessories. Immutable tags and cosign tag-scheme tags are never touched.
+    public func runRetention(dryRun: Bool, now: Date = Date()) async throws(RegistryError) -> RetentionReport {
+        var report = RetentionReport(dryRun: dryRun)
+        let policies = self.policies
+        guard !policies.retention.isEmpty else { return report }
+        for repository in try catalog().items {
+            guard let rule = policies.retention.first(where: { $0.repositories.matches(repository.value) }) else { continue }
+            let records = try RegistryError.wrapping { try index.tagRecords(in: repository) }
+            let plain = records.filter { AccessoryClassifier.tagSchemeSubject($0.tag) == nil }
+            let matching = plain.filter { rule.tags.matches($0.tag.value) }.sorted { $0.taggedAt > $1.taggedAt }
+            let cutoff = rule.keepWithinDays.map { now.addingTimeInterval(-Double($0) * 86_400) }
+            var doomed: [TagRecord] = []
+            for (rank, record) in matching.enumerated() {
+                let keptByCount = rule.keepLatest.map { rank < $0 } ?? false
+                let keptByAge = cutoff.map { record.taggedAt >= $0 } ?? false
+                // A rule that names neither limit keeps everything rather than deleting by accident.
+                if keptByCount || keptByAge || (rule.keepLatest == nil && rule.keepWithinDays == nil) { continue }
+                if policies.immutabilityRule(for: record.tag, in: repository) != nil {
+                    report.protected.append("\(repository):\(record.tag)")
+                    continue
+                }
+                doomed.append(record)
+            }
+            let doomedTags = Set(doomed.map(\.tag))
+            for record in doomed {
+                report.tags.append("\(repository):\(record.tag)")
+                if !dryRun { try await deleteTag(record.tag, in: repository) }
+            }
+            // Manifests whose every plain tag was removed go, with their accessories.
+            for digest in Set(doomed.map(\.digest)) {
+                let remaining = plain.filter { $0.digest == digest && !doomedTags.contains($0.tag) }
+                guard remaining.isEmpty else { continue }
+                if dryRun {
+                    report.manifests.append("\(repository)@\(digest)")
+                    continue
+                }
+                do {
+                    let removed = try await deleteManifest(digest, in: repository)
+                    report.manifests += removed.map { "\(repository)@\($0)" }
+                } catch .protectedByRule(let reason) {
+                    report.protected.append(reason)
+                } catch .manifestUnknown {
+                    continue
+                }
+            }
+        }
+        return report
+    }
+}
