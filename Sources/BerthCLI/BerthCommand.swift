@@ -6,7 +6,8 @@ public struct BerthCommand: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Berth: a small, fast OCI container registry.",
         discussion: "Every subcommand works on a data root (--root, default ./berth-data).",
-        subcommands: [ServeCommand.self, FsckCommand.self])
+        subcommands: [ServeCommand.self, FsckCommand.self, ArtifactsCommand.self, AccessoriesCommand.self,
+                      GCCommand.self, RetentionCommand.self, PolicyCommand.self])
 
     public init() {}
 

@@ -58,6 +58,7 @@ extension OCIError {
         case .repositoryUnknown: self.init("NAME_UNKNOWN", .notFound, error.description)
         case .rangeNotSatisfiable: self.init("BLOB_UNKNOWN", .rangeNotSatisfiable, error.description)
         case .collectionRunning: self.init("UNAVAILABLE", .conflict, error.description)
+        case .invalidPolicy: self.init("INVALID_POLICY", .badRequest, error.description)
         case .protectedByRule: self.init("DENIED", .forbidden, error.description)
         case .deniedByPolicy: self.init("DENIED", .preconditionFailed, error.description)
         case .rootLocked, .readOnly, .storage: self.init("UNKNOWN", .internalServerError, error.description)

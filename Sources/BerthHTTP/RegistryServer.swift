@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// A whole registry server: the OCI routes, `GET /healthz`, `GET /metrics`, the access log.
+/// A whole registry server: the OCI routes, the admin API, `GET /healthz`, `GET /metrics`, the access log.
 /// `berth serve` runs exactly this; embedders who want the routes alone use `RegistryRoutes`.
 public enum RegistryServer {
     /// Builds the router of a standalone registry.
@@ -30,6 +30,7 @@ public enum RegistryServer {
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         RegistryRoutes<BasicRequestContext>(registry: registry, options: options).register(on: router)
+        AdminRoutes<BasicRequestContext>(registry: registry).register(on: router)
         return router
     }
 }

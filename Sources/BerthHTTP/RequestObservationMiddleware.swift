@@ -62,7 +62,10 @@ public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddl
         case .uploads?: "uploads"
         case .upload?: "upload"
         case .referrers?: "referrers"
-        case nil: path == "/metrics" || path == "/healthz" ? String(path.dropFirst()) : "other"
+        case nil:
+            if path == "/metrics" || path == "/healthz" { String(path.dropFirst()) }
+            else if path.hasPrefix("/admin/") { "admin" }
+            else { "other" }
         }
     }
 }

@@ -30,6 +30,29 @@ public struct RegistryPolicies: Sendable, Codable, Equatable {
         signedOnly.first { $0.repositories.matches(repository.value) }
     }
 
+    /// Why these policies cannot work as written (empty when they can): unusable keys,
+    /// retention rules that keep by nothing, a verified policy with no key to verify with.
+    public var problems: [String] {
+        var found: [String] = []
+        for key in trustedKeys where !SignatureVerifier.isUsablePublicKey(key.publicKeyPEM) {
+            found.append("trusted key \(key.name) is not a PEM public key libcrypto can read")
+        }
+        for rule in retention where rule.keepLatest == nil && rule.keepWithinDays == nil {
+            found.append("retention rule for \(rule.repositories) needs keepLatest or keepWithinDays")
+        }
+        for rule in retention {
+            if let keep = rule.keepLatest, keep < 0 { found.append("retention rule for \(rule.repositories): keepLatest must not be negative") }
+            if let days = rule.keepWithinDays, days < 0 { found.append("retention rule for \(rule.repositories): keepWithinDays must not be negative") }
+        }
+        if signedOnly.contains(where: { $0.level == .verified }) && trustedKeys.isEmpty {
+            found.append("a verified signed-only policy needs at least one trusted key")
+        }
+        if garbageCollection.untaggedGraceSeconds < 0 || garbageCollection.blobGraceSeconds < 0 || (garbageCollection.intervalSeconds ?? 1) <= 0 {
+            found.append("garbage collection graces must not be negative and the interval must be positive")
+        }
+        return found
+    }
+
     /// The policies decoded, accepting missing sections (older documents) as their defaults.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

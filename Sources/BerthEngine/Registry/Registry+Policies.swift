@@ -9,7 +9,10 @@ extension Registry {
     public var policies: RegistryPolicies { policyCache.withLock { $0 } }
 
     /// Replaces the rules and policies; durable when this returns, and in force for the next request.
+    /// Refused with `.invalidPolicy` when the policies cannot work (see `RegistryPolicies.problems`).
     public func setPolicies(_ policies: RegistryPolicies) async throws(RegistryError) {
+        let problems = policies.problems
+        guard problems.isEmpty else { throw .invalidPolicy(problems.joined(separator: "; ")) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try RegistryError.wrapping { try encoder.encode(policies) }

@@ -31,6 +31,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootLocked(String)
     /// The engine was opened read-only and was asked to write.
     case readOnly
+    /// Rules or policies that cannot work as written.
+    case invalidPolicy(String)
     /// A garbage collection is already running on this engine.
     case collectionRunning
     /// A rule protects what the request would change (an immutable tag, its manifest, its accessories).
@@ -56,6 +58,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rangeNotSatisfiable(let size): "requested range not satisfiable (blob size \(size))"
         case .rootLocked(let reason): reason
         case .readOnly: "the engine is open read-only"
+        case .invalidPolicy(let reason): "invalid policy: \(reason)"
         case .collectionRunning: "a garbage collection is already running"
         case .protectedByRule(let reason): reason
         case .deniedByPolicy(let reason): reason

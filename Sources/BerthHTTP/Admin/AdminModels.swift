@@ -1,0 +1,99 @@
+import BerthEngine
+import BerthModel
+import Foundation
+
+/// The JSON documents of the admin API (`/admin/v1`). The CLI decodes the same types, so the
+/// API and `berth … --url` cannot drift apart.
+public enum AdminModels {
+    /// An artifact of a repository.
+    public struct Artifact: Codable, Sendable, Equatable {
+        public var digest: String
+        public var mediaType: String
+        public var artifactType: String?
+        public var size: Int64
+        public var pushedAt: Date
+        public var tags: [String]
+        /// Carries a signature accessory (or is a child of a signed index).
+        public var signed: Bool
+        /// Is itself an accessory of another artifact.
+        public var accessory: Bool
+        /// Number of accessories directly below it.
+        public var accessories: Int
+
+        /// The listing entry of an engine summary.
+        public init(_ summary: ArtifactSummary) {
+            digest = summary.record.digest.description
+            mediaType = summary.record.mediaType.rawValue
+            artifactType = summary.record.artifactType?.rawValue
+            size = summary.record.size
+            pushedAt = summary.record.pushedAt
+            tags = summary.tags.map(\.value)
+            signed = summary.isSigned
+            accessory = summary.isAccessory
+            accessories = summary.accessoryCount
+        }
+    }
+
+    /// An accessory and the accessories below it.
+    public struct Accessory: Codable, Sendable, Equatable {
+        public var digest: String
+        public var type: String
+        public var artifactType: String?
+        public var mediaType: String
+        public var size: Int64
+        public var createdAt: Date
+        public var tags: [String]
+        /// How it is linked: `subject`, `tag`, or both.
+        public var linkedBy: [String]
+        public var accessories: [Accessory]
+
+        /// The JSON form of an engine node.
+        public init(_ node: AccessoryNode) {
+            digest = node.digest.description
+            type = node.type.rawValue
+            artifactType = node.artifactType?.rawValue
+            mediaType = node.mediaType.rawValue
+            size = node.size
+            createdAt = node.createdAt
+            tags = node.tags.map(\.value)
+            linkedBy = (node.linkedBySubjectField ? ["subject"] : []) + (node.linkedByTagScheme ? ["tag"] : [])
+            accessories = node.accessories.map(Accessory.init)
+        }
+    }
+
+    /// The accessory tree of one subject.
+    public struct AccessoryTree: Codable, Sendable, Equatable {
+        public var repository: String
+        public var subject: String
+        public var signed: Bool
+        public var accessories: [Accessory]
+
+        public init(repository: String, subject: String, signed: Bool, accessories: [Accessory]) {
+            self.repository = repository
+            self.subject = subject
+            self.signed = signed
+            self.accessories = accessories
+        }
+    }
+
+    /// What a delete removed.
+    public struct Removed: Codable, Sendable, Equatable {
+        public var removed: [String]
+        public init(removed: [String]) { self.removed = removed }
+    }
+
+    /// The encoder the API and the CLI use: ISO 8601 dates, sorted keys.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The matching decoder.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
