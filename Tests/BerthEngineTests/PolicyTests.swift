@@ -60,15 +60,34 @@ import Testing
         var registry = try await root.open()
         try await registry.updatePolicies {
             $0.immutability = [ImmutabilityRule(repositories: "team/**", tags: "release-*")]
-            $0.signedOnly = [SignedOnlyPolicy(repositories: "prod/*", level: .verified)]
+            $0.signedOnly = [SignedOnlyPolicy(repositories: "prod/*", level: .present)]
             $0.garbageCollection.collectUntagged = true
         }
         await registry.close()
         registry = try await root.open()
         #expect(registry.policies.immutability == [ImmutabilityRule(repositories: "team/**", tags: "release-*")])
-        #expect(registry.policies.signedOnlyPolicy(for: repo("prod/api"))?.level == .verified)
+        #expect(registry.policies.signedOnlyPolicy(for: repo("prod/api"))?.level == .present)
         #expect(registry.policies.garbageCollection.collectUntagged)
         await registry.close()
+    }
+}
+
+@Suite struct PolicyValidationTests {
+    @Test func policiesThatCannotWorkAreRefusedAndNothingChanges() async throws {
+        try await withRegistry { registry, _ in
+            for bad in [
+                { (p: inout RegistryPolicies) in p.signedOnly = [SignedOnlyPolicy(repositories: "**", level: .verified)] },
+                { (p: inout RegistryPolicies) in p.trustedKeys = [TrustedKey(name: "junk", publicKeyPEM: "not a key")] },
+                { (p: inout RegistryPolicies) in p.retention = [RetentionRule(repositories: "**")] },
+                { (p: inout RegistryPolicies) in p.garbageCollection.intervalSeconds = 0 },
+            ] {
+                await #expect(performing: { try await registry.updatePolicies(bad) }, throws: { error in
+                    if case RegistryError.invalidPolicy = error { return true }
+                    return false
+                })
+            }
+            #expect(registry.policies == RegistryPolicies())
+        }
     }
 }
 
