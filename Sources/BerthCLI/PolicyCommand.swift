@@ -105,7 +105,7 @@ struct PolicyCommand: AsyncParsableCommand {
         @Option(help: "Run inside `berth serve` this often, e.g. 6h; `off` to stop.") var interval: String?
         @OptionGroup var options: AdminOptions
         func run() async throws {
-            func seconds(_ text: String) throws -> Int { Int(try ServeSettings.parseDuration(text).components.seconds) }
+            func seconds(_ text: String) throws -> Int { Int(try ServeSettings.parseDuration(text, allowZero: true).components.seconds) }
             try await PolicyCommand.change(options) { policies in
                 if let untagged { policies.garbageCollection.collectUntagged = ["on", "true", "yes"].contains(untagged.lowercased()) }
                 if let untaggedGrace { policies.garbageCollection.untaggedGraceSeconds = try seconds(untaggedGrace) }

@@ -92,8 +92,8 @@ struct ServeSettings: Equatable {
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
-    /// `90s`, `15m`, `24h`, `7d`, or plain seconds.
-    static func parseDuration(_ text: String) throws -> Duration {
+    /// `90s`, `15m`, `24h`, `7d`, or plain seconds; zero only when `allowZero`.
+    static func parseDuration(_ text: String, allowZero: Bool = false) throws -> Duration {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var number = Substring(text)
         var multiplier: Int64 = 1
@@ -101,7 +101,7 @@ struct ServeSettings: Equatable {
             number = number.dropLast()
             multiplier = unit
         }
-        guard let value = Int64(number), value > 0 else { throw Invalid(description: "duration \(text) is not like 90s, 15m, 24h or 7d") }
+        guard let value = Int64(number), value > 0 || (allowZero && value == 0) else { throw Invalid(description: "duration \(text) is not like 90s, 15m, 24h or 7d") }
         return .seconds(value * multiplier)
     }
 }

@@ -65,3 +65,41 @@ struct OCILayout {
 
     struct LayoutError: Error { let message: String }
 }
+
+extension OCILayout {
+    /// A cosign tag-scheme signature of `subject` (simple-signing payload layer carrying the
+    /// base64 ECDSA signature annotation), signed with the openssl key at `privateKey`.
+    func cosignSignature(of subject: String, privateKey: String) throws -> (json: String, digest: String, manifest: Data) {
+        let payload = Data(#"{"critical":{"identity":{"docker-reference":"127.0.0.1/app"},"image":{"docker-manifest-digest":"\#(subject)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+        let payloadFile = "\(path)/payload-\(UUID().uuidString)"
+        try payload.write(to: URL(fileURLWithPath: payloadFile))
+        defer { try? FileManager.default.removeItem(atPath: payloadFile); try? FileManager.default.removeItem(atPath: payloadFile + ".sig") }
+        let signed = try run("openssl", ["dgst", "-sha256", "-sign", privateKey, "-out", payloadFile + ".sig", payloadFile])
+        guard signed.status == 0 else { throw LayoutError(message: signed.stderr) }
+        let signature = try Data(contentsOf: URL(fileURLWithPath: payloadFile + ".sig")).base64EncodedString()
+        let layer = try blob(payload, mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
+                             extra: #","annotations":{"dev.cosignproject.cosign/signature":"\#(signature)"}"#)
+        let config = try blob(Data(#"{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["\#(layer.digest)"]}}"#.utf8),
+                              mediaType: "application/vnd.oci.image.config.v1+json")
+        let manifest = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":\#(config.json),"layers":[\#(layer.json)]}"#.utf8)
+        let descriptor = try blob(manifest, mediaType: "application/vnd.oci.image.manifest.v1+json")
+        return (descriptor.json, descriptor.digest, manifest)
+    }
+}
+
+/// An ECDSA P-256 key pair made with openssl, for signing in end-to-end tests.
+struct OpenSSLKeyPair {
+    let privateKey: String
+    let publicKey: String
+
+    init(in directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let name = UUID().uuidString
+        privateKey = "\(directory)/\(name).key"
+        publicKey = "\(directory)/\(name).pub"
+        guard try run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", privateKey]).status == 0,
+              try run("openssl", ["ec", "-in", privateKey, "-pubout", "-out", publicKey]).status == 0 else {
+            throw OCILayout.LayoutError(message: "openssl could not make a key pair")
+        }
+    }
+}
