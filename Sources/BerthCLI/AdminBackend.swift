@@ -51,7 +51,7 @@ enum AdminBackend {
     func artifacts(_ repository: RepositoryName) async throws -> [AdminModels.Artifact] {
         switch self {
         case .remote(let url): try await request(url, "GET", "/admin/v1/repositories/\(repository)/artifacts")
-        case .local(let registry): try registry.artifacts(in: repository).map(AdminModels.Artifact.init)
+        case .local(let registry): try await registry.artifacts(in: repository).map(AdminModels.Artifact.init)
         }
     }
 

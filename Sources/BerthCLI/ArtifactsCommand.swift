@@ -25,12 +25,13 @@ struct ArtifactsCommand: AsyncParsableCommand {
                 return
             }
             print(Formatting.table(
-                ["DIGEST", "TAGS", "TYPE", "SIZE", "PUSHED", "SIGNED", "ACCESSORIES"],
+                ["DIGEST", "TAGS", "TYPE", "SIZE", "PUSHED", "SIGNED", "VERIFIED", "ACCESSORIES"],
                 artifacts.map { artifact in
                     [Formatting.short(artifact.digest), artifact.tags.joined(separator: ","),
                      artifact.accessory ? "accessory" : (artifact.artifactType ?? artifact.mediaType),
                      Formatting.size(artifact.size), Formatting.date(artifact.pushedAt),
-                     artifact.signed ? "yes" : "no", String(artifact.accessories)]
+                     artifact.signed ? "yes" : "no", artifact.verified.map { $0 ? "yes" : "no" } ?? "-",
+                     String(artifact.accessories)]
                 }))
         }
     }

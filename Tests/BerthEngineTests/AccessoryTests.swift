@@ -157,7 +157,7 @@ import Testing
             let signed = try await subject(registry, seed: 1)
             let unsigned = try await subject(registry, seed: 2)
             let signature = try await tagSchemeSignature(registry, of: signed.digest, seed: 90)
-            let listing = Dictionary(uniqueKeysWithValues: try registry.artifacts(in: repo("app")).map { ($0.record.digest, $0) })
+            let listing = Dictionary(uniqueKeysWithValues: try await registry.artifacts(in: repo("app")).map { ($0.record.digest, $0) })
             #expect(listing[signed.digest]?.isSigned == true)
             #expect(listing[signed.digest]?.accessoryCount == 1)
             #expect(listing[unsigned.digest]?.isSigned == false)

@@ -149,6 +149,8 @@ import Testing
             let signature = try await SignatureBuilder.cosignSignature(registry, repo("app"), subject: image.digest, signer: signer)
             _ = try await registry.putManifest(signature, contentType: ociManifest, in: repo("app"), reference: .tag(tag("sha256-\(image.digest.encoded).sig")))
             try await registry.checkPullPolicy(record)
+            let listed = try await registry.artifacts(in: repo("app")).first { $0.record.digest == image.digest }
+            #expect(listed?.isVerified == true)
         }
     }
 
@@ -181,6 +183,9 @@ import Testing
             let signature = try await SignatureBuilder.cosignSignature(registry, repo("app"), subject: image.digest, signer: stranger)
             _ = try await registry.putManifest(signature, contentType: ociManifest, in: repo("app"), reference: .tag(tag("sha256-\(image.digest.encoded).sig")))
             await #expect(performing: { try await registry.checkPullPolicy(record) }, throws: denied)
+            let listed = try await registry.artifacts(in: repo("app")).first { $0.record.digest == image.digest }
+            #expect(listed?.isSigned == true)
+            #expect(listed?.isVerified == false)
             // The outcome is cached per signature and key.
             let keyID = try ContentHasher.digest(of: Array(trusted.publicKeyPEM.utf8)).rawBytes
             #expect(try registry.index.signatureCheck(sha256(signature), subject: image.digest, key: keyID, in: repo("app")) == false)

@@ -35,6 +35,8 @@ public struct ArtifactSummary: Sendable, Hashable {
     public let isAccessory: Bool
     /// Whether it carries a signature accessory (or is a child of a signed index).
     public let isSigned: Bool
+    /// Whether one of those signatures verifies against a trusted key; nil when no key is configured.
+    public let isVerified: Bool?
     /// How many accessories hang directly below it.
     public let accessoryCount: Int
 }

@@ -51,17 +51,24 @@ extension Registry {
     }
 
     /// Every artifact of a repository with its tags, whether it is an accessory, whether it is
-    /// signed, and how many accessories it has; newest first.
-    public func artifacts(in repository: RepositoryName) throws(RegistryError) -> [ArtifactSummary] {
-        try RegistryError.wrapping {
-            try index.manifests(in: repository).map { record in
+    /// signed (and, with trusted keys configured, verified), and how many accessories it has;
+    /// newest first.
+    public func artifacts(in repository: RepositoryName) async throws(RegistryError) -> [ArtifactSummary] {
+        let records = try RegistryError.wrapping { try index.manifests(in: repository) }
+        let checkKeys = !policies.trustedKeys.isEmpty
+        var summaries: [ArtifactSummary] = []
+        for record in records {
+            let signed = try isSigned(record.digest, in: repository)
+            let verified: Bool? = checkKeys ? (signed ? try await hasVerifiedSignature(record.digest, in: repository) : false) : nil
+            summaries.append(try RegistryError.wrapping {
                 ArtifactSummary(
                     record: record,
                     tags: try index.tags(of: record.digest, in: repository).sorted { $0.value < $1.value },
                     isAccessory: !(try index.subjects(ofAccessory: record.digest, in: repository)).isEmpty,
-                    isSigned: try isSigned(record.digest, in: repository),
+                    isSigned: signed, isVerified: verified,
                     accessoryCount: try index.accessoryLinks(of: record.digest, in: repository).count)
-            }.sorted { $0.record.pushedAt > $1.record.pushedAt }
+            })
         }
+        return summaries.sorted { $0.record.pushedAt > $1.record.pushedAt }
     }
 }

@@ -15,6 +15,8 @@ public enum AdminModels {
         public var tags: [String]
         /// Carries a signature accessory (or is a child of a signed index).
         public var signed: Bool
+        /// A signature verifies against a trusted key (absent when no key is configured).
+        public var verified: Bool?
         /// Is itself an accessory of another artifact.
         public var accessory: Bool
         /// Number of accessories directly below it.
@@ -29,6 +31,7 @@ public enum AdminModels {
             pushedAt = summary.record.pushedAt
             tags = summary.tags.map(\.value)
             signed = summary.isSigned
+            verified = summary.isVerified
             accessory = summary.isAccessory
             accessories = summary.accessoryCount
         }

@@ -73,7 +73,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
     private func repositoryRequest(_ method: HTTPRequest.Method, _ parts: [String]) async throws -> Response {
         if parts.last == "artifacts", method == .get {
             let name = try RepositoryName(parsing: parts.dropLast().joined(separator: "/"))
-            return json(try registry.artifacts(in: name).map(AdminModels.Artifact.init))
+            return json(try await registry.artifacts(in: name).map(AdminModels.Artifact.init))
         }
         guard parts.count >= 3 else { throw OCIError.notFound }
         let name = try RepositoryName(parsing: parts.dropLast(2).joined(separator: "/"))
