@@ -7,7 +7,7 @@ struct AccessoriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accessories",
         abstract: "Show an artifact's accessories (signatures, attestations, SBOMs) as a tree.",
-        discussion: "The artifact is REPOSITORY@DIGEST or REPOSITORY:TAG. With --delete DIGEST, deletes that accessory (with its own accessories and its tag-scheme tag).")
+        discussion: "The artifact is REPOSITORY@DIGEST, REPOSITORY@TAG or REPOSITORY:TAG. With --delete DIGEST, deletes that accessory (with its own accessories and its tag-scheme tag).")
 
     @Argument(help: "The subject: team/app@sha256:… or team/app:v1.")
     var artifact: String
@@ -58,7 +58,8 @@ struct AccessoriesCommand: AsyncParsableCommand {
     /// `repo@digest` or `repo:tag` (the last `:` after the last `/` separates a tag).
     static func split(_ text: String) throws -> (RepositoryName, Reference) {
         if let at = text.firstIndex(of: "@") {
-            return (try RepositoryName(parsing: text[..<at]), .digest(try Digest(parsing: text[text.index(after: at)...])))
+            // After `@`: a digest, or (as `<repo>@<digest or tag>` reads) a tag.
+            return (try RepositoryName(parsing: text[..<at]), try Reference(parsing: text[text.index(after: at)...]))
         }
         let slash = text.lastIndex(of: "/") ?? text.startIndex
         if let colon = text[slash...].lastIndex(of: ":") {

@@ -72,3 +72,21 @@ import Testing
         }
     }
 }
+
+@Suite struct ArtifactReferenceTests {
+    @Test(arguments: [
+        ("team/app@sha256:\(String(repeating: "a", count: 64))", "team/app", "sha256:\(String(repeating: "a", count: 64))"),
+        ("team/app@v1", "team/app", "v1"),
+        ("team/app:v1", "team/app", "v1"),
+        ("localhost/app:latest", "localhost/app", "latest"),
+    ])
+    func artifactsAreNamedWithAtOrColon(text: String, repository: String, reference: String) throws {
+        let (name, parsed) = try AccessoriesCommand.split(text)
+        #expect(name.value == repository)
+        #expect(parsed.description == reference)
+    }
+
+    @Test func aBareRepositoryIsRefused() {
+        #expect(throws: (any Error).self) { try AccessoriesCommand.split("team/app") }
+    }
+}
