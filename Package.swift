@@ -30,11 +30,12 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CXCrypt", path: "Sources/CXCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(name: "BerthModel"),
         .target(
             name: "BerthEngine",
             dependencies: [
-                "BerthModel", "CLMDB", "CZstd", "CCrypto",
+                "BerthModel", "CLMDB", "CZstd", "CCrypto", "CXCrypt",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

@@ -23,6 +23,9 @@ struct ServeCommand: AsyncParsableCommand {
         shutdownTimeout, trustForwardedHeaders, tlsCertificate, tlsKey). Flags win over the
         environment, which wins over the file.
         With a certificate and key it serves HTTPS only, offering HTTP/2 and HTTP/1.1 by ALPN.
+        Authentication is on: on a root with no accounts, the administrator `admin` is created
+        with BERTH_ADMIN_PASSWORD, or a random password printed once and saved in
+        <root>/auth/admin-password. --anonymous turns authentication off.
         SIGINT or SIGTERM stop it gracefully: no new connections, requests in flight finish
         within the shutdown timeout, interrupted uploads stay resumable.
         """)
@@ -54,6 +57,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key of the certificate.")
     var tlsKey: String?
 
+    @Flag(name: .long, help: "Run without authentication (throwaway local use; loopback only unless --anonymous-on-network).")
+    var anonymous = false
+
+    @Flag(name: .customLong("anonymous-on-network"), help: "Allow --anonymous on a non-loopback address.")
+    var anonymousOnNetwork = false
+
+    @Option(name: .customLong("metrics-token"), help: "A bearer token that may read /metrics (besides administrators).")
+    var metricsToken: String?
+
     @Option(name: .long, help: "A JSON config file.")
     var config: String?
 
@@ -76,9 +88,25 @@ struct ServeCommand: AsyncParsableCommand {
             printError("berth serve: \(error)")
             throw ExitCode(1)
         }
+        var authentication: RegistryAuthentication?
+        if settings.anonymous {
+            logger.warning("AUTHENTICATION IS OFF (--anonymous): anyone who can reach this server can push, pull and delete anything")
+        } else {
+            do {
+                authentication = RegistryAuthentication(signingKey: try AuthBootstrap.signingKey(layout: registry.layout),
+                                                        metricsToken: settings.metricsToken)
+                try await AuthBootstrap.firstAdministrator(registry: registry, layout: registry.layout,
+                                                           environment: ProcessInfo.processInfo.environment, logger: logger)
+            } catch {
+                await registry.close()
+                printError("berth serve: cannot set up authentication: \(error)")
+                throw ExitCode(1)
+            }
+        }
         let router = RegistryServer.router(
             registry: registry,
-            options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders),
+            options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
+                                           authentication: authentication, scheme: settings.tlsCertificate == nil ? "http" : "https"),
             logger: logger)
         let server: HTTPServerBuilder
         do {

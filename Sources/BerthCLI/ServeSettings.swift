@@ -15,6 +15,12 @@ struct ServeSettings: Equatable {
     /// PEM certificate chain and private key: both set means HTTPS (with HTTP/2 by ALPN).
     var tlsCertificate: String?
     var tlsKey: String?
+    /// No authentication (throwaway local use).
+    var anonymous = false
+    /// Allow `anonymous` on a non-loopback address.
+    var anonymousOnNetwork = false
+    /// A bearer token that may read /metrics.
+    var metricsToken: String?
 
     /// The config file's shape: every field optional, names as in the docs.
     struct File: Decodable {
@@ -27,6 +33,9 @@ struct ServeSettings: Equatable {
         var shutdownTimeout: String?
         var tlsCertificate: String?
         var tlsKey: String?
+        var anonymous: Bool?
+        var anonymousOnNetwork: Bool?
+        var metricsToken: String?
     }
 
     /// A setting that cannot be used, with the reason.
@@ -76,10 +85,24 @@ struct ServeSettings: Equatable {
         }
         settings.tlsCertificate = pick(flags.tlsCertificate, "BERTH_TLS_CERTIFICATE", file.tlsCertificate)
         settings.tlsKey = pick(flags.tlsKey, "BERTH_TLS_KEY", file.tlsKey)
+        func flag(_ value: Bool, _ variable: String, _ fromFile: Bool?) -> Bool {
+            value || environment[variable].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false || fromFile ?? false
+        }
+        settings.anonymous = flag(flags.anonymous, "BERTH_ANONYMOUS", file.anonymous)
+        settings.anonymousOnNetwork = flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
+        settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
+        if settings.anonymous && !settings.anonymousOnNetwork && !isLoopback(settings.host) {
+            throw Invalid(description: "--anonymous refuses to listen on \(settings.host): anyone on the network could push and delete. Add --anonymous-on-network if that is really meant")
+        }
         guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
             throw Invalid(description: "HTTPS needs both a certificate and a key (--tls-certificate and --tls-key)")
         }
         return settings
+    }
+
+    /// Whether a listen host only reaches this machine.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).

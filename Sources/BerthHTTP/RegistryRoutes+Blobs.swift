@@ -53,8 +53,11 @@ extension RegistryRoutes {
         return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: body)
     }
 
-    func deleteBlob(_ name: RepositoryName, _ text: String) async throws -> Response {
-        try await registry.unlinkBlob(try parseDigest(text), from: name)
+    func deleteBlob(_ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
+        let digest = try parseDigest(text)
+        try await registry.unlinkBlob(digest, from: name)
+        await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete-blob", repository: name.value,
+                                        digest: digest.description))
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }
 }

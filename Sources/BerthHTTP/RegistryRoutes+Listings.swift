@@ -6,9 +6,28 @@ import Hummingbird
 
 /// `/v2/_catalog`, `/v2/<name>/tags/list` and `/v2/<name>/referrers/<digest>`.
 extension RegistryRoutes {
-    func catalog(_ request: Request) throws -> Response {
+    func catalog(_ request: Request) async throws -> Response {
         let paging = try paging(request)
-        let page = try registry.catalog(after: paging.last, limit: paging.limit)
+        let identity = try await identity(request, scope: TokenScope(type: "registry", name: "catalog", actions: ["*"]))
+        let page: Page<RepositoryName>
+        if let identity {
+            // Only what the caller may pull; pages are filled past hidden names.
+            var visible: [RepositoryName] = []
+            var last = paging.last
+            var more = true
+            while visible.count < paging.limit && more {
+                let batch = try registry.catalog(after: last, limit: max(paging.limit, 100))
+                for name in batch.items where visible.count < paging.limit {
+                    if try registry.allowedActions(identity.principal, on: name).contains(.pull) { visible.append(name) }
+                    last = name.value
+                }
+                more = batch.hasMore || (batch.items.last.map { $0.value != last } ?? false)
+                if visible.count >= paging.limit { break }
+            }
+            page = Page(items: visible, hasMore: more)
+        } else {
+            page = try registry.catalog(after: paging.last, limit: paging.limit)
+        }
         let body: [String: Any] = ["repositories": page.items.map(\.value)]
         var headers: HTTPFields = [:]
         if page.hasMore, let last = page.items.last {

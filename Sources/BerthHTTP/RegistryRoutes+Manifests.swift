@@ -6,7 +6,7 @@ import Hummingbird
 
 /// `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT, DELETE.
 extension RegistryRoutes {
-    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let reference = try Reference(parsing: text)
         var headers: HTTPFields = [:]
         if request.method == .head {
@@ -18,8 +18,10 @@ extension RegistryRoutes {
             return Response(status: .ok, headers: headers)
         }
         let (record, bytes) = try registry.manifest(reference, in: name)
-        // HEAD is always answered; a GET of the content obeys the signed-only policy.
-        try await registry.checkPullPolicy(record)
+        // HEAD is always answered; a GET of the content obeys the signed-only policy, except for
+        // those who may push here (they read what they are about to sign).
+        let maySign = try principal.map { try registry.allowedActions($0, on: name).contains(.push) } ?? false
+        if !maySign { try await registry.checkPullPolicy(record) }
         headers[.contentType] = record.mediaType.rawValue
         headers[.dockerContentDigest] = record.digest.description
         headers[.eTag] = "\"\(record.digest)\""
@@ -27,8 +29,9 @@ extension RegistryRoutes {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    func putManifest(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+    func putManifest(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let reference = try Reference(parsing: text)
+        if let principal { try await registry.ensureProject(for: name, pushedBy: principal) }
         let bytes = try await collectManifest(request)
         let record = try await registry.putManifest(bytes, contentType: request.headers[.contentType],
                                                     in: name, reference: reference)
@@ -37,14 +40,19 @@ extension RegistryRoutes {
         headers[.dockerContentDigest] = record.digest.description
         if let subject = record.subject { headers[.ociSubject] = subject.description }
         headers[.contentLength] = "0"
+        await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "push", repository: name.value,
+                                        digest: record.digest.description, detail: reference.description))
         return Response(status: .created, headers: headers)
     }
 
-    func deleteManifest(_ name: RepositoryName, _ text: String) async throws -> Response {
-        switch try Reference(parsing: text) {
+    func deleteManifest(_ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
+        let reference = try Reference(parsing: text)
+        switch reference {
         case .digest(let digest): try await registry.deleteManifest(digest, in: name)
         case .tag(let tag): try await registry.deleteTag(tag, in: name)
         }
+        await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value,
+                                        digest: reference.description))
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }
 

@@ -6,11 +6,14 @@ import Hummingbird
 
 /// `/v2/<name>/blobs/uploads/[<id>]`: POST (start, monolithic, mount), PATCH, PUT, GET, DELETE.
 extension RegistryRoutes {
-    func startUpload(_ request: Request, _ name: RepositoryName) async throws -> Response {
+    func startUpload(_ request: Request, _ name: RepositoryName, principal: Principal?) async throws -> Response {
         let query = request.uri.queryParameters
+        if let principal { try await registry.ensureProject(for: name, pushedBy: principal) }
         if let mount = query["mount"] {
             let digest = try parseDigest(String(mount))
+            // Mounting needs pull on the source as well; without it the spec's answer is a new session.
             if let fromText = query["from"], let from = try? RepositoryName(parsing: fromText),
+               try principal.map({ try registry.allowedActions($0, on: from).contains(.pull) }) ?? true,
                try await registry.mountBlob(digest, from: from, into: name) {
                 return blobCreated(request, name, digest)
             }
@@ -22,18 +25,18 @@ extension RegistryRoutes {
             _ = try await registry.pushBlob(to: name, digest: digest, size: size, body: request.body)
             return blobCreated(request, name, digest)
         }
-        let session = try await registry.startUpload(in: name)
+        let session = try await registry.startUpload(in: name, owner: principal?.name)
         return uploadAccepted(request, name, session, status: .accepted)
     }
 
-    func patchUpload(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+    func patchUpload(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let id = try uploadID(text)
         let offset = try contentRangeStart(request)
-        let session = try await registry.appendUpload(id, in: name, at: offset, body: request.body)
+        let session = try await registry.appendUpload(id, in: name, at: offset, owner: principal?.name, body: request.body)
         return uploadAccepted(request, name, session, status: .accepted)
     }
 
-    func putUpload(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
+    func putUpload(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let id = try uploadID(text)
         guard let digestText = request.uri.queryParameters["digest"] else {
             throw OCIError.digestInvalid("the digest query parameter is required to finish an upload")
@@ -42,18 +45,18 @@ extension RegistryRoutes {
         let offset = try contentRangeStart(request)
         let hasBody = request.headers[.contentLength].flatMap(Int.init).map { $0 > 0 }
             ?? (request.headers[.transferEncoding] != nil)
-        _ = try await registry.finishUpload(id, in: name, digest: digest, at: offset,
+        _ = try await registry.finishUpload(id, in: name, digest: digest, at: offset, owner: principal?.name,
                                             lastChunk: hasBody ? request.body : nil)
         return blobCreated(request, name, digest)
     }
 
-    func uploadStatus(_ request: Request, _ name: RepositoryName, _ text: String) async throws -> Response {
-        let session = try await registry.uploadStatus(try uploadID(text), in: name)
+    func uploadStatus(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
+        let session = try await registry.uploadStatus(try uploadID(text), in: name, owner: principal?.name)
         return uploadAccepted(request, name, session, status: .noContent)
     }
 
-    func cancelUpload(_ name: RepositoryName, _ text: String) async throws -> Response {
-        try await registry.cancelUpload(try uploadID(text), in: name)
+    func cancelUpload(_ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
+        try await registry.cancelUpload(try uploadID(text), in: name, owner: principal?.name)
         return Response(status: .noContent, headers: [.contentLength: "0"])
     }
 

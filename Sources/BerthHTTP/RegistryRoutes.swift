@@ -28,8 +28,20 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
         self.options = options
     }
 
-    /// Adds the `/v2` routes for every method the API uses to `router`.
+    /// Adds the `/v2` routes for every method the API uses to `router`, and `GET /token` when
+    /// authentication is on.
     public func register(on router: some RouterMethods<Context>) {
+        if let authentication = options.authentication {
+            router.get("/token") { request, _ in
+                do {
+                    return try await self.issueToken(request, authentication)
+                } catch let error as OCIError {
+                    return error.response()
+                } catch {
+                    return OCIError("UNKNOWN", .internalServerError, String(describing: error)).response()
+                }
+            }
+        }
         let methods: [HTTPRequest.Method] = [.get, .head, .put, .post, .patch, .delete]
         for path in ["/v2", "/v2/**"] {
             for method in methods {
@@ -65,39 +77,54 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
         switch route {
         case .base:
             guard method == .get || method == .head else { break }
+            try await authorizeBase(request)
             return jsonResponse(Data("{}".utf8), contentType: "application/json", head: method == .head)
         case .catalog:
             guard method == .get else { break }
-            return try catalog(request)
+            return try await catalog(request)
         case .tags(let name):
             guard method == .get else { break }
+            try await authorize(request, .pull, on: name)
             return try tags(request, name)
         case .manifest(let name, let reference):
             switch method {
-            case .get, .head: return try await getManifest(request, name, reference)
-            case .put: return try await putManifest(request, name, reference)
-            case .delete: return try await deleteManifest(name, reference)
+            case .get, .head:
+                let principal = try await authorize(request, .pull, on: name)
+                return try await getManifest(request, name, reference, principal: principal)
+            case .put:
+                let principal = try await authorize(request, .push, on: name)
+                return try await putManifest(request, name, reference, principal: principal)
+            case .delete:
+                let principal = try await authorize(request, .delete, on: name)
+                return try await deleteManifest(name, reference, principal: principal)
             default: break
             }
         case .blob(let name, let digest):
             switch method {
-            case .get, .head: return try await getBlob(request, name, digest)
-            case .delete: return try await deleteBlob(name, digest)
+            case .get, .head:
+                try await authorize(request, .pull, on: name)
+                return try await getBlob(request, name, digest)
+            case .delete:
+                let principal = try await authorize(request, .delete, on: name)
+                return try await deleteBlob(name, digest, principal: principal)
             default: break
             }
         case .uploads(let name):
             guard method == .post else { break }
-            return try await startUpload(request, name)
+            let principal = try await authorize(request, .push, on: name)
+            return try await startUpload(request, name, principal: principal)
         case .upload(let name, let id):
+            let principal = try await authorize(request, .push, on: name)
             switch method {
-            case .get: return try await uploadStatus(request, name, id)
-            case .patch: return try await patchUpload(request, name, id)
-            case .put: return try await putUpload(request, name, id)
-            case .delete: return try await cancelUpload(name, id)
+            case .get: return try await uploadStatus(request, name, id, principal: principal)
+            case .patch: return try await patchUpload(request, name, id, principal: principal)
+            case .put: return try await putUpload(request, name, id, principal: principal)
+            case .delete: return try await cancelUpload(name, id, principal: principal)
             default: break
             }
         case .referrers(let name, let digest):
             guard method == .get else { break }
+            try await authorize(request, .pull, on: name)
             return try referrers(request, name, digest)
         }
         throw OCIError.unsupported("\(method.rawValue) is not supported on \(path)")
@@ -164,6 +191,7 @@ extension HTTPField.Name {
     static let xForwardedHost = literal("X-Forwarded-Host")
     static let xForwardedProto = literal("X-Forwarded-Proto")
     static let link = literal("Link")
+    static let wwwAuthenticate = literal("WWW-Authenticate")
 
     /// A header name written in this file; only a typo here could fail, never a request.
     private static func literal(_ name: String) -> Self {

@@ -11,11 +11,18 @@ public struct RegistryRoutesOptions: Sendable {
     public var maximumPageSize: Int
     /// Referrers returned per page before a `Link` to the next page.
     public var referrersPageSize: Int
+    /// Authentication and authorization; nil runs the registry anonymously (everyone may do everything).
+    public var authentication: RegistryAuthentication?
+    /// `http` or `https`: the scheme of absolute URLs (the token realm) when no external URL is set.
+    public var scheme: String
 
     /// Options with the defaults: relative URLs, forwarded headers ignored, pages of at most
     /// 10 000 names, referrers in pages of 1 000.
     public init(externalURL: String? = nil, trustForwardedHeaders: Bool = false,
-                maximumPageSize: Int = 10_000, referrersPageSize: Int = 1000) {
+                maximumPageSize: Int = 10_000, referrersPageSize: Int = 1000,
+                authentication: RegistryAuthentication? = nil, scheme: String = "http") {
+        self.authentication = authentication
+        self.scheme = scheme
         self.externalURL = externalURL.map { url in
             var trimmed = url
             while trimmed.hasSuffix("/") { trimmed.removeLast() }

@@ -23,14 +23,27 @@ public enum RegistryServer {
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "index unavailable: \(error)\n")))
             }
         }
-        router.get("/metrics") { _, _ -> Response in
+        router.get("/metrics") { request, _ -> Response in
+            if let authentication = options.authentication, !(await Self.mayReadMetrics(request, authentication, registry)) {
+                var error = OCIError("UNAUTHORIZED", .unauthorized, "metrics need administrator credentials or the metrics token")
+                error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
+                return error.response()
+            }
             let uploads = (try? registry.index.allUploads().count) ?? 0
             let text = metrics.render(uploadsInProgress: uploads)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         RegistryRoutes<BasicRequestContext>(registry: registry, options: options).register(on: router)
-        AdminRoutes<BasicRequestContext>(registry: registry).register(on: router)
+        AdminRoutes<BasicRequestContext>(registry: registry, authentication: options.authentication).register(on: router)
         return router
+    }
+
+    /// Administrators (Basic or token) and holders of the configured metrics token.
+    static func mayReadMetrics(_ request: Request, _ authentication: RegistryAuthentication, _ registry: Registry) async -> Bool {
+        guard let header = request.headers[.authorization] else { return false }
+        if let token = authentication.metricsToken, header == "Bearer \(token)" { return true }
+        guard let identity = try? await authentication.identity(of: request, registry: registry, challenge: "") else { return false }
+        return identity.principal.isAdmin
     }
 }

@@ -3,3 +3,5 @@
 #include <openssl/bio.h>
 #include <openssl/ecdsa.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>

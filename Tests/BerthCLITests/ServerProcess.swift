@@ -17,12 +17,18 @@ final class ServerProcess: @unchecked Sendable {
     var host: String { "127.0.0.1:\(port)" }
     var baseURL: String { "\(scheme)://\(host)" }
 
-    init(root: String? = nil, tls: Bool = false, extraArguments: [String] = []) throws {
+    /// A server; anonymous (no authentication) unless `adminPassword` is given, which becomes
+    /// the first administrator's password.
+    init(root: String? = nil, tls: Bool = false, adminPassword: String? = nil, extraArguments: [String] = []) throws {
         self.root = root ?? NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
         self.scheme = tls ? "https" : "http"
         self.port = try Self.freePort()
         process.executableURL = berthExecutable()
-        process.arguments = ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"] + extraArguments
+        process.arguments = ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
+            + (adminPassword == nil ? ["--anonymous"] : []) + extraArguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["BERTH_ADMIN_PASSWORD"] = adminPassword
+        process.environment = environment
         process.standardOutput = output
         process.standardError = output
         try process.run()
@@ -31,7 +37,8 @@ final class ServerProcess: @unchecked Sendable {
     /// Waits until `GET /v2/` answers (at most 20 s). curl, so a self-signed HTTPS server works too.
     func waitUntilReady() async throws {
         for _ in 0..<200 {
-            if let probe = try? run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]), probe.stdout == "200" {
+            if let probe = try? run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]),
+               probe.stdout == "200" || probe.stdout == "401" {
                 return
             }
             guard process.isRunning else { break }

@@ -56,6 +56,21 @@ public enum SignatureVerifier {
         return Array(UnsafeBufferPointer(start: output, count: Int(length)))
     }
 
+    /// A DER ECDSA signature rewritten in JOSE's raw `r ‖ s` form (P-256: 64 bytes).
+    public static func rawFromDERECDSA(_ der: [UInt8]) -> [UInt8]? {
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var pointer: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_ECDSA_SIG(nil, &pointer, buffer.count)
+        }
+        guard let parsed else { return nil }
+        defer { ECDSA_SIG_free(parsed) }
+        guard let r = ECDSA_SIG_get0_r(parsed), let s = ECDSA_SIG_get0_s(parsed) else { return nil }
+        var raw = [UInt8](repeating: 0, count: 64)
+        let wroteR = raw.withUnsafeMutableBufferPointer { BN_bn2binpad(r, $0.baseAddress, 32) }
+        let wroteS = raw.withUnsafeMutableBufferPointer { BN_bn2binpad(s, $0.baseAddress.map { $0 + 32 }, 32) }
+        return wroteR == 32 && wroteS == 32 ? raw : nil
+    }
+
     /// Whether the PEM text holds a public key libcrypto can use.
     public static func isUsablePublicKey(_ pem: String) -> Bool {
         withPublicKey(pem) { _ in true } ?? false

@@ -9,6 +9,7 @@ import BerthModel
 /// <root>/uploads/<id>           partial files of upload sessions (resumable)
 /// <root>/tmp/                   monolithic ingests in flight; emptied on open
 /// <root>/quarantine/            blobs fsck --repair found corrupt
+/// <root>/auth/                  token signing key, first admin password (owner-only files)
 /// ```
 public struct DataRootLayout: Sendable, Hashable {
     /// The data root directory.
@@ -27,6 +28,7 @@ public struct DataRootLayout: Sendable, Hashable {
     public var uploads: String { "\(root)/uploads" }
     public var temporary: String { "\(root)/tmp" }
     public var quarantine: String { "\(root)/quarantine" }
+    public var auth: String { "\(root)/auth" }
 
     public func blobAlgorithmDirectory(_ algorithm: DigestAlgorithm) -> String { "\(blobs)/\(algorithm.rawValue)" }
     public func blobFanoutDirectory(_ digest: Digest) -> String {

@@ -35,6 +35,8 @@ public struct UploadRecord: Sendable, Hashable {
     public let createdAt: Date
     /// When a chunk last arrived; sessions idle longer than the expiry are removed.
     public let updatedAt: Date
+    /// The account that opened the session (nil in anonymous mode): only it may continue it.
+    public var owner: String? = nil
 }
 
 /// A blob as linked into a repository.
@@ -53,6 +55,12 @@ public struct Page<Element: Sendable>: Sendable {
     public let items: [Element]
     /// True when at least one more item follows the last one returned.
     public let hasMore: Bool
+
+    /// A page.
+    public init(items: [Element], hasMore: Bool) {
+        self.items = items
+        self.hasMore = hasMore
+    }
 }
 
 extension Page: Equatable where Element: Equatable {}

@@ -3,8 +3,8 @@ import Foundation
 
 /// Upload sessions: their repository and durable offset, so they survive a restart.
 extension LMDBIndex {
-    public func createUpload(_ id: UploadID, repository: RepositoryName, now: Date) async throws -> UploadRecord {
-        let record = UploadRecord(id: id, repository: repository, offset: 0, createdAt: now, updatedAt: now)
+    public func createUpload(_ id: UploadID, repository: RepositoryName, owner: String?, now: Date) async throws -> UploadRecord {
+        let record = UploadRecord(id: id, repository: repository, offset: 0, createdAt: now, updatedAt: now, owner: owner)
         try await write { txn in try txn.put(self.db.uploads, id.bytes, Self.encodeUpload(record)) }
         return record
     }
@@ -18,7 +18,8 @@ extension LMDBIndex {
             guard let value = try txn.get(self.db.uploads, id.bytes) else { throw RegistryError.uploadUnknown(id.description) }
             let current = try Self.decodeUpload(id, value)
             guard current.offset == expected else { throw RegistryError.uploadOffsetMismatch(expected: current.offset, got: expected) }
-            let next = UploadRecord(id: id, repository: current.repository, offset: offset, createdAt: current.createdAt, updatedAt: now)
+            let next = UploadRecord(id: id, repository: current.repository, offset: offset, createdAt: current.createdAt,
+                                    updatedAt: now, owner: current.owner)
             try txn.put(self.db.uploads, id.bytes, Self.encodeUpload(next))
             return next
         }
@@ -54,14 +55,17 @@ extension LMDBIndex {
         w.i64(record.offset)
         w.i64(record.createdAt.millisecondsSince1970)
         w.i64(record.updatedAt.millisecondsSince1970)
+        if let owner = record.owner { w.string(owner) }
         return w.bytes
     }
 
     static func decodeUpload(_ id: UploadID, _ value: [UInt8]) throws -> UploadRecord {
         var r = BinaryReader(value)
         let repository = try RepositoryName(parsing: try r.string())
-        return UploadRecord(id: id, repository: repository, offset: try r.i64(),
-                            createdAt: Date(millisecondsSince1970: try r.i64()),
-                            updatedAt: Date(millisecondsSince1970: try r.i64()))
+        let offset = try r.i64()
+        let created = Date(millisecondsSince1970: try r.i64())
+        let updated = Date(millisecondsSince1970: try r.i64())
+        let owner = r.isAtEnd ? nil : try r.string()
+        return UploadRecord(id: id, repository: repository, offset: offset, createdAt: created, updatedAt: updated, owner: owner)
     }
 }

@@ -25,6 +25,8 @@ import Foundation
 /// | accessory_subjects     | repo ‖ accessory ‖ subject                  | empty (the reverse edge) |
 /// | manifest_parents       | repo ‖ child ‖ index                        | empty (indexes naming a manifest) |
 /// | settings               | ASCII name                                  | JSON document (rules and policies) |
+/// | access                 | kind ‖ 0x00 ‖ key (users, projects, members) | JSON record |
+/// | audit                  | ms ‖ sequence (8 + 4 bytes)                  | JSON event |
 /// | signature_checks       | repo ‖ signature ‖ subject ‖ sha256(key)    | 1 verified, 0 not (cache of the signed-only check) |
 ///
 /// Names and media types become small ids so that no valid name or type can push a key past
@@ -49,6 +51,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
         let referrers, blobLinks, uploads: LMDBDatabase
         let accessories, accessorySubjects, manifestParents, settings, signatureChecks: LMDBDatabase
+        let access, audit: LMDBDatabase
     }
 
     /// Opens (creating if needed) the index in `directory`.
@@ -74,7 +77,8 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     blobLinks: try named("blob_links"), uploads: try named("uploads"),
                     accessories: try named("accessories"), accessorySubjects: try named("accessory_subjects"),
                     manifestParents: try named("manifest_parents"), settings: try named("settings"),
-                    signatureChecks: try named("signature_checks"))
+                    signatureChecks: try named("signature_checks"),
+                    access: try named("access"), audit: try named("audit"))
             }
             if readOnly {
                 // Handles opened in a transaction die with it unless it commits (lmdb.h,

@@ -68,7 +68,7 @@ public protocol MetadataIndex: Sendable {
     // MARK: Uploads
 
     /// Records a new, empty upload session.
-    func createUpload(_ id: UploadID, repository: RepositoryName, now: Date) async throws -> UploadRecord
+    func createUpload(_ id: UploadID, repository: RepositoryName, owner: String?, now: Date) async throws -> UploadRecord
     /// The session, or nil.
     func upload(_ id: UploadID) throws -> UploadRecord?
     /// Moves a session's durable offset from `expected` to `offset`. Throws
@@ -107,6 +107,17 @@ public protocol MetadataIndex: Sendable {
     func signatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName) throws -> Bool?
     /// Caches such an outcome.
     func recordSignatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName, verified: Bool) async throws
+    /// An access-control record (user, project, membership) by kind and key, or nil.
+    func accessRecord(_ kind: String, _ key: String) throws -> [UInt8]?
+    /// Stores (or, with nil, removes) an access-control record; returns whether one was there before.
+    @discardableResult
+    func setAccessRecord(_ kind: String, _ key: String, _ value: [UInt8]?) async throws -> Bool
+    /// Every access-control record of a kind whose key starts with `prefix`, in key order.
+    func accessRecords(_ kind: String, prefix: String) throws -> [(key: String, value: [UInt8])]
+    /// Appends an audit event (kept in time order).
+    func appendAudit(_ event: [UInt8], at time: Date) async throws
+    /// The newest `limit` audit events, oldest first.
+    func auditEvents(limit: Int) throws -> [[UInt8]]
     /// A stored settings document (rules and policies), or nil.
     func setting(_ name: String) throws -> [UInt8]?
     /// Stores a settings document.

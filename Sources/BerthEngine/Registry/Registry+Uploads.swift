@@ -7,18 +7,19 @@ import Foundation
 /// restart; the running hash does not, and is rebuilt from the partial file on the session's
 /// next append or finish.
 extension Registry {
-    /// Opens a new session bound to `repository`.
-    public func startUpload(in repository: RepositoryName) async throws(RegistryError) -> UploadRecord {
+    /// Opens a new session bound to `repository` (and to `owner`, when given: only the same
+    /// owner may continue it).
+    public func startUpload(in repository: RepositoryName, owner: String? = nil) async throws(RegistryError) -> UploadRecord {
         let id = UploadID.random()
         let blobs = blobs
         // File first, then the record: a crash in between leaves a file that recovery removes.
         try await io { try blobs.createUploadFile(id) }
-        return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, now: Date()) }
+        return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, owner: owner, now: Date()) }
     }
 
     /// The session's state (its offset is the `Range` a client resumes from).
-    public func uploadStatus(_ id: UploadID, in repository: RepositoryName) async throws(RegistryError) -> UploadRecord {
-        try await liveRecord(id, in: repository)
+    public func uploadStatus(_ id: UploadID, in repository: RepositoryName, owner: String? = nil) async throws(RegistryError) -> UploadRecord {
+        try await liveRecord(id, in: repository, owner: owner)
     }
 
     /// Appends a chunk streamed from `body`.
@@ -30,11 +31,11 @@ extension Registry {
     /// If the body fails midway, the bytes received so far are kept and made durable, and the
     /// offset moves past them; the client's status request shows where to resume.
     public func appendUpload<Body: AsyncSequence>(
-        _ id: UploadID, in repository: RepositoryName, at offset: Int64? = nil, body: Body
+        _ id: UploadID, in repository: RepositoryName, at offset: Int64? = nil, owner: String? = nil, body: Body
     ) async throws(RegistryError) -> UploadRecord where Body.Element: ContiguousBytesCollection {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
-        let (record, writer) = try await resume(id, in: repository, at: offset, lease: lease)
+        let (record, writer) = try await resume(id, in: repository, at: offset, owner: owner, lease: lease)
         var failure: RegistryError?
         do {
             try await stream(body, into: writer)
@@ -53,11 +54,11 @@ extension Registry {
     /// stores the blob and links it into `repository`. On a digest mismatch the session is
     /// discarded (the content can never match) and nothing is stored.
     public func finishUpload<Body: AsyncSequence>(
-        _ id: UploadID, in repository: RepositoryName, digest: Digest, at offset: Int64? = nil, lastChunk: Body?
+        _ id: UploadID, in repository: RepositoryName, digest: Digest, at offset: Int64? = nil, owner: String? = nil, lastChunk: Body?
     ) async throws(RegistryError) -> BlobInfo where Body.Element: ContiguousBytesCollection {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
-        let (_, writer) = try await resume(id, in: repository, at: offset, lease: lease)
+        let (_, writer) = try await resume(id, in: repository, at: offset, owner: owner, lease: lease)
         if let lastChunk { try await stream(lastChunk, into: writer) }
         let blobs = blobs
         return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
@@ -83,10 +84,10 @@ extension Registry {
     }
 
     /// Cancels a session and removes its partial file.
-    public func cancelUpload(_ id: UploadID, in repository: RepositoryName) async throws(RegistryError) {
+    public func cancelUpload(_ id: UploadID, in repository: RepositoryName, owner: String? = nil) async throws(RegistryError) {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
-        _ = try await liveRecord(id, in: repository)
+        _ = try await liveRecord(id, in: repository, owner: owner)
         lease.writer = nil
         try await discardUpload(id)
     }
@@ -114,9 +115,11 @@ extension Registry {
         return now.timeIntervalSince(record.updatedAt) > seconds
     }
 
-    /// The session's record, if it exists, belongs to `repository` and has not expired.
-    private func liveRecord(_ id: UploadID, in repository: RepositoryName) async throws(RegistryError) -> UploadRecord {
-        guard let record = try RegistryError.wrapping({ try index.upload(id) }), record.repository == repository else {
+    /// The session's record, if it exists, belongs to `repository` (and to `owner`, when
+    /// given) and has not expired. Someone else's session is as unknown as a missing one.
+    private func liveRecord(_ id: UploadID, in repository: RepositoryName, owner: String? = nil) async throws(RegistryError) -> UploadRecord {
+        guard let record = try RegistryError.wrapping({ try index.upload(id) }), record.repository == repository,
+              owner == nil || record.owner == owner else {
             throw .uploadUnknown(id.description)
         }
         if isExpired(record, now: Date()) {
@@ -128,9 +131,9 @@ extension Registry {
 
     /// The session's record and writer for a request that writes at `offset` (nil: wherever the
     /// session is). A wrong offset changes nothing and throws `.uploadOffsetMismatch`.
-    private func resume(_ id: UploadID, in repository: RepositoryName, at offset: Int64?,
+    private func resume(_ id: UploadID, in repository: RepositoryName, at offset: Int64?, owner: String?,
                         lease: UploadSessions.Lease) async throws(RegistryError) -> (UploadRecord, UnsafeTransfer<FileBlobWriter>) {
-        let record = try await liveRecord(id, in: repository)
+        let record = try await liveRecord(id, in: repository, owner: owner)
         if let offset, offset != record.offset {
             throw .uploadOffsetMismatch(expected: record.offset, got: offset)
         }

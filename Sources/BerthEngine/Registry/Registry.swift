@@ -26,6 +26,8 @@ public final class Registry: Sendable {
     let sessions = UploadSessions()
     let sweepGate = SweepGate()
     let collecting = Mutex(false)
+    /// Recently verified credentials (SHA-256 of name and password → principal, until).
+    let credentialCache = Mutex<[String: (principal: Principal, until: Date)]>([:])
     /// The rules and policies in force; the index holds the durable copy.
     let policyCache: Mutex<RegistryPolicies>
     private let ioPool: NIOThreadPool

@@ -12,9 +12,32 @@ import Hummingbird
 public struct AdminRoutes<Context: RequestContext>: Sendable {
     /// The engine the routes manage.
     public let registry: Registry
+    /// Who may call them (nil: anyone, the anonymous mode).
+    public let authentication: RegistryAuthentication?
 
-    /// Routes over `registry`.
-    public init(registry: Registry) { self.registry = registry }
+    /// Routes over `registry`; with `authentication`, reading and deleting artifacts need the
+    /// repository's pull and delete rights, everything else a system administrator.
+    public init(registry: Registry, authentication: RegistryAuthentication? = nil) {
+        self.registry = registry
+        self.authentication = authentication
+    }
+
+    /// The caller, after checking they may do `action` on `repository` (nil: administrators only).
+    private func authorize(_ request: Request, _ action: RepositoryAction? = nil, on repository: RepositoryName? = nil) async throws -> Principal? {
+        guard let authentication else { return nil }
+        let identity = try await authentication.identity(of: request, registry: registry,
+                                                         challenge: #"Basic realm="\#(authentication.service)""#)
+        guard identity.presentedCredentials else {
+            var error = OCIError("UNAUTHORIZED", .unauthorized, "the admin API needs credentials")
+            error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
+            throw error
+        }
+        if identity.principal.isAdmin { return identity.principal }
+        if let action, let repository, try registry.allowedActions(identity.principal, on: repository).contains(action) {
+            return identity.principal
+        }
+        throw OCIError("DENIED", .forbidden, "\(identity.principal.displayName) may not do this")
+    }
 
     /// Adds the `/admin/v1` routes to `router`.
     public func register(on router: some RouterMethods<Context>) {
@@ -45,8 +68,10 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         let dryRun = query["dryRun"].map { $0 == "true" || $0 == "1" } ?? false
         switch (request.method, parts.first) {
         case (.get, "policies") where parts.count == 1:
+            try await authorize(request)
             return json(registry.policies)
         case (.put, "policies") where parts.count == 1:
+            let principal = try await authorize(request)
             let body = try await request.body.collect(upTo: 1 << 20)
             let policies: RegistryPolicies
             do {
@@ -55,24 +80,37 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
                 throw OCIError("INVALID_POLICY", .badRequest, "policies document is not valid: \(error)")
             }
             try await registry.setPolicies(policies)
+            await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "policy", detail: "policies replaced"))
             return json(registry.policies)
+        case (.get, "audit") where parts.count == 1:
+            try await authorize(request)
+            let limit = query["n"].flatMap { Int($0) } ?? 1000
+            return json(try registry.auditLog(limit: max(0, limit)))
         case (.post, "gc") where parts.count == 1:
+            let principal = try await authorize(request)
             var options = registry.policies.garbageCollection.options(dryRun: dryRun)
             if let untagged = query["untagged"] { options.collectUntagged = untagged == "true" || untagged == "1" }
-            return json(try await GarbageCollector(registry: registry).run(options))
+            let report = try await GarbageCollector(registry: registry).run(options)
+            if !dryRun { await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "gc", detail: "\(report.manifests.count) manifests, \(report.blobs.count) blobs")) }
+            return json(report)
         case (.post, "retention") where parts.count == 1:
-            return json(try await registry.runRetention(dryRun: dryRun))
+            let principal = try await authorize(request)
+            let report = try await registry.runRetention(dryRun: dryRun)
+            if !dryRun { await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "retention", detail: "\(report.tags.count) tags")) }
+            return json(report)
         case (_, "repositories") where parts.count >= 3:
-            return try await repositoryRequest(request.method, Array(parts.dropFirst()))
+            return try await repositoryRequest(request, Array(parts.dropFirst()))
         default:
             throw OCIError.notFound
         }
     }
 
     /// `<name…>/artifacts`, `<name…>/artifacts/<digest>`, `<name…>/accessories/<reference>`.
-    private func repositoryRequest(_ method: HTTPRequest.Method, _ parts: [String]) async throws -> Response {
+    private func repositoryRequest(_ request: Request, _ parts: [String]) async throws -> Response {
+        let method = request.method
         if parts.last == "artifacts", method == .get {
             let name = try RepositoryName(parsing: parts.dropLast().joined(separator: "/"))
+            try await authorize(request, .pull, on: name)
             return json(try await registry.artifacts(in: name).map(AdminModels.Artifact.init))
         }
         guard parts.count >= 3 else { throw OCIError.notFound }
@@ -80,6 +118,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         let target = parts[parts.count - 1]
         switch (method, parts[parts.count - 2]) {
         case (.get, "accessories"):
+            try await authorize(request, .pull, on: name)
             let reference = try Reference(parsing: target)
             let subject = switch reference {
             case .digest(let digest): digest
@@ -90,7 +129,9 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
                                                   signed: try registry.isSigned(subject, in: name),
                                                   accessories: tree.map(AdminModels.Accessory.init)))
         case (.delete, "artifacts"):
+            let principal = try await authorize(request, .delete, on: name)
             let removed = try await registry.deleteManifest(try Digest(parsing: target), in: name)
+            await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value, digest: target))
             return json(AdminModels.Removed(removed: removed.map(\.description)))
         default:
             throw OCIError.notFound

@@ -1,0 +1,52 @@
+import BerthEngine
+import BerthHTTP
+import Foundation
+import Logging
+
+/// What `berth serve` sets up for authentication on a data root: the token signing key (made
+/// once, kept owner-only) and, on a root with no accounts, the first administrator.
+enum AuthBootstrap {
+    /// The token key of the root, generated on first use.
+    static func signingKey(layout: DataRootLayout) throws -> TokenSigningKey {
+        let path = "\(layout.auth)/token-key.pem"
+        try ensureDirectory(layout.auth)
+        if let pem = try? String(contentsOfFile: path, encoding: .utf8) {
+            return try TokenSigningKey(privateKeyPEM: pem)
+        }
+        let pem = try TokenSigningKey.generatePEM()
+        try writeOwnerOnly(pem, to: path)
+        return try TokenSigningKey(privateKeyPEM: pem)
+    }
+
+    /// Creates `admin` when the root has no account: with `BERTH_ADMIN_PASSWORD` if set, else a
+    /// random password printed once to the log and written owner-only in the root.
+    static func firstAdministrator(registry: Registry, layout: DataRootLayout, environment: [String: String], logger: Logger) async throws {
+        guard try registry.accounts().isEmpty else { return }
+        if let password = environment["BERTH_ADMIN_PASSWORD"], !password.isEmpty {
+            _ = try await registry.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)
+            logger.notice("created the administrator account admin with the password from BERTH_ADMIN_PASSWORD")
+            return
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        let password = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        _ = try await registry.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)
+        let file = "\(layout.auth)/admin-password"
+        try ensureDirectory(layout.auth)
+        try writeOwnerOnly(password + "\n", to: file)
+        logger.notice("created the administrator account admin", metadata: ["password": .string(password), "saved-in": .string(file)])
+    }
+
+    private static func ensureDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    /// Writes a secret readable by its owner only (created 0600, then renamed into place).
+    private static func writeOwnerOnly(_ text: String, to path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CLIError("cannot write \(path)")
+        }
+        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+    }
+}

@@ -1,0 +1,58 @@
+import CXCrypt
+import Foundation
+
+/// bcrypt password hashes through libxcrypt (`crypt_r` with `$2b$` settings).
+///
+/// The only type that touches libxcrypt. Hashes look like `$2b$10$<22 salt chars><31 hash chars>`
+/// and carry their own salt and cost, so verifying needs nothing else.
+public enum PasswordHasher {
+    /// The bcrypt cost used for new hashes: 2^cost rounds (10 ≈ tens of milliseconds here).
+    public static let defaultCost = 10
+
+    /// A new bcrypt hash of `password` with a fresh random salt.
+    public static func hash(_ password: String, cost: Int = defaultCost) throws(PasswordHashError) -> String {
+        var random = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in random.indices { random[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        var setting = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
+        let made = random.withUnsafeBufferPointer { randomBytes in
+            crypt_gensalt_rn("$2b$", UInt(cost), randomBytes.baseAddress, Int32(randomBytes.count), &setting, Int32(setting.count))
+        }
+        guard made != nil else { throw .failed("crypt_gensalt_rn refused cost \(cost)") }
+        let settingText = String(cString: setting)
+        guard let hashed = crypt(password, settingText), hashed.hasPrefix("$2b$") else { throw .failed("crypt_r failed") }
+        return hashed
+    }
+
+    /// Whether `password` matches `hash`, compared in constant time.
+    public static func verify(_ password: String, hash: String) -> Bool {
+        guard hash.hasPrefix("$2"), let computed = crypt(password, hash) else { return false }
+        let a = Array(computed.utf8)
+        let b = Array(hash.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
+    }
+
+    /// `crypt_r` with its own scratch area, so concurrent calls do not share state.
+    private static func crypt(_ password: String, _ setting: String) -> String? {
+        let data = UnsafeMutablePointer<crypt_data>.allocate(capacity: 1)
+        defer { data.deallocate() }
+        memset(data, 0, MemoryLayout<crypt_data>.size)
+        guard let result = crypt_r(password, setting, data) else { return nil }
+        let text = String(cString: result)
+        // libxcrypt signals failure with a string starting with "*".
+        return text.hasPrefix("*") ? nil : text
+    }
+}
+
+/// Why a password could not be hashed.
+public enum PasswordHashError: Error, Sendable, Equatable, CustomStringConvertible {
+    case failed(String)
+    public var description: String {
+        switch self {
+        case .failed(let reason): "password hashing failed: \(reason)"
+        }
+    }
+}

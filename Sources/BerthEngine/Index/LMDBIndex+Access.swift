@@ -1,0 +1,61 @@
+import BerthModel
+import Foundation
+import Synchronization
+
+/// Users, projects, memberships and the audit log.
+extension LMDBIndex {
+    private static func accessKey(_ kind: String, _ key: String) -> [UInt8] { Array(kind.utf8) + [0] + Array(key.utf8) }
+
+    public func accessRecord(_ kind: String, _ key: String) throws -> [UInt8]? {
+        try read { txn in try txn.get(db.access, Self.accessKey(kind, key)) }
+    }
+
+    @discardableResult
+    public func setAccessRecord(_ kind: String, _ key: String, _ value: [UInt8]?) async throws -> Bool {
+        let full = Self.accessKey(kind, key)
+        return try await write { txn in
+            let existed = try txn.contains(self.db.access, full)
+            if let value { try txn.put(self.db.access, full, value) } else { try txn.delete(self.db.access, full) }
+            return existed
+        }
+    }
+
+    public func accessRecords(_ kind: String, prefix: String) throws -> [(key: String, value: [UInt8])] {
+        let start = Self.accessKey(kind, prefix)
+        let kindLength = kind.utf8.count + 1
+        return try read { txn in
+            var records: [(key: String, value: [UInt8])] = []
+            try txn.scan(db.access, from: start, prefix: start) { key, value in
+                records.append((String(decoding: key[kindLength...], as: UTF8.self), Array(value)))
+                return true
+            }
+            return records
+        }
+    }
+
+    public func appendAudit(_ event: [UInt8], at time: Date) async throws {
+        try await write { txn in
+            // Milliseconds then a counter: events of one millisecond keep their order.
+            var prefix = BinaryWriter(capacity: 12)
+            prefix.i64(time.millisecondsSince1970)
+            var sequence: UInt32 = 0
+            try txn.scan(self.db.audit, from: prefix.bytes, prefix: prefix.bytes) { _, _ in
+                sequence += 1
+                return true
+            }
+            prefix.u32(sequence)
+            try txn.put(self.db.audit, prefix.bytes, event)
+        }
+    }
+
+    public func auditEvents(limit: Int) throws -> [[UInt8]] {
+        try read { txn in
+            var events: [[UInt8]] = []
+            try txn.scan(db.audit, from: [], prefix: []) { _, value in
+                events.append(Array(value))
+                return true
+            }
+            return Array(events.suffix(limit))
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import BerthEngine
+import BerthModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Authentication and authorization for the registry routes: the Docker registry token flow
+/// (`WWW-Authenticate: Bearer realm=…` → `GET /token` → ES256 JWT), and Basic credentials
+/// directly for simple clients.
+public struct RegistryAuthentication: Sendable {
+    /// The `service` of challenges and the `aud` of tokens.
+    public let service: String
+    /// How long an issued token is valid (the token spec asks for at least 60 s).
+    public let tokenLifetime: Int64
+    /// The key that signs and verifies tokens.
+    public let signingKey: TokenSigningKey
+    /// A bearer token that may read `/metrics` besides administrators (nil: administrators only).
+    public let metricsToken: String?
+
+    /// Authentication with a signing key; tokens live `tokenLifetime` seconds (at least 60).
+    public init(signingKey: TokenSigningKey, service: String = "berth", tokenLifetime: Int64 = 300, metricsToken: String? = nil) {
+        self.signingKey = signingKey
+        self.service = service
+        self.tokenLifetime = max(60, tokenLifetime)
+        self.metricsToken = metricsToken
+    }
+
+    /// Who sent a request and, for a bearer token, exactly what it grants.
+    public struct Identity: Sendable {
+        /// The principal (anonymous when no credentials were sent).
+        public let principal: Principal
+        /// For bearer tokens, the granted scopes; nil for Basic credentials (roles apply directly).
+        public let grantedScopes: [TokenScope]?
+        /// Whether the request carried credentials at all.
+        public let presentedCredentials: Bool
+    }
+
+    /// The identity of a request; throws a 401 for credentials that do not check out.
+    func identity(of request: Request, registry: Registry, challenge: @autoclosure () -> String) async throws -> Identity {
+        guard let header = request.headers[.authorization] else {
+            return Identity(principal: .anonymous, grantedScopes: nil, presentedCredentials: false)
+        }
+        if header.lowercased().hasPrefix("bearer ") {
+            let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let claims = verify(token) else {
+                throw unauthorized("the bearer token is invalid or expired", challenge: challenge())
+            }
+            let account = claims.sub.isEmpty ? nil : try registry.account(claims.sub)
+            let principal = account.map(Principal.init) ?? .anonymous
+            return Identity(principal: principal, grantedScopes: claims.access, presentedCredentials: true)
+        }
+        if header.lowercased().hasPrefix("basic ") {
+            guard let (name, password) = Self.basicCredentials(header),
+                  let principal = await registry.authenticate(name, password: password) else {
+                throw unauthorized("invalid username or password", challenge: challenge())
+            }
+            return Identity(principal: principal, grantedScopes: nil, presentedCredentials: true)
+        }
+        throw unauthorized("unsupported authorization scheme", challenge: challenge())
+    }
+
+    /// The claims of a token this registry issued, if its signature, audience and times check out.
+    public func verify(_ token: String, now: Date = Date()) -> JSONWebToken.Claims? {
+        guard let parsed = try? JSONWebToken(parsing: token), parsed.algorithm == "ES256",
+              signingKey.verify(parsed.signature, message: parsed.signingInput) else { return nil }
+        let seconds = Int64(now.timeIntervalSince1970)
+        let claims = parsed.claims
+        guard claims.aud == service, claims.iss == service, claims.exp > seconds, claims.nbf <= seconds + 30 else { return nil }
+        return claims
+    }
+
+    /// Issues a token to `principal` granting `scopes`.
+    public func issue(to principal: Principal, scopes: [TokenScope], now: Date = Date()) throws -> (token: String, expiresIn: Int64, issuedAt: Date) {
+        let issued = Int64(now.timeIntervalSince1970)
+        let claims = JSONWebToken.Claims(issuer: service, subject: principal.name ?? "", audience: service, issuedAt: issued,
+                                         lifetime: tokenLifetime, id: UploadID.random().description, access: scopes)
+        let input = try JSONWebToken.signingInput(claims: claims, keyID: signingKey.keyID)
+        let signature = try signingKey.sign(Array(input.utf8))
+        return (input + "." + JSONWebToken.base64URLEncode(signature), tokenLifetime, now)
+    }
+
+    /// `Bearer realm="…",service="…"[,scope="…"][,error="insufficient_scope"]`.
+    func challenge(realm: String, scope: TokenScope?, insufficient: Bool = false) -> String {
+        var value = #"Bearer realm="\#(realm)",service="\#(service)""#
+        if let scope { value += #",scope="\#(scope)""# }
+        if insufficient { value += #",error="insufficient_scope""# }
+        return value
+    }
+
+    func unauthorized(_ message: String, challenge: String) -> OCIError {
+        var error = OCIError("UNAUTHORIZED", .unauthorized, message)
+        error.headers[.wwwAuthenticate] = challenge
+        return error
+    }
+
+    /// The name and password of a `Basic` header.
+    static func basicCredentials(_ header: String) -> (String, String)? {
+        guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+}
