@@ -9,7 +9,7 @@ import FoundationNetworking
 /// Where an admin command acts: a running server's admin API (`--url`), or a data root opened
 /// directly (`--root`, which needs the root unlocked, i.e. no server running on it).
 enum AdminBackend {
-    case remote(URL)
+    case remote(URL, authorization: String?)
     case local(Registry)
 
     /// The backend the options name: `--url` when given, else `--root`.
@@ -18,7 +18,7 @@ enum AdminBackend {
             guard let parsed = URL(string: url.hasSuffix("/") ? String(url.dropLast()) : url), parsed.scheme != nil else {
                 throw CLIError("--url \(url) is not a URL like http://127.0.0.1:5000")
             }
-            return .remote(parsed)
+            return .remote(parsed, authorization: options.basicAuthorization)
         }
         do {
             return .local(try await Registry.open(RegistryConfiguration(root: options.root)))
@@ -33,15 +33,15 @@ enum AdminBackend {
 
     func policies() async throws -> RegistryPolicies {
         switch self {
-        case .remote(let url): try await request(url, "GET", "/admin/v1/policies")
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/policies")
         case .local(let registry): registry.policies
         }
     }
 
     func setPolicies(_ policies: RegistryPolicies) async throws -> RegistryPolicies {
         switch self {
-        case .remote(let url):
-            return try await request(url, "PUT", "/admin/v1/policies", body: try JSONEncoder().encode(policies))
+        case .remote(let url, let authorization):
+            return try await request(url, authorization, "PUT", "/admin/v1/policies", body: try JSONEncoder().encode(policies))
         case .local(let registry):
             try await registry.setPolicies(policies)
             return registry.policies
@@ -50,15 +50,15 @@ enum AdminBackend {
 
     func artifacts(_ repository: RepositoryName) async throws -> [AdminModels.Artifact] {
         switch self {
-        case .remote(let url): try await request(url, "GET", "/admin/v1/repositories/\(repository)/artifacts")
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/repositories/\(repository)/artifacts")
         case .local(let registry): try await registry.artifacts(in: repository).map(AdminModels.Artifact.init)
         }
     }
 
     func accessories(_ repository: RepositoryName, _ reference: Reference) async throws -> AdminModels.AccessoryTree {
         switch self {
-        case .remote(let url):
-            return try await request(url, "GET", "/admin/v1/repositories/\(repository)/accessories/\(reference)")
+        case .remote(let url, let authorization):
+            return try await request(url, authorization, "GET", "/admin/v1/repositories/\(repository)/accessories/\(reference)")
         case .local(let registry):
             let subject = switch reference {
             case .digest(let digest): digest
@@ -73,16 +73,16 @@ enum AdminBackend {
 
     func delete(_ repository: RepositoryName, _ digest: Digest) async throws -> AdminModels.Removed {
         switch self {
-        case .remote(let url): try await request(url, "DELETE", "/admin/v1/repositories/\(repository)/artifacts/\(digest)")
+        case .remote(let url, let authorization): try await request(url, authorization, "DELETE", "/admin/v1/repositories/\(repository)/artifacts/\(digest)")
         case .local(let registry): AdminModels.Removed(removed: try await registry.deleteManifest(digest, in: repository).map(\.description))
         }
     }
 
     func collectGarbage(dryRun: Bool, untagged: Bool?) async throws -> GarbageCollector.Report {
         switch self {
-        case .remote(let url):
+        case .remote(let url, let authorization):
             let flag = untagged.map { "&untagged=\($0)" } ?? ""
-            return try await request(url, "POST", "/admin/v1/gc?dryRun=\(dryRun)\(flag)")
+            return try await request(url, authorization, "POST", "/admin/v1/gc?dryRun=\(dryRun)\(flag)")
         case .local(let registry):
             var options = registry.policies.garbageCollection.options(dryRun: dryRun)
             if let untagged { options.collectUntagged = untagged }
@@ -92,17 +92,113 @@ enum AdminBackend {
 
     func runRetention(dryRun: Bool) async throws -> Registry.RetentionReport {
         switch self {
-        case .remote(let url): try await request(url, "POST", "/admin/v1/retention?dryRun=\(dryRun)")
+        case .remote(let url, let authorization): try await request(url, authorization, "POST", "/admin/v1/retention?dryRun=\(dryRun)")
         case .local(let registry): try await registry.runRetention(dryRun: dryRun)
         }
     }
 
+    // MARK: Accounts, projects, members, audit
+
+    func accounts() async throws -> [AdminModels.Account] {
+        switch self {
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/users")
+        case .local(let registry): try registry.accounts().map(AdminModels.Account.init)
+        }
+    }
+
+    func addAccount(_ new: AdminModels.NewAccount) async throws -> AdminModels.Account {
+        switch self {
+        case .remote(let url, let authorization):
+            return try await request(url, authorization, "POST", "/admin/v1/users", body: try JSONEncoder().encode(new))
+        case .local(let registry):
+            return AdminModels.Account(try await registry.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
+                                                                   canCreateProjects: new.canCreateProjects ?? false))
+        }
+    }
+
+    func setPassword(_ name: String, _ password: String) async throws {
+        switch self {
+        case .remote(let url, let authorization):
+            let _: AdminModels.Removed = try await request(url, authorization, "PUT", "/admin/v1/users/\(name)/password",
+                                                           body: try JSONEncoder().encode(AdminModels.Value(password)))
+        case .local(let registry): try await registry.setPassword(name, to: password)
+        }
+    }
+
+    func removeAccount(_ name: String) async throws {
+        switch self {
+        case .remote(let url, let authorization):
+            let _: AdminModels.Removed = try await request(url, authorization, "DELETE", "/admin/v1/users/\(name)")
+        case .local(let registry): try await registry.removeAccount(name)
+        }
+    }
+
+    func addRobot(_ name: String, days: Int) async throws -> AdminModels.Robot {
+        switch self {
+        case .remote(let url, let authorization):
+            return try await request(url, authorization, "POST", "/admin/v1/robots",
+                                     body: try JSONEncoder().encode(AdminModels.Robot(name: name, expiresInDays: days)))
+        case .local(let registry):
+            let made = try await registry.addRobot(name: name, expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
+            return AdminModels.Robot(name: made.account.name, secret: made.secret, expiresAt: made.account.expiresAt)
+        }
+    }
+
+    func projects() async throws -> [AdminModels.ProjectInfo] {
+        switch self {
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/projects")
+        case .local(let registry):
+            try registry.projects().map { project in
+                AdminModels.ProjectInfo(name: project.name, public: project.isPublic,
+                                        members: Dictionary(uniqueKeysWithValues: try registry.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
+            }
+        }
+    }
+
+    func saveProject(_ name: String, isPublic: Bool) async throws {
+        switch self {
+        case .remote(let url, let authorization):
+            let _: AdminModels.ProjectInfo = try await request(url, authorization, "PUT", "/admin/v1/projects/\(name)",
+                                                               body: try JSONEncoder().encode(AdminModels.Value(isPublic)))
+        case .local(let registry): try await registry.saveProject(name, isPublic: isPublic)
+        }
+    }
+
+    func removeProject(_ name: String) async throws {
+        switch self {
+        case .remote(let url, let authorization):
+            let _: AdminModels.Removed = try await request(url, authorization, "DELETE", "/admin/v1/projects/\(name)")
+        case .local(let registry): try await registry.removeProject(name)
+        }
+    }
+
+    func setMember(_ user: String, of project: String, role: ProjectRole?) async throws {
+        switch self {
+        case .remote(let url, let authorization):
+            if let role {
+                let _: AdminModels.Removed = try await request(url, authorization, "PUT", "/admin/v1/projects/\(project)/members/\(user)",
+                                                               body: try JSONEncoder().encode(AdminModels.Value(role.rawValue)))
+            } else {
+                let _: AdminModels.Removed = try await request(url, authorization, "DELETE", "/admin/v1/projects/\(project)/members/\(user)")
+            }
+        case .local(let registry): try await registry.setMember(user, of: project, role: role)
+        }
+    }
+
+    func audit(limit: Int) async throws -> [AuditEvent] {
+        switch self {
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/audit?n=\(limit)")
+        case .local(let registry): try registry.auditLog(limit: limit)
+        }
+    }
+
     /// One admin API call; a spec-format error body becomes a `CLIError` with its message.
-    private func request<T: Decodable>(_ base: URL, _ method: String, _ path: String, body: Data? = nil) async throws -> T {
+    private func request<T: Decodable>(_ base: URL, _ authorization: String?, _ method: String, _ path: String, body: Data? = nil) async throws -> T {
         guard let url = URL(string: base.absoluteString + path) else { throw CLIError("bad path \(path)") }
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.httpBody = body
+        if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

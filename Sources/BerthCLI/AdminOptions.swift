@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Where an admin command acts: `--url` of a running server, or `--root` of an unlocked data root.
 struct AdminOptions: ParsableArguments {
@@ -8,8 +9,21 @@ struct AdminOptions: ParsableArguments {
     @Option(name: .long, help: "Data root to open directly when no server runs on it.")
     var root: String = "./berth-data"
 
+    @Option(name: .long, help: "Account for --url (or BERTH_USERNAME).")
+    var username: String?
+
+    @Option(name: .long, help: "Password for --url (or BERTH_PASSWORD; the environment keeps it out of the process list).")
+    var password: String?
+
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
+
+    /// `Basic …` for the admin API, from the options or the environment.
+    var basicAuthorization: String? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let user = username ?? environment["BERTH_USERNAME"], let secret = password ?? environment["BERTH_PASSWORD"] else { return nil }
+        return "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString()
+    }
 }
 
 /// Runs an admin command body against the backend the options name, printing failures plainly.

@@ -7,7 +7,8 @@ public struct BerthCommand: AsyncParsableCommand {
         abstract: "Berth: a small, fast OCI container registry.",
         discussion: "Every subcommand works on a data root (--root, default ./berth-data).",
         subcommands: [ServeCommand.self, FsckCommand.self, ArtifactsCommand.self, AccessoriesCommand.self,
-                      GCCommand.self, RetentionCommand.self, PolicyCommand.self])
+                      GCCommand.self, RetentionCommand.self, PolicyCommand.self, UserCommand.self,
+                      ProjectCommand.self, MemberCommand.self, AuditCommand.self])
 
     public init() {}
 

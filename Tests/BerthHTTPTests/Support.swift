@@ -61,10 +61,12 @@ extension HTTPFields {
 
 /// Pushes a blob monolithically over HTTP; returns its digest.
 @discardableResult
-func pushBlob(_ client: any TestClientProtocol, _ name: String, _ content: [UInt8]) async throws -> Digest {
+func pushBlob(_ client: any TestClientProtocol, _ name: String, _ content: [UInt8], headers: HTTPFields = [:]) async throws -> Digest {
     let digest = sha256(content)
+    var fields = headers
+    fields[.contentLength] = "\(content.count)"
     let response = try await client.execute(uri: "/v2/\(name)/blobs/uploads/?digest=\(digest)", method: .post,
-                                            headers: .named(["Content-Length": "\(content.count)"]),
+                                            headers: fields,
                                             body: ByteBuffer(bytes: content))
     #expect(response.status == .created)
     return digest
@@ -72,11 +74,11 @@ func pushBlob(_ client: any TestClientProtocol, _ name: String, _ content: [UInt
 
 /// An image manifest over a freshly pushed config and layer; returns its bytes and digest.
 func pushImageBlobs(_ client: any TestClientProtocol, _ name: String, seed: UInt8,
-                    artifactType: String? = nil, subject: (Digest, Int)? = nil) async throws -> (bytes: [UInt8], digest: Digest) {
+                    artifactType: String? = nil, subject: (Digest, Int)? = nil, headers: HTTPFields = [:]) async throws -> (bytes: [UInt8], digest: Digest) {
     let config = Array(#"{"architecture":"amd64","os":"linux","seed":\#(seed)}"#.utf8)
     let layer = bytes(3000, seed: seed)
-    let configDigest = try await pushBlob(client, name, config)
-    let layerDigest = try await pushBlob(client, name, layer)
+    let configDigest = try await pushBlob(client, name, config, headers: headers)
+    let layerDigest = try await pushBlob(client, name, layer, headers: headers)
     var text = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\#(configDigest)","size":\#(config.count)},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#(layerDigest)","size":\#(layer.count)}]"#
     if let artifactType { text += #","artifactType":"\#(artifactType)""# }
     if let subject { text += #","subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(subject.0)","size":\#(subject.1)}"# }
@@ -88,7 +90,8 @@ func pushImageBlobs(_ client: any TestClientProtocol, _ name: String, seed: UInt
 let ociManifestType = "application/vnd.oci.image.manifest.v1+json"
 
 func putManifest(_ client: any TestClientProtocol, _ name: String, _ reference: String, _ manifest: [UInt8],
-                 contentType: String = ociManifestType) async throws -> TestResponse {
-    try await client.execute(uri: "/v2/\(name)/manifests/\(reference)", method: .put,
-                             headers: .named(["Content-Type": contentType]), body: ByteBuffer(bytes: manifest))
+                 contentType: String = ociManifestType, headers: HTTPFields = [:]) async throws -> TestResponse {
+    var fields = headers
+    fields[.contentType] = contentType
+    return try await client.execute(uri: "/v2/\(name)/manifests/\(reference)", method: .put, headers: fields, body: ByteBuffer(bytes: manifest))
 }

@@ -22,7 +22,13 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         self.authentication = authentication
     }
 
+    /// The caller, who must be a system administrator (nil in anonymous mode).
+    func authorizeAdministrator(_ request: Request) async throws -> Principal? {
+        try await authorize(request)
+    }
+
     /// The caller, after checking they may do `action` on `repository` (nil: administrators only).
+    @discardableResult
     private func authorize(_ request: Request, _ action: RepositoryAction? = nil, on repository: RepositoryName? = nil) async throws -> Principal? {
         guard let authentication else { return nil }
         let identity = try await authentication.identity(of: request, registry: registry,
@@ -66,6 +72,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2).map(String.init)
         let query = request.uri.queryParameters
         let dryRun = query["dryRun"].map { $0 == "true" || $0 == "1" } ?? false
+        if let response = try await accessRequest(request, parts) { return response }
         switch (request.method, parts.first) {
         case (.get, "policies") where parts.count == 1:
             try await authorize(request)
@@ -138,7 +145,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         }
     }
 
-    private func json(_ value: some Encodable) -> Response {
+    func json(_ value: some Encodable) -> Response {
         let data = (try? AdminModels.encoder().encode(value)) ?? Data("null".utf8)
         return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: String(data.count)],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))

@@ -1,0 +1,126 @@
+import BerthEngine
+import BerthModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Accounts, robots, projects and members over the admin API (system administrators only).
+extension AdminModels {
+    /// An account as listed (never its hash).
+    public struct Account: Codable, Sendable, Equatable {
+        public var name: String
+        public var admin: Bool
+        public var canCreateProjects: Bool
+        public var robot: Bool
+        public var expiresAt: Date?
+        public var createdAt: Date
+
+        public init(_ account: UserAccount) {
+            name = account.name
+            admin = account.isAdmin
+            canCreateProjects = account.canCreateProjects
+            robot = account.isRobot
+            expiresAt = account.expiresAt
+            createdAt = account.createdAt
+        }
+    }
+
+    /// A new account.
+    public struct NewAccount: Codable, Sendable {
+        public var name: String
+        public var password: String
+        public var admin: Bool?
+        public var canCreateProjects: Bool?
+        public init(name: String, password: String, admin: Bool? = nil, canCreateProjects: Bool? = nil) {
+            self.name = name
+            self.password = password
+            self.admin = admin
+            self.canCreateProjects = canCreateProjects
+        }
+    }
+
+    /// A new robot and, once, its secret.
+    public struct Robot: Codable, Sendable {
+        public var name: String
+        public var secret: String?
+        public var expiresInDays: Int?
+        public var expiresAt: Date?
+        public init(name: String, secret: String? = nil, expiresInDays: Int? = nil, expiresAt: Date? = nil) {
+            self.name = name
+            self.secret = secret
+            self.expiresInDays = expiresInDays
+            self.expiresAt = expiresAt
+        }
+    }
+
+    /// A project with its members.
+    public struct ProjectInfo: Codable, Sendable, Equatable {
+        public var name: String
+        public var `public`: Bool
+        public var members: [String: String]
+        public init(name: String, public isPublic: Bool, members: [String: String]) {
+            self.name = name
+            self.public = isPublic
+            self.members = members
+        }
+    }
+
+    /// A request body with one field.
+    public struct Value<T: Codable & Sendable>: Codable, Sendable {
+        public var value: T
+        public init(_ value: T) { self.value = value }
+    }
+}
+
+extension AdminRoutes {
+    /// `users…`, `robots`, `projects…`; nil when the path is none of them.
+    func accessRequest(_ request: Request, _ parts: [String]) async throws -> Response? {
+        guard let first = parts.first, ["users", "robots", "projects"].contains(first) else { return nil }
+        let actor = try await authorizeAdministrator(request)
+        let body = { () async throws -> Data in Data(buffer: try await request.body.collect(upTo: 1 << 20)) }
+        let decoder = AdminModels.decoder()
+        switch (request.method, first, parts.count) {
+        case (.get, "users", 1):
+            return json(try registry.accounts().map(AdminModels.Account.init))
+        case (.post, "users", 1):
+            let new = try decoder.decode(AdminModels.NewAccount.self, from: try await body())
+            let account = try await registry.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
+                                                        canCreateProjects: new.canCreateProjects ?? false, actor: actor)
+            return json(AdminModels.Account(account))
+        case (.put, "users", 3) where parts[2] == "password":
+            let password = try decoder.decode(AdminModels.Value<String>.self, from: try await body()).value
+            try await registry.setPassword(parts[1], to: password, actor: actor)
+            return json(AdminModels.Removed(removed: []))
+        case (.delete, "users", 2):
+            try await registry.removeAccount(parts[1], actor: actor)
+            return json(AdminModels.Removed(removed: [parts[1]]))
+        case (.post, "robots", 1):
+            let asked = try decoder.decode(AdminModels.Robot.self, from: try await body())
+            let expires = Date().addingTimeInterval(Double(asked.expiresInDays ?? 30) * 86_400)
+            let made = try await registry.addRobot(name: asked.name, expiresAt: expires, actor: actor)
+            return json(AdminModels.Robot(name: made.account.name, secret: made.secret, expiresAt: made.account.expiresAt))
+        case (.get, "projects", 1):
+            return json(try registry.projects().map { project in
+                AdminModels.ProjectInfo(name: project.name, public: project.isPublic,
+                                        members: Dictionary(uniqueKeysWithValues: try registry.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
+            })
+        case (.put, "projects", 2):
+            let isPublic = try decoder.decode(AdminModels.Value<Bool>.self, from: try await body()).value
+            let project = try await registry.saveProject(parts[1], isPublic: isPublic, actor: actor)
+            return json(AdminModels.ProjectInfo(name: project.name, public: project.isPublic, members: [:]))
+        case (.delete, "projects", 2):
+            try await registry.removeProject(parts[1], actor: actor)
+            return json(AdminModels.Removed(removed: [parts[1]]))
+        case (.put, "projects", 4) where parts[2] == "members":
+            let text = try decoder.decode(AdminModels.Value<String>.self, from: try await body()).value
+            guard let role = ProjectRole(rawValue: text) else { throw OCIError("INVALID_POLICY", .badRequest, "role must be guest, developer, maintainer or admin") }
+            try await registry.setMember(parts[3], of: parts[1], role: role, actor: actor)
+            return json(AdminModels.Removed(removed: []))
+        case (.delete, "projects", 4) where parts[2] == "members":
+            try await registry.setMember(parts[3], of: parts[1], role: nil, actor: actor)
+            return json(AdminModels.Removed(removed: [parts[3]]))
+        default:
+            throw OCIError.notFound
+        }
+    }
+}
