@@ -47,6 +47,6 @@ enum AuthBootstrap {
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CLIError("cannot write \(path)")
         }
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else { throw CLIError("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))") }
     }
 }

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// Real clients with credentials: skopeo with `--creds` over HTTPS, trusting a CA the test
+/// makes, as an administrator and as a robot account; the account commands of the CLI.
+@Suite(.serialized) struct CredentialsTests {
+    /// A CA, and a server certificate for 127.0.0.1 it signed; skopeo trusts `caDirectory`.
+    private func makeCA(in directory: String) throws -> (caDirectory: String, certificate: String, key: String) {
+        let caDirectory = "\(directory)/ca"
+        try FileManager.default.createDirectory(atPath: caDirectory, withIntermediateDirectories: true)
+        let steps: [[String]] = [
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(directory)/ca.key",
+             "-out", "\(caDirectory)/ca.crt", "-days", "1", "-subj", "/CN=Berth Test CA"],
+            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(directory)/server.key",
+             "-out", "\(directory)/server.csr", "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", "\(directory)/server.csr", "-CA", "\(caDirectory)/ca.crt", "-CAkey", "\(directory)/ca.key",
+             "-CAcreateserial", "-out", "\(directory)/server.crt", "-days", "1", "-extfile", "\(directory)/san.cnf"],
+        ]
+        try Data("subjectAltName=IP:127.0.0.1\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/san.cnf"))
+        for step in steps {
+            let result = try run("openssl", step)
+            guard result.status == 0 else { throw OCILayout.LayoutError(message: result.stderr) }
+        }
+        return (caDirectory, "\(directory)/server.crt", "\(directory)/server.key")
+    }
+
+    @Test func skopeoPushesWithCredentialsAndARobotPullsOverHTTPSWithATestCA() async throws {
+        let directory = NSTemporaryDirectory() + "berth-creds-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tls = try makeCA(in: directory)
+        let root = "\(directory)/root"
+
+        // Accounts are set up on the root before the server owns it.
+        let admin = try run("env", ["BERTH_NEW_PASSWORD=correct-horse-battery", berthExecutable().path, "user", "add", "admin", "--admin", "--root", root])
+        #expect(admin.status == 0, "\(admin.stderr)")
+        let project = try runBerth(["project", "add", "team", "--root", root])
+        #expect(project.status == 0, "\(project.stderr)")
+        let robot = try runBerth(["user", "robot", "ci", "--days", "7", "--json", "--root", root])
+        #expect(robot.status == 0, "\(robot.stderr)")
+        let robotInfo = try JSONSerialization.jsonObject(with: Data(robot.stdout.utf8)) as? [String: Any]
+        let robotName = try #require(robotInfo?["name"] as? String)
+        let robotSecret = try #require(robotInfo?["secret"] as? String)
+        #expect(try runBerth(["member", "add", "team", robotName, "--role", "guest", "--root", root]).status == 0)
+
+        let server = try ServerProcess(root: root, tls: true, adminPassword: "correct-horse-battery",
+                                       extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let layout = try OCILayout()
+        defer { layout.remove() }
+        let image = try layout.image(architecture: "amd64", content: "with credentials")
+        try layout.tag(image.json, as: "v1")
+
+        let anonymous = try run("skopeo", ["copy", "--dest-cert-dir", tls.caDirectory, "oci:\(layout.path):v1", "docker://\(server.host)/team/app:v1"])
+        #expect(anonymous.status != 0)
+        let push = try run("skopeo", ["copy", "--dest-cert-dir", tls.caDirectory, "--dest-creds", "admin:correct-horse-battery",
+                                      "oci:\(layout.path):v1", "docker://\(server.host)/team/app:v1"])
+        #expect(push.status == 0, "\(push.stderr)")
+        let pulled = try run("skopeo", ["inspect", "--raw", "--cert-dir", tls.caDirectory, "--creds", "\(robotName):\(robotSecret)",
+                                        "docker://\(server.host)/team/app:v1"])
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(Data(pulled.stdout.utf8) == image.manifest)
+        let robotPush = try run("skopeo", ["copy", "--dest-cert-dir", tls.caDirectory, "--dest-creds", "\(robotName):\(robotSecret)",
+                                           "oci:\(layout.path):v1", "docker://\(server.host)/team/app:v2"])
+        #expect(robotPush.status != 0)
+        let wrong = try run("skopeo", ["inspect", "--raw", "--cert-dir", tls.caDirectory, "--creds", "admin:wrong-password",
+                                       "docker://\(server.host)/team/app:v1"])
+        #expect(wrong.status != 0)
+    }
+
+    @Test func firstStartCreatesAnAdministratorWithARandomPasswordSavedOwnerOnly() async throws {
+        let root = NSTemporaryDirectory() + "berth-first-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let port = try ServerProcess.freePort()
+        let process = Process()
+        process.executableURL = berthExecutable()
+        process.arguments = ["serve", "--root", root, "--listen", "127.0.0.1:\(port)"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["BERTH_ADMIN_PASSWORD"] = nil
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        var password: String?
+        for _ in 0..<100 where password == nil {
+            password = try? String(contentsOfFile: "\(root)/auth/admin-password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            if password == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let saved = try #require(password)
+        let attributes = try FileManager.default.attributesOfItem(atPath: "\(root)/auth/admin-password")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        for _ in 0..<50 {
+            if try run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"]).stdout == "401" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let withCredentials = try run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "admin:\(saved)", "http://127.0.0.1:\(port)/v2/"])
+        #expect(withCredentials.stdout == "200")
+        process.terminate()
+        process.waitUntilExit()
+        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains(saved))
+        #expect(log.contains("\(root)/auth/admin-password"))
+    }
+
+    @Test func anonymousModeRefusesANetworkAddressUnlessToldTo() throws {
+        let refused = try runBerth(["serve", "--anonymous", "--listen", "0.0.0.0:5999", "--root", NSTemporaryDirectory() + "berth-never"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--anonymous-on-network"))
+    }
+
+    @Test func userCommandsManageAccountsOnARoot() throws {
+        let root = NSTemporaryDirectory() + "berth-users-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let add = try run("env", ["BERTH_NEW_PASSWORD=first-password", berthExecutable().path, "user", "add", "dana", "--root", root])
+        #expect(add.status == 0, "\(add.stderr)")
+        let duplicate = try run("env", ["BERTH_NEW_PASSWORD=first-password", berthExecutable().path, "user", "add", "dana", "--root", root])
+        #expect(duplicate.status != 0)
+        let passwd = try run(berthExecutable().path, ["user", "passwd", "dana", "--root", root], input: "second-password\n")
+        #expect(passwd.status == 0, "\(passwd.stderr)")
+        let listed = try runBerth(["user", "ls", "--root", root])
+        #expect(listed.stdout.contains("dana"))
+        #expect(try runBerth(["user", "rm", "dana", "--root", root]).status == 0)
+        #expect(!(try runBerth(["user", "ls", "--root", root]).stdout.contains("dana")))
+        let audit = try runBerth(["audit", "--root", root])
+        #expect(audit.stdout.contains("user-add"))
+        #expect(audit.stdout.contains("user-rm"))
+    }
+}
