@@ -37,6 +37,8 @@ public struct OCIError: Error, Sendable, Equatable {
     static func digestInvalid(_ message: String) -> OCIError { OCIError("DIGEST_INVALID", .badRequest, message) }
     static func unsupported(_ message: String) -> OCIError { OCIError("UNSUPPORTED", .methodNotAllowed, message) }
     static let notFound = OCIError("NOT_FOUND", .notFound, "no such endpoint")
+    /// A failure inside the server; the details go to the log, never to the client.
+    static let `internal` = OCIError("UNKNOWN", .internalServerError, "internal error; the server log has the details")
 }
 
 extension OCIError {
@@ -61,7 +63,8 @@ extension OCIError {
         case .invalidPolicy: self.init("INVALID_POLICY", .badRequest, error.description)
         case .protectedByRule: self.init("DENIED", .forbidden, error.description)
         case .deniedByPolicy: self.init("DENIED", .preconditionFailed, error.description)
-        case .rootLocked, .readOnly, .storage: self.init("UNKNOWN", .internalServerError, error.description)
+        // Never the engine's own words: they name paths inside the data root.
+        case .rootLocked, .readOnly, .storage: self = .internal
         }
     }
 

@@ -3,6 +3,7 @@ import BerthModel
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// The OCI Distribution v1.1 API (Docker-compatible) as routes on a Hummingbird router.
 ///
@@ -38,7 +39,7 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
                 } catch let error as OCIError {
                     return error.response()
                 } catch {
-                    return OCIError("UNKNOWN", .internalServerError, String(describing: error)).response()
+                    return OCIError.internal.response()
                 }
             }
         }
@@ -60,11 +61,13 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
         } catch let error as OCIError {
             response = error.response()
         } catch let error as RegistryError {
+            if OCIError(error) == .internal { logInternal(error, request) }
             response = OCIError(error).response()
         } catch let error as ValidationError {
             response = OCIError(error).response()
         } catch {
-            response = OCIError("UNKNOWN", .internalServerError, String(describing: error)).response()
+            logInternal(error, request)
+            response = OCIError.internal.response()
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         return response
@@ -131,6 +134,13 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
     }
 
     // MARK: Shared helpers
+
+    func logInternal(_ error: any Error, _ request: Request) {
+        options.logger.error("request failed inside the server", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "error": .string(String(describing: error)),
+        ])
+    }
 
     /// The base for URLs in headers: the external URL, a trusted proxy's, or none (absolute paths).
     func base(_ request: Request) -> String {

@@ -1,3 +1,5 @@
+import Logging
+
 /// How the registry routes build URLs and bound their work.
 public struct RegistryRoutesOptions: Sendable {
     /// The public base URL (scheme, host, optional port and path prefix, no trailing slash)
@@ -13,6 +15,8 @@ public struct RegistryRoutesOptions: Sendable {
     public var referrersPageSize: Int
     /// Authentication and authorization; nil runs the registry anonymously (everyone may do everything).
     public var authentication: RegistryAuthentication?
+    /// Where failures inside the server are logged (their details never reach clients).
+    public var logger: Logger
     /// `http` or `https`: the scheme of absolute URLs (the token realm) when no external URL is set.
     public var scheme: String
 
@@ -20,7 +24,9 @@ public struct RegistryRoutesOptions: Sendable {
     /// 10 000 names, referrers in pages of 1 000.
     public init(externalURL: String? = nil, trustForwardedHeaders: Bool = false,
                 maximumPageSize: Int = 10_000, referrersPageSize: Int = 1000,
-                authentication: RegistryAuthentication? = nil, scheme: String = "http") {
+                authentication: RegistryAuthentication? = nil, scheme: String = "http",
+                logger: Logger = Logger(label: "berth")) {
+        self.logger = logger
         self.authentication = authentication
         self.scheme = scheme
         self.externalURL = externalURL.map { url in

@@ -34,6 +34,8 @@ public enum RegistryServer {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
+        var options = options
+        options.logger = logger
         RegistryRoutes<BasicRequestContext>(registry: registry, options: options).register(on: router)
         AdminRoutes<BasicRequestContext>(registry: registry, authentication: options.authentication).register(on: router)
         return router

@@ -1,3 +1,4 @@
+import Foundation
 import BerthHTTP
 import HTTPTypes
 import HummingbirdTesting
@@ -94,6 +95,23 @@ import Testing
             let digest = try await pushBlob(client, "a", bytes(100))
             let response = try await client.execute(uri: "/v2/b/blobs/\(digest)", method: .get)
             #expect(response.status == .notFound)
+        }
+    }
+
+    @Test func aFailureInsideTheServerNeverShowsInternalPaths() async throws {
+        try await withServer { client, registry in
+            let content = bytes(100)
+            let digest = try await pushBlob(client, "app", content)
+            // Damage the store: the blob's file becomes a directory, so reading it fails.
+            let path = registry.layout.blobFile(digest)
+            try FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            let response = try await client.execute(uri: "/v2/app/blobs/\(digest)", method: .get)
+            #expect(response.status == .internalServerError)
+            #expect(response.errorCode == "UNKNOWN")
+            let body = String(buffer: response.body)
+            #expect(!body.contains(registry.layout.root))
+            #expect(!body.contains("/blobs/"))
         }
     }
 }

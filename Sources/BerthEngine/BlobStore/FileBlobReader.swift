@@ -13,6 +13,7 @@ public final class FileBlobReader: BlobReader, Sendable {
         self.path = path
         self.fd = try POSIXFile.open(path, O_RDONLY)
         do {
+            guard try POSIXFile.isRegularFile(fd, path: path) else { throw IOError("open (not a regular file)", path, EISDIR) }
             self.size = try POSIXFile.size(fd, path: path)
         } catch {
             Foundation.close(fd)

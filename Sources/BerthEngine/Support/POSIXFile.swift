@@ -78,6 +78,13 @@ enum POSIXFile {
         return Int64(info.st_size)
     }
 
+    /// Whether the open descriptor is a regular file (not a directory, device or socket).
+    static func isRegularFile(_ fd: Int32, path: String) throws(IOError) -> Bool {
+        var info = Glibc.stat()
+        guard fstat(fd, &info) == 0 else { throw IOError("fstat", path) }
+        return (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     static func truncate(_ fd: Int32, to size: Int64, path: String) throws(IOError) {
         guard ftruncate(fd, off_t(size)) == 0 else { throw IOError("ftruncate", path) }
     }

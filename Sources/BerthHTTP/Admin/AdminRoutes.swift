@@ -63,7 +63,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         } catch let error as ValidationError {
             return OCIError(error).response()
         } catch {
-            return OCIError("UNKNOWN", .internalServerError, String(describing: error)).response()
+            return OCIError.internal.response()
         }
     }
 
