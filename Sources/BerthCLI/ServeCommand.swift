@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
+import NIOCore
 import NIOSSL
 import Logging
 import ServiceLifecycle
@@ -66,6 +67,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-token"), help: "A bearer token that may read /metrics (besides administrators).")
     var metricsToken: String?
 
+    @Option(name: .customLong("rate-limit"), help: "Requests per second per account; past it 429 (default: unlimited).")
+    var rateLimit: Double?
+
+    @Option(name: .customLong("max-uploads"), help: "Uploads in progress per account (default 64).")
+    var maxUploads: Int?
+
+    @Option(name: .customLong("max-blob-size"), help: "Largest blob in bytes (default 64 GiB).")
+    var maxBlobSize: Int64?
+
+    @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 30s (default 30s): slow clients are cut off.")
+    var idleTimeout: String?
+
     @Option(name: .long, help: "A JSON config file.")
     var config: String?
 
@@ -83,7 +96,8 @@ struct ServeCommand: AsyncParsableCommand {
 
         let registry: Registry
         do {
-            registry = try await Registry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry))
+            registry = try await Registry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
+                                                                     maximumBlobSize: settings.maximumBlobSize))
         } catch {
             printError("berth serve: \(error)")
             throw ExitCode(1)
@@ -106,7 +120,8 @@ struct ServeCommand: AsyncParsableCommand {
         let router = RegistryServer.router(
             registry: registry,
             options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
-                                           authentication: authentication, scheme: settings.tlsCertificate == nil ? "http" : "https"),
+                                           authentication: authentication, scheme: settings.tlsCertificate == nil ? "http" : "https",
+                                           maximumUploadsPerPrincipal: settings.maximumUploads, requestsPerSecond: settings.rateLimit),
             logger: logger)
         let server: HTTPServerBuilder
         do {
@@ -152,11 +167,14 @@ struct ServeCommand: AsyncParsableCommand {
 extension ServeCommand {
     /// Plain HTTP/1.1, or HTTPS with HTTP/2 and HTTP/1.1 offered by ALPN.
     static func serverBuilder(_ settings: ServeSettings) throws -> HTTPServerBuilder {
-        guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else { return .http1() }
+        let idle = TimeAmount.nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000)
+        guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
+            return .http1(configuration: .init(idleTimeout: idle))
+        }
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        return try .http2Upgrade(tlsConfiguration: tls)
+        return try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: settings.idleTimeout))
     }
 }
 

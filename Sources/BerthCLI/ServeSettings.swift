@@ -21,6 +21,14 @@ struct ServeSettings: Equatable {
     var anonymousOnNetwork = false
     /// A bearer token that may read /metrics.
     var metricsToken: String?
+    /// Requests per second per account (nil: unlimited).
+    var rateLimit: Double?
+    /// Uploads in progress per account.
+    var maximumUploads = 64
+    /// Largest blob, bytes.
+    var maximumBlobSize: Int64 = 64 << 30
+    /// Connections idle this long are closed (a client that stops sending its headers or body).
+    var idleTimeout: Duration = .seconds(30)
 
     /// The config file's shape: every field optional, names as in the docs.
     struct File: Decodable {
@@ -36,6 +44,10 @@ struct ServeSettings: Equatable {
         var anonymous: Bool?
         var anonymousOnNetwork: Bool?
         var metricsToken: String?
+        var rateLimit: Double?
+        var maximumUploads: Int?
+        var maximumBlobSize: Int64?
+        var idleTimeout: String?
     }
 
     /// A setting that cannot be used, with the reason.
@@ -91,6 +103,13 @@ struct ServeSettings: Equatable {
         settings.anonymous = flag(flags.anonymous, "BERTH_ANONYMOUS", file.anonymous)
         settings.anonymousOnNetwork = flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
         settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
+        settings.rateLimit = flags.rateLimit ?? environment["BERTH_RATE_LIMIT"].flatMap(Double.init) ?? file.rateLimit
+        settings.maximumUploads = flags.maxUploads ?? environment["BERTH_MAX_UPLOADS"].flatMap(Int.init) ?? file.maximumUploads ?? 64
+        settings.maximumBlobSize = flags.maxBlobSize ?? environment["BERTH_MAX_BLOB_SIZE"].flatMap { Int64($0) } ?? file.maximumBlobSize ?? (64 << 30)
+        if let idle = pick(flags.idleTimeout, "BERTH_IDLE_TIMEOUT", file.idleTimeout) { settings.idleTimeout = try parseDuration(idle) }
+        guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0 else {
+            throw Invalid(description: "limits must be positive")
+        }
         if settings.anonymous && !settings.anonymousOnNetwork && !isLoopback(settings.host) {
             throw Invalid(description: "--anonymous refuses to listen on \(settings.host): anyone on the network could push and delete. Add --anonymous-on-network if that is really meant")
         }

@@ -61,6 +61,10 @@ extension OCIError {
         case .rangeNotSatisfiable: self.init("BLOB_UNKNOWN", .rangeNotSatisfiable, error.description)
         case .collectionRunning: self.init("UNAVAILABLE", .conflict, error.description)
         case .invalidPolicy: self.init("INVALID_POLICY", .badRequest, error.description)
+        case .blobTooLarge: self.init("SIZE_INVALID", .contentTooLarge, error.description)
+        case .tooManyUploads:
+            self.init("TOOMANYREQUESTS", .tooManyRequests, error.description)
+            headers[.retryAfter] = "60"
         case .protectedByRule: self.init("DENIED", .forbidden, error.description)
         case .deniedByPolicy: self.init("DENIED", .preconditionFailed, error.description)
         // Never the engine's own words: they name paths inside the data root.

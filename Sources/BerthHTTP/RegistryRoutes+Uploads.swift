@@ -22,10 +22,13 @@ extension RegistryRoutes {
         if let digestText = query["digest"] {
             let digest = try parseDigest(String(digestText))
             let size = request.headers[.contentLength].flatMap { Int64($0) }
+            if let size, size > registry.configuration.maximumBlobSize {
+                throw OCIError(RegistryError.blobTooLarge(limit: registry.configuration.maximumBlobSize))
+            }
             _ = try await registry.pushBlob(to: name, digest: digest, size: size, body: request.body)
             return blobCreated(request, name, digest)
         }
-        let session = try await registry.startUpload(in: name, owner: principal?.name)
+        let session = try await registry.startUpload(in: name, owner: principal?.name, limit: options.maximumUploadsPerPrincipal)
         return uploadAccepted(request, name, session, status: .accepted)
     }
 

@@ -15,6 +15,10 @@ public struct RegistryRoutesOptions: Sendable {
     public var referrersPageSize: Int
     /// Authentication and authorization; nil runs the registry anonymously (everyone may do everything).
     public var authentication: RegistryAuthentication?
+    /// Uploads one account may have in progress at once (nil: no limit).
+    public var maximumUploadsPerPrincipal: Int?
+    /// Requests per second one account (or one anonymous client address) may make; nil: no limit.
+    public var requestsPerSecond: Double?
     /// Where failures inside the server are logged (their details never reach clients).
     public var logger: Logger
     /// `http` or `https`: the scheme of absolute URLs (the token realm) when no external URL is set.
@@ -25,7 +29,10 @@ public struct RegistryRoutesOptions: Sendable {
     public init(externalURL: String? = nil, trustForwardedHeaders: Bool = false,
                 maximumPageSize: Int = 10_000, referrersPageSize: Int = 1000,
                 authentication: RegistryAuthentication? = nil, scheme: String = "http",
-                logger: Logger = Logger(label: "berth")) {
+                logger: Logger = Logger(label: "berth"), maximumUploadsPerPrincipal: Int? = 64,
+                requestsPerSecond: Double? = nil) {
+        self.maximumUploadsPerPrincipal = maximumUploadsPerPrincipal
+        self.requestsPerSecond = requestsPerSecond
         self.logger = logger
         self.authentication = authentication
         self.scheme = scheme

@@ -13,6 +13,7 @@ public enum RegistryServer {
                               logger: Logger = Logger(label: "berth")) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestObservationMiddleware(metrics: metrics, logger: logger))
+        if let rate = options.requestsPerSecond { router.add(middleware: RateLimitMiddleware(requestsPerSecond: rate)) }
         router.get("/healthz") { _, _ -> Response in
             // Healthy when the index answers a read.
             do {

@@ -128,3 +128,25 @@ import Testing
         #expect(audit.stdout.contains("user-rm"))
     }
 }
+
+@Suite struct SlowClientTests {
+    @Test func aClientThatStopsSendingIsCutOffByTheIdleTimeout() async throws {
+        let server = try ServerProcess(extraArguments: ["--idle-timeout", "1s"])
+        defer { server.stop(); server.removeRoot() }
+        try await server.waitUntilReady()
+        let script = """
+        import socket, time
+        s = socket.create_connection(("127.0.0.1", \(server.port)))
+        s.sendall(b"GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\n")
+        time.sleep(3)
+        try:
+            s.sendall(b"\\r\\n")
+            data = s.recv(100)
+            print("closed" if data == b"" else "answered")
+        except OSError:
+            print("closed")
+        """
+        let result = try run("python3", ["-c", script])
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "closed", "\(result.stderr)")
+    }
+}

@@ -70,10 +70,14 @@ extension Registry {
     func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError)
     where Body.Element: ContiguousBytesCollection {
         let capacity = configuration.writeBufferSize
+        let limit = configuration.maximumBlobSize
         var buffer = Buffer(capacity: capacity)
         var failure: RegistryError?
+        var received = writer.value.offset
         do {
             for try await chunk in body {
+                received += Int64(chunk.withContiguousBytes { $0.count })
+                if received > limit { throw RegistryError.blobTooLarge(limit: limit) }
                 let overflow: Buffer? = chunk.withContiguousBytes { raw in
                     if buffer.bytes.count + raw.count <= capacity {
                         buffer.bytes.append(contentsOf: raw)

@@ -9,7 +9,14 @@ import Foundation
 extension Registry {
     /// Opens a new session bound to `repository` (and to `owner`, when given: only the same
     /// owner may continue it).
-    public func startUpload(in repository: RepositoryName, owner: String? = nil) async throws(RegistryError) -> UploadRecord {
+    /// - Parameter limit: refuse (`.tooManyUploads`) when `owner` already has this many sessions
+    ///   active in the last ten minutes.
+    public func startUpload(in repository: RepositoryName, owner: String? = nil, limit: Int? = nil) async throws(RegistryError) -> UploadRecord {
+        if let limit {
+            let recent = Date().addingTimeInterval(-600)
+            let active = try RegistryError.wrapping { try index.allUploads() }.filter { $0.owner == owner && $0.updatedAt > recent }.count
+            guard active < limit else { throw .tooManyUploads(limit: limit) }
+        }
         let id = UploadID.random()
         let blobs = blobs
         // File first, then the record: a crash in between leaves a file that recovery removes.

@@ -17,12 +17,15 @@ public struct RegistryConfiguration: Sendable {
     public var compressionThreshold: Int
     /// Bytes gathered from a request body before one write to disk (fewer, larger writes).
     public var writeBufferSize: Int
+    /// The largest blob accepted; a push past it fails with `.blobTooLarge` and stores nothing.
+    public var maximumBlobSize: Int64
 
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
-    /// 1 KiB compression threshold, 1 MiB write buffer.
+    /// 1 KiB compression threshold, 1 MiB write buffer, 64 GiB largest blob.
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
-                writeBufferSize: Int = 1 << 20) {
+                writeBufferSize: Int = 1 << 20, maximumBlobSize: Int64 = 64 << 30) {
+        self.maximumBlobSize = maximumBlobSize
         self.root = root
         self.readOnly = readOnly
         self.uploadExpiry = uploadExpiry

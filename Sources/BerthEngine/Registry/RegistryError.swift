@@ -31,6 +31,10 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootLocked(String)
     /// The engine was opened read-only and was asked to write.
     case readOnly
+    /// A blob past the configured maximum size.
+    case blobTooLarge(limit: Int64)
+    /// Too many uploads open at once for one account.
+    case tooManyUploads(limit: Int)
     /// Rules or policies that cannot work as written.
     case invalidPolicy(String)
     /// A garbage collection is already running on this engine.
@@ -59,6 +63,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rootLocked(let reason): reason
         case .readOnly: "the engine is open read-only"
         case .invalidPolicy(let reason): "invalid policy: \(reason)"
+        case .blobTooLarge(let limit): "blob larger than the limit of \(limit) bytes"
+        case .tooManyUploads(let limit): "too many uploads in progress (limit \(limit)); finish or cancel some first"
         case .collectionRunning: "a garbage collection is already running"
         case .protectedByRule(let reason): reason
         case .deniedByPolicy(let reason): reason

@@ -1,0 +1,67 @@
+import BerthEngine
+import BerthHTTP
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct HostileInputTests {
+    @Test(arguments: [
+        "/v2/../etc/passwd/tags/list", "/v2/a/../../b/tags/list", "/v2/%2e%2e/x/tags/list", "/v2/..%2f..%2fetc/tags/list",
+        "/v2/app/blobs/sha256:..%2f..%2f..%2fetc%2fpasswd", "/v2/app/blobs/sha256:../../etc", "/v2/app/manifests/..%2f..%2fx",
+        "/v2/app/blobs/uploads/..%2f..%2findex", "/v2/app/referrers/..", "/v2/app%00x/tags/list", "/v2/-/tags/list",
+    ])
+    func pathsThatTryToLeaveTheDataRootAreRefused(path: String) async throws {
+        try await withServer { client, registry in
+            let response = try await client.execute(uri: path, method: .get)
+            #expect([400, 404].contains(response.status.code), "\(path): \(response.status)")
+            #expect(response.errorCode != nil)
+            #expect(!String(buffer: response.body).contains(registry.layout.root))
+        }
+    }
+
+    @Test func aBlobOverTheLimitIsRefusedBeforeAndWhileStreaming() async throws {
+        try await withServer(maximumBlobSize: 1000) { client, registry in
+            let big = bytes(2000)
+            let declared = try await client.execute(uri: "/v2/app/blobs/uploads/?digest=\(sha256(big))", method: .post,
+                                                    headers: [.contentLength: "2000"], body: ByteBuffer(bytes: big))
+            #expect(declared.status == .contentTooLarge)
+            #expect(declared.errorCode == "SIZE_INVALID")
+            let start = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post)
+            let location = try #require(start.header("Location"))
+            let chunked = try await client.execute(uri: location, method: .patch, body: ByteBuffer(bytes: big))
+            #expect(chunked.status == .contentTooLarge)
+            #expect(FileManager.default.enumerator(atPath: registry.layout.blobs)?.allObjects.contains { ($0 as? String)?.count ?? 0 > 20 } != true)
+        }
+    }
+
+    @Test func tooManyUploadsAtOnceGets429() async throws {
+        try await withServer(options: RegistryRoutesOptions(maximumUploadsPerPrincipal: 2)) { client, _ in
+            for _ in 0..<2 { #expect(try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post).status == .accepted) }
+            let third = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.errorCode == "TOOMANYREQUESTS")
+            #expect(third.header("Retry-After") != nil)
+        }
+    }
+
+    @Test func requestsPastTheRateLimitGet429WithRetryAfter() async throws {
+        try await withServer(options: RegistryRoutesOptions(requestsPerSecond: 1)) { client, _ in
+            var statuses: [Int] = []
+            for _ in 0..<6 { statuses.append(try await client.execute(uri: "/v2/", method: .get).status.code) }
+            #expect(statuses.contains(200))
+            #expect(statuses.contains(429))
+            let limited = try await client.execute(uri: "/v2/", method: .get)
+            if limited.status == .tooManyRequests { #expect(limited.header("Retry-After") == "1") }
+        }
+    }
+
+    @Test func oversizedHeadersAreRefused() async throws {
+        try await withServer { client, _ in
+            let huge = String(repeating: "x", count: 200 * 1024)
+            let response = try? await client.execute(uri: "/v2/", method: .get, headers: .named(["X-Filler": huge]))
+            #expect(response.map { $0.status.code >= 400 } ?? true)
+        }
+    }
+}
