@@ -62,6 +62,7 @@ extension OCIError {
         case .collectionRunning: self.init("UNAVAILABLE", .conflict, error.description)
         case .invalidPolicy: self.init("INVALID_POLICY", .badRequest, error.description)
         case .blobTooLarge: self.init("SIZE_INVALID", .contentTooLarge, error.description)
+        case .storageFull: self.init("UNKNOWN", HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), error.description)
         case .tooManyUploads:
             self.init("TOOMANYREQUESTS", .tooManyRequests, error.description)
             headers[.retryAfter] = "60"

@@ -1,4 +1,5 @@
 import BerthModel
+import Foundation
 
 /// Every way an engine operation can fail, each case naming what the caller did wrong or what
 /// broke. The HTTP layer maps each case to one OCI error code and status.
@@ -31,6 +32,9 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootLocked(String)
     /// The engine was opened read-only and was asked to write.
     case readOnly
+    /// The disk holding the data root is full; what was being written was dropped, nothing
+    /// stored before was touched.
+    case storageFull
     /// A blob past the configured maximum size.
     case blobTooLarge(limit: Int64)
     /// Too many uploads open at once for one account.
@@ -63,6 +67,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rootLocked(let reason): reason
         case .readOnly: "the engine is open read-only"
         case .invalidPolicy(let reason): "invalid policy: \(reason)"
+        case .storageFull: "the registry's storage is full"
         case .blobTooLarge(let limit): "blob larger than the limit of \(limit) bytes"
         case .tooManyUploads(let limit): "too many uploads in progress (limit \(limit)); finish or cancel some first"
         case .collectionRunning: "a garbage collection is already running"
@@ -89,6 +94,7 @@ extension RegistryError {
         switch error {
         case let error as RegistryError: self = error
         case let error as ValidationError: self = .invalid(error)
+        case let error as IOError where error.code == ENOSPC || error.code == EDQUOT: self = .storageFull
         default: self = .storage(String(describing: error))
         }
     }
