@@ -63,6 +63,7 @@ extension OCIError {
         case .invalidPolicy: self.init("INVALID_POLICY", .badRequest, error.description)
         case .blobTooLarge: self.init("SIZE_INVALID", .contentTooLarge, error.description)
         case .storageFull: self.init("UNKNOWN", HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), error.description)
+        case .bodyTooSlow: self.init("BLOB_UPLOAD_INVALID", .requestTimeout, error.description)
         case .tooManyUploads:
             self.init("TOOMANYREQUESTS", .tooManyRequests, error.description)
             headers[.retryAfter] = "60"

@@ -175,3 +175,50 @@ import Testing
         }
     }
 }
+
+/// A body that trickles: one small chunk every `interval`.
+struct TricklingBody: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let chunks: Int
+    let interval: Duration
+    func makeAsyncIterator() -> Iterator { Iterator(remaining: chunks, interval: interval) }
+    struct Iterator: AsyncIteratorProtocol {
+        var remaining: Int
+        let interval: Duration
+        mutating func next() async throws -> [UInt8]? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            try await Task.sleep(for: interval)
+            return [1, 2, 3, 4]
+        }
+    }
+}
+
+@Suite struct SlowBodyTests {
+    @Test func aBodyArrivingSlowerThanTheMinimumRateIsCutOff() async throws {
+        let root = TemporaryRoot()
+        var configuration = root.configuration()
+        configuration.minimumBodyRate = 10_000
+        configuration.slowBodyGrace = .milliseconds(100)
+        let registry = try await Registry.open(configuration)
+        let session = try await registry.startUpload(in: repo("app"))
+        await expectError(.bodyTooSlow(minimum: 10_000)) {
+            try await registry.appendUpload(session.id, in: repo("app"), body: TricklingBody(chunks: 50, interval: .milliseconds(20)))
+        }
+        // What did arrive is kept, as for any interrupted body.
+        #expect(try await registry.uploadStatus(session.id, in: repo("app")).offset > 0)
+        await registry.close()
+    }
+
+    @Test func aSlowButSteadyBodyWithinTheGraceIsAccepted() async throws {
+        let root = TemporaryRoot()
+        var configuration = root.configuration()
+        configuration.minimumBodyRate = 10_000
+        configuration.slowBodyGrace = .seconds(5)
+        let registry = try await Registry.open(configuration)
+        let session = try await registry.startUpload(in: repo("app"))
+        let after = try await registry.appendUpload(session.id, in: repo("app"), body: TricklingBody(chunks: 5, interval: .milliseconds(20)))
+        #expect(after.offset == 20)
+        await registry.close()
+    }
+}

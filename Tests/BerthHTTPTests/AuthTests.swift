@@ -189,6 +189,43 @@ func pushBlobStatus(_ client: any TestClientProtocol, _ name: String, headers: H
         }
     }
 
+    /// Robots, referrers, accessories and GC by role.
+    @Test(arguments: [
+        ("robot", "pull", true), ("robot", "push", false), ("bob", "referrers", true), ("carol", "referrers", false),
+        ("bob", "accessories", true), ("carol", "accessories", false), ("alice", "gc", false), ("admin", "gc", true),
+        ("anonymous", "referrers", false),
+    ])
+    func robotsReferrersAccessoriesAndGCFollowTheRoles(user: String, action: String, allowed: Bool) async throws {
+        try await withAuthServer { client, registry, _ async throws in
+            let robot = try await registry.addRobot(name: "ci", expiresAt: Date().addingTimeInterval(3600))
+            try await registry.setMember(robot.account.name, of: "team", role: .guest)
+            let image = try await pushImageBlobs(client, "team/app", seed: 8, headers: basic("admin"))
+            _ = try await putManifest(client, "team/app", "v1", image.bytes, headers: basic("admin"))
+            let headers: HTTPFields = switch user {
+            case "anonymous": [:]
+            case "robot": basic(robot.account.name, robot.secret)
+            default: basic(user)
+            }
+            let status: HTTPResponse.Status = switch action {
+            case "pull": try await client.execute(uri: "/v2/team/app/manifests/v1", method: .get, headers: headers).status
+            case "push": try await pushBlobStatus(client, "team/app", headers: headers)
+            case "referrers": try await client.execute(uri: "/v2/team/app/referrers/\(image.digest)", method: .get, headers: headers).status
+            case "accessories": try await client.execute(uri: "/admin/v1/repositories/team/app/accessories/v1", method: .get, headers: headers).status
+            default: try await client.execute(uri: "/admin/v1/gc?dryRun=true", method: .post, headers: headers).status
+            }
+            #expect(allowed ? status.code < 300 : [401, 403].contains(status.code), "\(user) \(action): \(status)")
+        }
+    }
+
+    @Test func anExpiredRobotCannotSignIn() async throws {
+        try await withAuthServer { client, registry, _ async throws in
+            let robot = try await registry.addRobot(name: "old", expiresAt: Date().addingTimeInterval(-1))
+            try await registry.setMember(robot.account.name, of: "team", role: .guest)
+            let response = try await client.execute(uri: "/v2/team/app/tags/list", method: .get, headers: basic(robot.account.name, robot.secret))
+            #expect(response.status == .unauthorized)
+        }
+    }
+
     @Test func aPushIntoANewProjectByAnAdministratorCreatesItPrivate() async throws {
         try await withAuthServer { client, registry, _ async throws in
             #expect(try await pushBlobStatus(client, "fresh/app", headers: basic("admin")) == .created)

@@ -74,10 +74,20 @@ extension Registry {
         var buffer = Buffer(capacity: capacity)
         var failure: RegistryError?
         var received = writer.value.offset
+        let started = ContinuousClock.now
+        let startOffset = received
+        let minimumRate = configuration.minimumBodyRate
+        let grace = configuration.slowBodyGrace
         do {
             for try await chunk in body {
                 received += Int64(chunk.withContiguousBytes { $0.count })
                 if received > limit { throw RegistryError.blobTooLarge(limit: limit) }
+                if let minimumRate {
+                    let elapsed = ContinuousClock.now - started
+                    if elapsed > grace, Double(received - startOffset) < Double(minimumRate) * elapsed.seconds {
+                        throw RegistryError.bodyTooSlow(minimum: minimumRate)
+                    }
+                }
                 let overflow: Buffer? = chunk.withContiguousBytes { raw in
                     if buffer.bytes.count + raw.count <= capacity {
                         buffer.bytes.append(contentsOf: raw)

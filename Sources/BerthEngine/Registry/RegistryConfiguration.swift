@@ -19,12 +19,22 @@ public struct RegistryConfiguration: Sendable {
     public var writeBufferSize: Int
     /// The largest blob accepted; a push past it fails with `.blobTooLarge` and stores nothing.
     public var maximumBlobSize: Int64
+    /// The slowest a request body may arrive, in bytes per second averaged from its start, once
+    /// `slowBodyGrace` has passed (nil: no minimum). Cuts off clients that trickle bytes to hold
+    /// uploads and connections open.
+    public var minimumBodyRate: Int?
+    /// How long a body may arrive at any pace before `minimumBodyRate` applies.
+    public var slowBodyGrace: Duration
 
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
-    /// 1 KiB compression threshold, 1 MiB write buffer, 64 GiB largest blob.
+    /// 1 KiB compression threshold, 1 MiB write buffer, 64 GiB largest blob, bodies at
+    /// least 1 KiB/s after 30 s.
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
-                writeBufferSize: Int = 1 << 20, maximumBlobSize: Int64 = 64 << 30) {
+                writeBufferSize: Int = 1 << 20, maximumBlobSize: Int64 = 64 << 30,
+                minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30)) {
+        self.minimumBodyRate = minimumBodyRate
+        self.slowBodyGrace = slowBodyGrace
         self.maximumBlobSize = maximumBlobSize
         self.root = root
         self.readOnly = readOnly

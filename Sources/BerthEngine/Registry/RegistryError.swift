@@ -37,6 +37,8 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case storageFull
     /// A blob past the configured maximum size.
     case blobTooLarge(limit: Int64)
+    /// The request body arrived slower than the configured minimum rate.
+    case bodyTooSlow(minimum: Int)
     /// Too many uploads open at once for one account.
     case tooManyUploads(limit: Int)
     /// Rules or policies that cannot work as written.
@@ -69,6 +71,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidPolicy(let reason): "invalid policy: \(reason)"
         case .storageFull: "the registry's storage is full"
         case .blobTooLarge(let limit): "blob larger than the limit of \(limit) bytes"
+        case .bodyTooSlow(let minimum): "the request body arrived slower than \(minimum) bytes per second"
         case .tooManyUploads(let limit): "too many uploads in progress (limit \(limit)); finish or cancel some first"
         case .collectionRunning: "a garbage collection is already running"
         case .protectedByRule(let reason): reason
