@@ -76,6 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-blob-size"), help: "Largest blob in bytes (default 64 GiB).")
     var maxBlobSize: Int64?
 
+    @Option(name: .customLong("min-body-rate"), help: "Slowest request body in bytes/s after 30 s (default 1024; 0: no minimum).")
+    var minBodyRate: Int?
+
     @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 30s (default 30s): slow clients are cut off.")
     var idleTimeout: String?
 
@@ -97,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
         let registry: Registry
         do {
             registry = try await Registry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
-                                                                     maximumBlobSize: settings.maximumBlobSize))
+                                                                     maximumBlobSize: settings.maximumBlobSize,
+                                                                     minimumBodyRate: settings.minimumBodyRate == 0 ? nil : settings.minimumBodyRate))
         } catch {
             printError("berth serve: \(error)")
             throw ExitCode(1)

@@ -27,6 +27,8 @@ struct ServeSettings: Equatable {
     var maximumUploads = 64
     /// Largest blob, bytes.
     var maximumBlobSize: Int64 = 64 << 30
+    /// Slowest request body, bytes per second after 30 s (0: no minimum).
+    var minimumBodyRate = 1024
     /// Connections idle this long are closed (a client that stops sending its headers or body).
     var idleTimeout: Duration = .seconds(30)
 
@@ -48,6 +50,7 @@ struct ServeSettings: Equatable {
         var maximumUploads: Int?
         var maximumBlobSize: Int64?
         var idleTimeout: String?
+        var minimumBodyRate: Int?
     }
 
     /// A setting that cannot be used, with the reason.
@@ -106,8 +109,10 @@ struct ServeSettings: Equatable {
         settings.rateLimit = flags.rateLimit ?? environment["BERTH_RATE_LIMIT"].flatMap(Double.init) ?? file.rateLimit
         settings.maximumUploads = flags.maxUploads ?? environment["BERTH_MAX_UPLOADS"].flatMap(Int.init) ?? file.maximumUploads ?? 64
         settings.maximumBlobSize = flags.maxBlobSize ?? environment["BERTH_MAX_BLOB_SIZE"].flatMap { Int64($0) } ?? file.maximumBlobSize ?? (64 << 30)
+        settings.minimumBodyRate = flags.minBodyRate ?? environment["BERTH_MIN_BODY_RATE"].flatMap(Int.init) ?? file.minimumBodyRate ?? 1024
         if let idle = pick(flags.idleTimeout, "BERTH_IDLE_TIMEOUT", file.idleTimeout) { settings.idleTimeout = try parseDuration(idle) }
-        guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0 else {
+        guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0,
+              settings.minimumBodyRate >= 0 else {
             throw Invalid(description: "limits must be positive")
         }
         if settings.anonymous && !settings.anonymousOnNetwork && !isLoopback(settings.host) {
