@@ -44,6 +44,7 @@ enum AdminBackend {
             return try await request(url, authorization, "PUT", "/admin/v1/policies", body: try JSONEncoder().encode(policies))
         case .local(let registry):
             try await registry.setPolicies(policies)
+            await registry.audit(AuditEvent(actor: "local", action: "policy", detail: "policies replaced"))
             return registry.policies
         }
     }

@@ -76,6 +76,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-blob-size"), help: "Largest blob in bytes (default 64 GiB).")
     var maxBlobSize: Int64?
 
+    @Option(name: .customLong("header-deadline"), help: "A request's headers must arrive within this, e.g. 30s (default 30s).")
+    var headerDeadline: String?
+
+    @Option(name: .customLong("max-header-size"), help: "Largest request header field and header block in bytes (default 81920).")
+    var maxHeaderSize: Int?
+
     @Option(name: .customLong("min-body-rate"), help: "Slowest request body in bytes/s after 30 s (default 1024; 0: no minimum).")
     var minBodyRate: Int?
 
@@ -173,7 +179,11 @@ extension ServeCommand {
     static func serverBuilder(_ settings: ServeSettings) throws -> HTTPServerBuilder {
         let idle = TimeAmount.nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000)
         guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
-            return .http1(configuration: .init(idleTimeout: idle))
+            let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+                maxHeaderFieldSize: settings.maximumHeaderSize, maxHeaderListSize: settings.maximumHeaderSize)
+            let deadline = TimeAmount.nanoseconds(Int64(settings.headerDeadline.components.seconds) * 1_000_000_000)
+            return .http1(configuration: .init(additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline)],
+                                               idleTimeout: idle, httpDecoderConfiguration: decoder))
         }
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)

@@ -27,6 +27,10 @@ struct ServeSettings: Equatable {
     var maximumUploads = 64
     /// Largest blob, bytes.
     var maximumBlobSize: Int64 = 64 << 30
+    /// A request's head must arrive within this of the connection opening or the previous response.
+    var headerDeadline: Duration = .seconds(30)
+    /// Largest request header field and header block, bytes.
+    var maximumHeaderSize = 80 * 1024
     /// Slowest request body, bytes per second after 30 s (0: no minimum).
     var minimumBodyRate = 1024
     /// Connections idle this long are closed (a client that stops sending its headers or body).
@@ -51,6 +55,8 @@ struct ServeSettings: Equatable {
         var maximumBlobSize: Int64?
         var idleTimeout: String?
         var minimumBodyRate: Int?
+        var maximumHeaderSize: Int?
+        var headerDeadline: String?
     }
 
     /// A setting that cannot be used, with the reason.
@@ -109,10 +115,12 @@ struct ServeSettings: Equatable {
         settings.rateLimit = flags.rateLimit ?? environment["BERTH_RATE_LIMIT"].flatMap(Double.init) ?? file.rateLimit
         settings.maximumUploads = flags.maxUploads ?? environment["BERTH_MAX_UPLOADS"].flatMap(Int.init) ?? file.maximumUploads ?? 64
         settings.maximumBlobSize = flags.maxBlobSize ?? environment["BERTH_MAX_BLOB_SIZE"].flatMap { Int64($0) } ?? file.maximumBlobSize ?? (64 << 30)
+        settings.maximumHeaderSize = flags.maxHeaderSize ?? environment["BERTH_MAX_HEADER_SIZE"].flatMap(Int.init) ?? file.maximumHeaderSize ?? 80 * 1024
         settings.minimumBodyRate = flags.minBodyRate ?? environment["BERTH_MIN_BODY_RATE"].flatMap(Int.init) ?? file.minimumBodyRate ?? 1024
+        if let deadline = pick(flags.headerDeadline, "BERTH_HEADER_DEADLINE", file.headerDeadline) { settings.headerDeadline = try parseDuration(deadline) }
         if let idle = pick(flags.idleTimeout, "BERTH_IDLE_TIMEOUT", file.idleTimeout) { settings.idleTimeout = try parseDuration(idle) }
         guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0,
-              settings.minimumBodyRate >= 0 else {
+              settings.minimumBodyRate >= 0, settings.maximumHeaderSize >= 1024 else {
             throw Invalid(description: "limits must be positive")
         }
         if settings.anonymous && !settings.anonymousOnNetwork && !isLoopback(settings.host) {

@@ -184,3 +184,44 @@ import Testing
         #expect(FileManager.default.contents(atPath: "\(work)/out/note.txt") == Data("authenticated artifact".utf8))
     }
 }
+
+@Suite struct SlowlorisTests {
+    @Test func headersTrickledSlowerThanTheDeadlineCloseTheConnection() async throws {
+        let server = try ServerProcess(extraArguments: ["--header-deadline", "1s", "--idle-timeout", "60s"])
+        defer { server.stop(); server.removeRoot() }
+        try await server.waitUntilReady()
+        let script = """
+        import socket, time
+        s = socket.create_connection(("127.0.0.1", \(server.port)))
+        s.sendall(b"GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\n")
+        closed = False
+        try:
+            for _ in range(8):
+                time.sleep(0.4)
+                s.sendall(b"X-Slow: a\\r\\n")
+            s.sendall(b"\\r\\n")
+            closed = s.recv(100) == b""
+        except OSError:
+            closed = True
+        print("closed" if closed else "answered")
+        """
+        let result = try run("python3", ["-c", script])
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "closed", "\(result.stderr)")
+    }
+
+    @Test func aPromptClientIsAnsweredOnAKeptAliveConnection() async throws {
+        let server = try ServerProcess(extraArguments: ["--header-deadline", "1s"])
+        defer { server.stop(); server.removeRoot() }
+        try await server.waitUntilReady()
+        let script = """
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", \(server.port))
+        for _ in range(3):
+            c.request("GET", "/v2/")
+            r = c.getresponse(); r.read()
+            print(r.status)
+        """
+        let result = try run("python3", ["-c", script])
+        #expect(result.stdout.split(separator: "\n") == ["200", "200", "200"], "\(result.stderr)")
+    }
+}

@@ -82,12 +82,6 @@ extension Registry {
             for try await chunk in body {
                 received += Int64(chunk.withContiguousBytes { $0.count })
                 if received > limit { throw RegistryError.blobTooLarge(limit: limit) }
-                if let minimumRate {
-                    let elapsed = ContinuousClock.now - started
-                    if elapsed > grace, Double(received - startOffset) < Double(minimumRate) * elapsed.seconds {
-                        throw RegistryError.bodyTooSlow(minimum: minimumRate)
-                    }
-                }
                 let overflow: Buffer? = chunk.withContiguousBytes { raw in
                     if buffer.bytes.count + raw.count <= capacity {
                         buffer.bytes.append(contentsOf: raw)
@@ -100,6 +94,13 @@ extension Registry {
                 }
                 if let overflow, !overflow.bytes.isEmpty {
                     try await io { try overflow.bytes.withUnsafeBytes { try writer.value.write($0) } }
+                }
+                // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
+                if let minimumRate {
+                    let elapsed = ContinuousClock.now - started
+                    if elapsed > grace, Double(received - startOffset) < Double(minimumRate) * elapsed.seconds {
+                        throw RegistryError.bodyTooSlow(minimum: minimumRate)
+                    }
                 }
             }
         } catch {
