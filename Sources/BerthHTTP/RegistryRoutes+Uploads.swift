@@ -76,17 +76,14 @@ extension RegistryRoutes {
     /// Nil when absent. A malformed header, or one whose length disagrees with
     /// `Content-Length`, is refused with 416.
     private func contentRangeStart(_ request: Request) throws -> Int64? {
-        guard var value = request.headers[.contentRange] else { return nil }
-        if value.hasPrefix("bytes ") { value.removeFirst(6) }
-        if let slash = value.firstIndex(of: "/") { value = String(value[..<slash]) }
-        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1 else {
-            throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "malformed Content-Range \(request.headers[.contentRange] ?? "")")
+        guard let header = request.headers[.contentRange] else { return nil }
+        guard let range = ContentRange(parsing: header) else {
+            throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "malformed Content-Range \(header)")
         }
-        if let length = request.headers[.contentLength].flatMap(Int64.init), length != end - start + 1 {
-            throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "Content-Range \(start)-\(end) does not match Content-Length \(length)")
+        if let length = request.headers[.contentLength].flatMap(Int64.init), length != range.length {
+            throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "Content-Range \(range.start)-\(range.end) does not match Content-Length \(length)")
         }
-        return start
+        return range.start
     }
 
     private func blobCreated(_ request: Request, _ name: RepositoryName, _ digest: Digest) -> Response {
