@@ -38,14 +38,16 @@ struct OCILayout {
         return (try Data(contentsOf: URL(fileURLWithPath: "\(scratch).tar.gz")), tar)
     }
 
-    /// An image manifest for `architecture` with one layer; returns its descriptor JSON (for an index).
+    /// An image manifest for `architecture` with three layers; returns its descriptor JSON (for an index).
     func image(architecture: String, content: String) throws -> (json: String, digest: String, manifest: Data) {
-        let layer = try tarLayer(named: "hello-\(architecture).txt", content: content)
-        let diffID = try ContentHasher.digest(of: Array(layer.uncompressed)).description
-        let config = Data(#"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(diffID)"]},"config":{}}"#.utf8)
+        let layers = try (1...3).map { number in
+            try tarLayer(named: "layer\(number)-\(architecture).txt", content: "\(content) (layer \(number))\n" + String(repeating: "\(number)", count: number * 5000))
+        }
+        let diffIDs = try layers.map { "\"\(try ContentHasher.digest(of: Array($0.uncompressed)))\"" }.joined(separator: ",")
+        let config = Data(#"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":[\#(diffIDs)]},"config":{}}"#.utf8)
         let configDescriptor = try blob(config, mediaType: "application/vnd.oci.image.config.v1+json")
-        let layerDescriptor = try blob(layer.compressed, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip")
-        let manifest = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":\#(configDescriptor.json),"layers":[\#(layerDescriptor.json)]}"#.utf8)
+        let layerDescriptors = try layers.map { try blob($0.compressed, mediaType: "application/vnd.oci.image.layer.v1.tar+gzip").json }
+        let manifest = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":\#(configDescriptor.json),"layers":[\#(layerDescriptors.joined(separator: ","))]}"#.utf8)
         let platform = #","platform":{"architecture":"\#(architecture)","os":"linux"}"#
         let descriptor = try blob(manifest, mediaType: "application/vnd.oci.image.manifest.v1+json", extra: platform)
         return (descriptor.json, descriptor.digest, manifest)

@@ -1,0 +1,60 @@
+import BerthEngine
+import Foundation
+import Testing
+
+/// The API driven with curl exactly as the distribution spec describes it.
+@Suite(.serialized) struct CurlTests {
+    /// Runs curl; returns the status code, the response headers (lowercased names) and the body.
+    private func curl(_ arguments: [String]) throws -> (status: Int, headers: [String: String], body: String) {
+        let headerFile = NSTemporaryDirectory() + "berth-curl-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: headerFile) }
+        let result = try run("curl", ["-s", "-D", headerFile, "-w", "\n%{http_code}"] + arguments)
+        var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.popLast() ?? "") ?? 0
+        var headers: [String: String] = [:]
+        for line in (try? String(contentsOfFile: headerFile, encoding: .utf8))?.split(separator: "\r\n") ?? [] {
+            if let colon = line.firstIndex(of: ":") {
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return (status, headers, lines.joined(separator: "\n"))
+    }
+
+    @Test func aChunkedUploadInThreePatchesAndACrossRepositoryMount() async throws {
+        let server = try ServerProcess()
+        defer { server.stop(); server.removeRoot() }
+        try await server.waitUntilReady()
+        let directory = NSTemporaryDirectory() + "berth-curl-chunks-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let parts = (0..<3).map { index in Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 * (index + 3)) }) }
+        for (index, part) in parts.enumerated() { try part.write(to: URL(fileURLWithPath: "\(directory)/part\(index)")) }
+        let whole = parts.reduce(Data(), +)
+        let digest = try ContentHasher.digest(of: Array(whole))
+
+        let start = try curl(["-X", "POST", "\(server.baseURL)/v2/curl/app/blobs/uploads/"])
+        #expect(start.status == 202)
+        var location = try #require(start.headers["location"])
+        for index in 0..<3 {
+            let range = "\(index * 10_000)-\(index * 10_000 + 9999)"
+            let patch = try curl(["-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-H", "Content-Range: \(range)",
+                                  "--data-binary", "@\(directory)/part\(index)", "\(server.baseURL)\(location)"])
+            #expect(patch.status == 202)
+            #expect(patch.headers["range"] == "0-\(index * 10_000 + 9999)")
+            location = patch.headers["location"] ?? location
+        }
+        let put = try curl(["-X", "PUT", "\(server.baseURL)\(location)?digest=\(digest)"])
+        #expect(put.status == 201)
+        #expect(put.headers["docker-content-digest"] == digest.description)
+        let head = try curl(["-I", "\(server.baseURL)/v2/curl/app/blobs/\(digest)"])
+        #expect(head.status == 200)
+        #expect(head.headers["content-length"] == "30000")
+
+        let mount = try curl(["-X", "POST", "\(server.baseURL)/v2/curl/other/blobs/uploads/?mount=\(digest)&from=curl/app"])
+        #expect(mount.status == 201)
+        #expect(mount.headers["location"] == "/v2/curl/other/blobs/\(digest)")
+        let pulled = try run("curl", ["-s", "-o", "\(directory)/pulled", "\(server.baseURL)/v2/curl/other/blobs/\(digest)"])
+        #expect(pulled.status == 0)
+        #expect(FileManager.default.contents(atPath: "\(directory)/pulled") == whole)
+    }
+}
