@@ -19,9 +19,9 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard limiter.admit(Self.key(request), now: .now) else {
+        if let wait = limiter.admit(Self.key(request), now: .now) {
             var error = OCIError("TOOMANYREQUESTS", .tooManyRequests, "too many requests; slow down")
-            error.headers[.retryAfter] = "1"
+            error.headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
             return error.response()
         }
         return try await next(request, context)
@@ -42,8 +42,8 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
 
         init(rate: Double) { self.rate = max(rate, 0.001) }
 
-        /// Takes one token from `key`'s bucket if it has one.
-        func admit(_ key: String, now: ContinuousClock.Instant) -> Bool {
+        /// Takes one token from `key`'s bucket: nil when admitted, else the seconds until a token.
+        func admit(_ key: String, now: ContinuousClock.Instant) -> Double? {
             buckets.withLock { buckets in
                 let capacity = max(1, rate * 2)
                 var bucket = buckets[key] ?? (capacity, now)
@@ -55,7 +55,7 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
                 if admitted { bucket.tokens -= 1 }
                 if buckets.count > 100_000 { buckets.removeAll() }
                 buckets[key] = bucket
-                return admitted
+                return admitted ? nil : (1 - bucket.tokens) / rate
             }
         }
     }
