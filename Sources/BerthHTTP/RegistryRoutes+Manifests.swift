@@ -7,7 +7,7 @@ import Hummingbird
 /// `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT, DELETE.
 extension RegistryRoutes {
     func getManifest(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
-        let reference = try Reference(parsing: text)
+        let reference = try lookupReference(text, in: name)
         var headers: HTTPFields = [:]
         if request.method == .head {
             let record = try registry.manifestRecord(reference, in: name)
@@ -46,7 +46,7 @@ extension RegistryRoutes {
     }
 
     func deleteManifest(_ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
-        let reference = try Reference(parsing: text)
+        let reference = try lookupReference(text, in: name)
         switch reference {
         case .digest(let digest): try await registry.deleteManifest(digest, in: name)
         case .tag(let tag): try await registry.deleteTag(tag, in: name)
@@ -54,6 +54,17 @@ extension RegistryRoutes {
         await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value,
                                         digest: reference.description))
         return Response(status: .accepted, headers: [.contentLength: "0"])
+    }
+
+    /// The reference of a lookup (GET, HEAD, DELETE). A string that is no valid tag names no
+    /// manifest, so it is unknown (404), as the conformance suite expects; a malformed digest
+    /// stays a 400 `DIGEST_INVALID`.
+    private func lookupReference(_ text: String, in name: RepositoryName) throws -> Reference {
+        do {
+            return try Reference(parsing: text)
+        } catch .invalidTag {
+            throw RegistryError.manifestUnknown("\(name):\(text)")
+        }
     }
 
     /// Reads a manifest body, refusing (413) anything over the spec's 4 MiB before reading it

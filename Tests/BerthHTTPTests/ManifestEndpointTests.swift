@@ -101,4 +101,20 @@ import Testing
             #expect(try await client.execute(uri: "/v2/app/manifests/\(image.digest)", method: .get).status == .notFound)
         }
     }
+
+    @Test func aReferenceThatIsNoValidTagNamesNoManifest() async throws {
+        try await withServer { client, _ in
+            for method in [HTTPRequest.Method.get, .head, .delete] {
+                let response = try await client.execute(uri: "/v2/app/manifests/.INVALID_MANIFEST_NAME", method: method)
+                #expect(response.status == .notFound, "\(method)")
+            }
+            let get = try await client.execute(uri: "/v2/app/manifests/.INVALID_MANIFEST_NAME", method: .get)
+            #expect(get.errorCode == "MANIFEST_UNKNOWN")
+            let malformedDigest = try await client.execute(uri: "/v2/app/manifests/sha256:nothex", method: .get)
+            #expect(malformedDigest.status == .badRequest)
+            #expect(malformedDigest.errorCode == "DIGEST_INVALID")
+            let put = try await putManifest(client, "app", ".INVALID", Array("{}".utf8))
+            #expect(put.status == .badRequest)
+        }
+    }
 }
