@@ -2,6 +2,7 @@ import Benchmark
 import BerthEngine
 import BerthModel
 import Foundation
+import Synchronization
 
 /// The engine in-process. Throughput benchmarks report bytes per second through `scaledIterations`
 /// of 1 MiB; compare "ingest" with "sha256 (libcrypto)" of the same bytes in the same run: the
@@ -10,7 +11,7 @@ let benchmarks: @Sendable () -> Void = {
     let chunk = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
     let megabytes = 256
 
-    Benchmark("sha256 (libcrypto) of 256 MiB", configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxIterations: 5)) { benchmark in
+    Benchmark("sha256 (libcrypto) of 256 MiB", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
         for _ in benchmark.scaledIterations {
             let hasher = try ContentHasher(.sha256)
             for _ in 0..<megabytes { try hasher.update(chunk) }
@@ -18,62 +19,117 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("ingest 256 MiB (hash + write + fsync + rename)", configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident], scalingFactor: .mega, maxIterations: 5)) { benchmark in
-        let root = NSTemporaryDirectory() + "berth-bench-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let registry = try await Registry.open(RegistryConfiguration(root: root))
-        let repository = try RepositoryName(parsing: "bench/ingest")
-        for iteration in benchmark.scaledIterations {
-            var varied = chunk
-            varied[0] = UInt8(truncatingIfNeeded: iteration)
-            let hasher = try ContentHasher(.sha256)
-            for _ in 0..<megabytes { try hasher.update(varied) }
-            let digest = try hasher.finish()
-            benchmark.startMeasurement()
-            _ = try await registry.pushBlob(to: repository, digest: digest, body: RepeatedChunk(chunk: varied, count: megabytes))
-            benchmark.stopMeasurement()
-        }
-        await registry.close()
+    let ingest = Stage()
+    Benchmark("ingest 256 MiB (hash + write + fsync + rename)",
+              configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 5),
+              closure: { benchmark in
+                  guard let registry = ingest.registry, let repository = ingest.repository else { return }
+                  for iteration in benchmark.scaledIterations {
+                      var varied = chunk
+                      varied[0] = UInt8(truncatingIfNeeded: iteration &+ Int(ingest.counter.add()))
+                      let hasher = try? ContentHasher(.sha256)
+                      for _ in 0..<megabytes { try? hasher?.update(varied) }
+                      guard let digest = try? hasher?.finish() else { return }
+                      benchmark.startMeasurement()
+                      _ = try? await registry.pushBlob(to: repository, digest: digest, body: RepeatedChunk(chunk: varied, count: megabytes))
+                      benchmark.stopMeasurement()
+                  }
+              },
+              setup: { try await ingest.open() },
+              teardown: { await ingest.close() })
+
+    let puts = Stage()
+    Benchmark("put manifest", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 2000),
+              closure: { benchmark in
+                  guard let registry = puts.registry, let repository = puts.repository, let config = puts.config else { return }
+                  for _ in benchmark.scaledIterations {
+                      let n = puts.counter.add()
+                      let bytes = Fixture.manifest(config: config, annotation: "\(n)")
+                      _ = try? await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
+                                                         reference: .tag(Tag.benchmark("v\(n)")))
+                  }
+              },
+              setup: { try await puts.open() },
+              teardown: { await puts.close() })
+
+    let gets = Stage()
+    Benchmark("get manifest by tag", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 100_000),
+              closure: { benchmark in
+                  guard let registry = gets.registry, let repository = gets.repository else { return }
+                  let tag = Reference.tag(Tag.benchmark("latest"))
+                  for _ in benchmark.scaledIterations { blackHole(try? registry.manifest(tag, in: repository)) }
+              },
+              setup: {
+                  try await gets.open()
+                  guard let registry = gets.registry, let repository = gets.repository, let config = gets.config else { return }
+                  _ = try await registry.putManifest(Fixture.manifest(config: config, annotation: "x"), contentType: MediaType.ociImageManifest.rawValue,
+                                                     in: repository, reference: .tag(Tag.benchmark("latest")))
+              },
+              teardown: { await gets.close() })
+
+    let referrers = Stage()
+    let subject = (try? ContentHasher.digest(of: Array("subject".utf8)))
+    Benchmark("referrers: 10 of 2 000 by artifactType", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 10_000),
+              closure: { benchmark in
+                  guard let registry = referrers.registry, let repository = referrers.repository, let subject else { return }
+                  let filter = MediaType(rawValue: "application/vnd.example.sig")
+                  for _ in benchmark.scaledIterations { blackHole(try? registry.referrers(of: subject, in: repository, artifactType: filter)) }
+              },
+              setup: {
+                  try await referrers.open()
+                  guard let registry = referrers.registry, let repository = referrers.repository, let config = referrers.config, let subject else { return }
+                  // Pushed concurrently, so group commit batches them: setup stays short.
+                  try await withThrowingTaskGroup(of: Void.self) { group in
+                      for index in 0..<2000 {
+                          group.addTask {
+                              let type = index % 200 == 0 ? "application/vnd.example.sig" : "application/vnd.example.other"
+                              let bytes = Fixture.manifest(config: config, annotation: "\(index)", artifactType: type, subject: subject)
+                              _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
+                                                                 reference: .digest(try ContentHasher.digest(of: bytes)))
+                          }
+                      }
+                      try await group.waitForAll()
+                  }
+              },
+              teardown: { await referrers.close() })
+}
+
+/// A registry opened in a benchmark's setup and closed in its teardown.
+final class Stage: @unchecked Sendable {
+    // @unchecked: written by setup and teardown, which package-benchmark runs before and after
+    // the measured closure, never at the same time as it.
+    var registry: Registry?
+    var root: String?
+    var repository: RepositoryName?
+    var config: Digest?
+    let counter = Counter()
+
+    func open() async throws {
+        let (registry, root, repository, config) = try await Fixture.make()
+        self.registry = registry
+        self.root = root
+        self.repository = repository
+        self.config = config
     }
 
-    Benchmark("put manifest", configuration: .init(metrics: [.wallClock, .throughput], maxIterations: 2000)) { benchmark in
-        let (registry, root, repository, config) = try await Fixture.make()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        for iteration in benchmark.scaledIterations {
-            let bytes = Fixture.manifest(config: config, annotation: "\(iteration)")
-            _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
-                                               reference: .tag(try Tag(parsing: "v\(iteration)")))
-        }
-        await registry.close()
+    func close() async {
+        await registry?.close()
+        if let root { try? FileManager.default.removeItem(atPath: root) }
+        registry = nil
     }
+}
 
-    Benchmark("get manifest by tag", configuration: .init(metrics: [.wallClock, .throughput], maxIterations: 100_000)) { benchmark in
-        let (registry, root, repository, config) = try await Fixture.make()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        _ = try await registry.putManifest(Fixture.manifest(config: config, annotation: "x"), contentType: MediaType.ociImageManifest.rawValue,
-                                           in: repository, reference: .tag(try Tag(parsing: "latest")))
-        let tag = Reference.tag(try Tag(parsing: "latest"))
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { blackHole(try registry.manifest(tag, in: repository)) }
-        benchmark.stopMeasurement()
-        await registry.close()
-    }
+/// A counter shared by iterations (unique tags and blobs).
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func add() -> Int { value.withLock { $0 += 1; return $0 } }
+}
 
-    Benchmark("referrers: 10 of 10 000 by artifactType", configuration: .init(metrics: [.wallClock, .throughput], maxIterations: 10_000)) { benchmark in
-        let (registry, root, repository, config) = try await Fixture.make()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        let subject = try ContentHasher.digest(of: Array("subject".utf8))
-        for index in 0..<10_000 {
-            let type = index % 1000 == 0 ? "application/vnd.example.sig" : "application/vnd.example.other"
-            let bytes = Fixture.manifest(config: config, annotation: "\(index)", artifactType: type, subject: subject)
-            _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
-                                               reference: .digest(try ContentHasher.digest(of: bytes)))
-        }
-        let filter = MediaType(rawValue: "application/vnd.example.sig")
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations { blackHole(try registry.referrers(of: subject, in: repository, artifactType: filter)) }
-        benchmark.stopMeasurement()
-        await registry.close()
+extension Tag {
+    /// A tag the benchmarks know to be valid.
+    static func benchmark(_ text: String) -> Tag {
+        guard let tag = try? Tag(parsing: text) else { preconditionFailure("invalid benchmark tag \(text)") }
+        return tag
     }
 }
 
