@@ -42,6 +42,7 @@ public struct FileBlobStore: BlobStore {
             }
             let actual = try writer.finish(expected.algorithm)
             guard actual == expected else { throw RegistryError.digestMismatch(expected: expected, actual: actual) }
+            try writer.truncateToOffset()
             try writer.sync()
             writer.close()
             let size = writer.offset

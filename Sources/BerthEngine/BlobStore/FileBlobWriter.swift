@@ -43,6 +43,38 @@ public final class FileBlobWriter: BlobWriter {
 
     public func sync() throws { try POSIXFile.fsync(fd, path: path) }
 
+    // The two halves of `write`, for a caller that runs them at the same time on two cores:
+    // the disk write on an I/O thread, the hash on its own task. `advance` then moves the
+    // offset past bytes that are both written and hashed; after a half-done append,
+    // `discardHash` makes the next use rebuild the hash from what the file really holds.
+
+    /// Makes sure the running hash exists, rebuilding it from the partial file of a reopened
+    /// upload. Blocking I/O: call it on the I/O threads.
+    func prepareHash() throws { _ = try liveHasher() }
+
+    /// Writes `bytes` at `position` (the current offset) without hashing them or moving the offset.
+    func writeUnhashed(_ bytes: UnsafeRawBufferPointer, at position: Int64) throws {
+        try POSIXFile.write(fd, bytes, at: position, path: path)
+    }
+
+    /// Feeds `bytes` to the prepared running hash without writing them or moving the offset.
+    func hashUnwritten(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let hasher else { throw IOError("hash not prepared", path, EINVAL) }
+        try hasher.update(bytes)
+    }
+
+    /// Moves the offset past `count` bytes that were both written and hashed.
+    func advance(by count: Int) { offset += Int64(count) }
+
+    /// Cuts the file to exactly the bytes accepted: a write that failed partway (a full disk)
+    /// may have left bytes past the offset, which must never become part of a blob.
+    func truncateToOffset() throws {
+        if try POSIXFile.size(fd, path: path) != offset { try POSIXFile.truncate(fd, to: offset, path: path) }
+    }
+
+    /// Forgets the running hash; the next use rebuilds it from the file.
+    func discardHash() { hasher = nil }
+
     /// The digest of everything written, in `algorithm`. SHA-256 comes from the running hash;
     /// SHA-512 (rare: a client that declares it) re-reads the file once.
     func finish(_ algorithm: DigestAlgorithm) throws -> Digest {

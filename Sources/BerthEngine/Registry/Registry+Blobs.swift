@@ -74,6 +74,7 @@ extension Registry {
         var buffer = Buffer(capacity: capacity)
         var failure: RegistryError?
         var received = writer.value.offset
+        try await io { try writer.value.prepareHash() }
         let started = ContinuousClock.now
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
@@ -92,9 +93,7 @@ extension Registry {
                     buffer.bytes.append(contentsOf: raw)
                     return full
                 }
-                if let overflow, !overflow.bytes.isEmpty {
-                    try await io { try overflow.bytes.withUnsafeBytes { try writer.value.write($0) } }
-                }
+                if let overflow, !overflow.bytes.isEmpty { try await append(overflow, to: writer) }
                 // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
                 if let minimumRate {
                     let elapsed = ContinuousClock.now - started
@@ -107,11 +106,36 @@ extension Registry {
             failure = RegistryError(error)
         }
         // What arrived before a failure is written too: an upload keeps every byte it received.
-        if !buffer.bytes.isEmpty {
-            let last = buffer
-            try await io { try last.bytes.withUnsafeBytes { try writer.value.write($0) } }
-        }
+        if !buffer.bytes.isEmpty { try await append(buffer, to: writer) }
         if let failure { throw failure }
+    }
+}
+
+extension Registry {
+    /// Appends one buffer: the disk write on an I/O thread while this task hashes the same
+    /// bytes, so a push uses two cores. The offset moves only when both succeeded.
+    func append(_ buffer: Buffer, to writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError) {
+        let position = writer.value.offset
+        async let written: RegistryError? = {
+            do throws(RegistryError) {
+                try await self.io { try buffer.bytes.withUnsafeBytes { try writer.value.writeUnhashed($0, at: position) } }
+                return nil
+            } catch {
+                return error
+            }
+        }()
+        let hashFailure: RegistryError?
+        do {
+            try buffer.bytes.withUnsafeBytes { try writer.value.hashUnwritten($0) }
+            hashFailure = nil
+        } catch {
+            hashFailure = RegistryError(error)
+        }
+        if let failure = await written ?? hashFailure {
+            writer.value.discardHash()
+            throw failure
+        }
+        writer.value.advance(by: buffer.bytes.count)
     }
 }
 
