@@ -141,6 +141,27 @@ import Testing
         #expect(events.all == ["push started", "push linked", "sweep"])
     }
 
+    @Test func aManifestPushedAgainDuringACollectionIsNotSwept() async throws {
+        try await withRegistry { registry, _ in
+            let image = try await makeImage(registry, repo("app"), seed: 80)
+            let manifest = try Manifest(parsing: image.bytes, contentType: ociManifest)
+            let now = Date()
+            func push(at date: Date) async throws {
+                _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: image.digest, bytes: image.bytes,
+                                                                              manifest: manifest, tag: nil, now: date))
+            }
+            try await push(at: now.addingTimeInterval(-10 * 86_400))
+            // The collector marked it dead (old, untagged); then the client pushes it again.
+            try await push(at: now)
+            let removed = try await registry.index.collectManifests([(repo("app"), image.digest)], pushedBefore: now.addingTimeInterval(-86_400))
+            #expect(removed.isEmpty)
+            #expect(exists(registry, image.digest))
+            // Without the new push it would have gone.
+            let later = try await registry.index.collectManifests([(repo("app"), image.digest)], pushedBefore: now.addingTimeInterval(60))
+            #expect(later.count == 1)
+        }
+    }
+
     @Test func onlyOneCollectionRunsAtATime() async throws {
         try await withRegistry { registry, _ in
             registry.collecting.withLock { $0 = true }

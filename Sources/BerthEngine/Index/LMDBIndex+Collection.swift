@@ -13,6 +13,10 @@ extension LMDBIndex {
                       let value = try txn.get(self.db.manifests, Self.repoDigestKey(repo, digest)) else { continue }
                 let record = try self.decodeManifest(value, repository: repository, digest: digest, txn)
                 guard record.pushedAt.millisecondsSince1970 < cutoff else { continue }
+                if let pushed = try txn.get(self.db.manifestRepositories, Self.manifestRepositoryKey(digest, repo)), pushed.count == 8 {
+                    var reader = BinaryReader(pushed)
+                    guard try reader.i64() < cutoff else { continue }
+                }
                 let prefix = Self.repoDigestKey(repo, digest)
                 var tagged = false
                 try txn.scan(self.db.manifestTags, from: prefix, prefix: prefix) { key, _ in

@@ -26,6 +26,11 @@ extension LMDBIndex {
             throw RegistryError.manifestChildUnknown(child.digest)
         }
         let recordKey = Self.repoDigestKey(repo, request.digest)
+        // Every push, first or again, records its time here: garbage collection's sweep
+        // re-reads it, so a manifest pushed again while a collection runs is not swept.
+        var pushed = BinaryWriter(capacity: 8)
+        pushed.i64(request.now.millisecondsSince1970)
+        try txn.put(db.manifestRepositories, Self.manifestRepositoryKey(request.digest, repo), pushed.bytes)
         let record: ManifestRecord
         if let existing = try txn.get(db.manifests, recordKey) {
             // The same bytes pushed again: keep the first push time, which retention rules read.
@@ -37,7 +42,6 @@ extension LMDBIndex {
                 subject: manifest.subject?.digest, pushedAt: request.now,
                 blobs: manifest.requiredBlobs.map(\.digest), children: manifest.childManifests.map(\.digest))
             try txn.put(db.manifests, recordKey, try encodeManifest(record, txn))
-            try txn.put(db.manifestRepositories, Self.manifestRepositoryKey(request.digest, repo), [UInt8]())
             if try !txn.contains(db.manifestBytes, request.digest.indexBytes) {
                 try txn.put(db.manifestBytes, request.digest.indexBytes, try encodeDocument(request.bytes))
             }

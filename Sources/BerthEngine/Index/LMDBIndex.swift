@@ -16,7 +16,7 @@ import Foundation
 /// | tags                   | repo ‖ lowercase(tag) ‖ 0x00 ‖ tag          | digest ‖ tagged ms |
 /// | manifest_tags          | repo ‖ digest ‖ tag                         | empty |
 /// | manifests              | repo ‖ digest                               | `ManifestRecord` encoding |
-/// | manifest_repositories  | digest ‖ repo                               | empty |
+/// | manifest_repositories  | digest ‖ repo                               | last push ms |
 /// | manifest_bytes         | digest                                      | encoding byte ‖ bytes (0 raw, 1 zstd) |
 /// | referrers              | repo ‖ subject ‖ artifact type ‖ referrer   | media type ‖ size ‖ annotations |
 /// | blob_links             | repo ‖ digest                               | size ‖ linked ms |

@@ -79,7 +79,16 @@ extension Registry {
                 throw error
             }
             lease.writer = nil
-            try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: Date()) }
+            do throws(RegistryError) {
+                try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: Date()) }
+            } catch {
+                // The blob is stored but not linked, and the partial file is gone: the session
+                // cannot go on. End it, so a retry gets a clear "unknown upload" and starts over
+                // (the blob is found at once when pushed again).
+                _ = try? await index.deleteUpload(id)
+                sessions.remove(id)
+                throw error
+            }
             sessions.remove(id)
             return info
         }
