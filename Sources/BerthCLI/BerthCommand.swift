@@ -2,6 +2,7 @@ import ArgumentParser
 
 /// The `berth` command: a small OCI registry and the tools to look after its data root.
 public struct BerthCommand: AsyncParsableCommand {
+    /// The command's name, help and subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "berth",
         abstract: "Berth: a small, fast OCI container registry.",
@@ -10,6 +11,7 @@ public struct BerthCommand: AsyncParsableCommand {
                       GCCommand.self, RetentionCommand.self, PolicyCommand.self, UserCommand.self,
                       ProjectCommand.self, MemberCommand.self, AuditCommand.self])
 
+    /// The command, as ArgumentParser makes it.
     public init() {}
 
     /// Parses the process's arguments and runs the chosen subcommand, exiting as it says.

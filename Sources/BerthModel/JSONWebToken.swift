@@ -16,13 +16,21 @@ public struct JSONWebToken: Sendable, Equatable {
 
     /// The registry token claims (JWT registered claims plus `access`).
     public struct Claims: Sendable, Codable, Equatable {
+        /// Issuer.
         public var iss: String
+        /// Subject: the account name (empty for anonymous).
         public var sub: String
+        /// Audience: the service.
         public var aud: String
+        /// Expiry, seconds since 1970.
         public var exp: Int64
+        /// Not before, seconds since 1970.
         public var nbf: Int64
+        /// Issued at, seconds since 1970.
         public var iat: Int64
+        /// Token id.
         public var jti: String
+        /// What the token grants.
         public var access: [TokenScope]
 
         /// Claims granting `access` to `subject`, valid from `issuedAt` for `lifetime` seconds.
@@ -40,6 +48,7 @@ public struct JSONWebToken: Sendable, Equatable {
 
     /// Why a token cannot be read.
     public struct Malformed: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What is wrong with the token.
         public let description: String
     }
 

@@ -6,6 +6,7 @@ import Foundation
 public final class FileBlobReader: BlobReader, Sendable {
     /// The blob file (for zero-copy paths such as `sendfile` in the HTTP layer).
     public let path: String
+    /// The blob's length.
     public let size: Int64
     private let fd: Int32
 
@@ -23,6 +24,7 @@ public final class FileBlobReader: BlobReader, Sendable {
 
     deinit { Foundation.close(fd) }
 
+    /// Reads up to `buffer.count` bytes at `offset`; fewer only at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
         try POSIXFile.read(fd, into: buffer, at: offset, path: path)
     }

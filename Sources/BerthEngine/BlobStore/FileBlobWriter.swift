@@ -12,6 +12,7 @@ public final class FileBlobWriter: BlobWriter {
     /// The partial file.
     public let path: String
     private let fd: Int32
+    /// Bytes written and hashed so far.
     public private(set) var offset: Int64
     private var hasher: ContentHasher?
     private var closed = false
@@ -34,6 +35,7 @@ public final class FileBlobWriter: BlobWriter {
 
     deinit { if !closed { Foundation.close(fd) } }
 
+    /// Appends `bytes` at the offset and feeds them to the hash.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         let hasher = try liveHasher()
         try POSIXFile.write(fd, bytes, at: offset, path: path)
@@ -41,6 +43,7 @@ public final class FileBlobWriter: BlobWriter {
         offset += Int64(bytes.count)
     }
 
+    /// Makes every byte written so far durable.
     public func sync() throws { try POSIXFile.fsync(fd, path: path) }
 
     // The two halves of `write`, for a caller that runs them at the same time on two cores:

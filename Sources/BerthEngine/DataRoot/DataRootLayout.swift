@@ -22,21 +22,32 @@ public struct DataRootLayout: Sendable, Hashable {
         self.root = trimmed
     }
 
+    /// The lock file the owning process holds.
     public var lockFile: String { "\(root)/berth.lock" }
+    /// The LMDB environment.
     public var index: String { "\(root)/index" }
+    /// The committed blobs.
     public var blobs: String { "\(root)/blobs" }
+    /// Partial files of upload sessions.
     public var uploads: String { "\(root)/uploads" }
+    /// Monolithic ingests in flight.
     public var temporary: String { "\(root)/tmp" }
+    /// Blobs fsck --repair found corrupt.
     public var quarantine: String { "\(root)/quarantine" }
+    /// Token key and first administrator password.
     public var auth: String { "\(root)/auth" }
 
+    /// The folder of one algorithm's blobs.
     public func blobAlgorithmDirectory(_ algorithm: DigestAlgorithm) -> String { "\(blobs)/\(algorithm.rawValue)" }
+    /// The fan-out folder of a blob (first two hex digits).
     public func blobFanoutDirectory(_ digest: Digest) -> String {
         "\(blobAlgorithmDirectory(digest.algorithm))/\(digest.encoded.prefix(2))"
     }
     /// The committed file of a blob.
     public func blobFile(_ digest: Digest) -> String { "\(blobFanoutDirectory(digest))/\(digest.encoded)" }
+    /// The partial file of an upload session.
     public func uploadFile(_ id: UploadID) -> String { "\(uploads)/\(id)" }
+    /// A temporary file.
     public func temporaryFile(_ name: String) -> String { "\(temporary)/\(name)" }
 
     /// Creates the root and its directories where missing.

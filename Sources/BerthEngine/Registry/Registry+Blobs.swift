@@ -162,6 +162,7 @@ public struct OneChunk: AsyncSequence, Sendable {
     /// A sequence yielding `bytes` once.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
     public func makeAsyncIterator() -> Iterator { Iterator(bytes: bytes) }
+    /// Yields the one chunk, then ends.
     public struct Iterator: AsyncIteratorProtocol {
         var bytes: [UInt8]?
         public mutating func next() async -> [UInt8]? {

@@ -7,11 +7,17 @@ import Foundation
 public enum AdminModels {
     /// An artifact of a repository.
     public struct Artifact: Codable, Sendable, Equatable {
+        /// The digest.
         public var digest: String
+        /// The media type.
         public var mediaType: String
+        /// The artifact type, if any.
         public var artifactType: String?
+        /// Length in bytes.
         public var size: Int64
+        /// When it was pushed.
         public var pushedAt: Date
+        /// Tags naming it.
         public var tags: [String]
         /// Carries a signature accessory (or is a child of a signed index).
         public var signed: Bool
@@ -39,15 +45,23 @@ public enum AdminModels {
 
     /// An accessory and the accessories below it.
     public struct Accessory: Codable, Sendable, Equatable {
+        /// The digest.
         public var digest: String
+        /// What kind of accessory it is (`signature.cosign`, `sbom`, …).
         public var type: String
+        /// The artifact type, if any.
         public var artifactType: String?
+        /// The media type.
         public var mediaType: String
+        /// Length in bytes.
         public var size: Int64
+        /// When it was created.
         public var createdAt: Date
+        /// Tags naming it.
         public var tags: [String]
         /// How it is linked: `subject`, `tag`, or both.
         public var linkedBy: [String]
+        /// Accessories below it.
         public var accessories: [Accessory]
 
         /// The JSON form of an engine node.
@@ -66,11 +80,16 @@ public enum AdminModels {
 
     /// The accessory tree of one subject.
     public struct AccessoryTree: Codable, Sendable, Equatable {
+        /// The repository.
         public var repository: String
+        /// The subject's digest.
         public var subject: String
+        /// Whether it carries a signature accessory.
         public var signed: Bool
+        /// Accessories below it.
         public var accessories: [Accessory]
 
+        /// A value from its parts.
         public init(repository: String, subject: String, signed: Bool, accessories: [Accessory]) {
             self.repository = repository
             self.subject = subject
@@ -81,7 +100,9 @@ public enum AdminModels {
 
     /// What a delete removed.
     public struct Removed: Codable, Sendable, Equatable {
+        /// What was removed.
         public var removed: [String]
+        /// A value from its parts.
         public init(removed: [String]) { self.removed = removed }
     }
 
