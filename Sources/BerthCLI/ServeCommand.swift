@@ -178,17 +178,18 @@ extension ServeCommand {
     /// Plain HTTP/1.1, or HTTPS with HTTP/2 and HTTP/1.1 offered by ALPN.
     static func serverBuilder(_ settings: ServeSettings) throws -> HTTPServerBuilder {
         let idle = TimeAmount.nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000)
+        let deadline = TimeAmount.nanoseconds(Int64(settings.headerDeadline.components.seconds) * 1_000_000_000)
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: settings.maximumHeaderSize, maxHeaderListSize: settings.maximumHeaderSize)
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline)],
+                                               idleTimeout: idle, httpDecoderConfiguration: decoder)
         guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
-            let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
-                maxHeaderFieldSize: settings.maximumHeaderSize, maxHeaderListSize: settings.maximumHeaderSize)
-            let deadline = TimeAmount.nanoseconds(Int64(settings.headerDeadline.components.seconds) * 1_000_000_000)
-            return .http1(configuration: .init(additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline)],
-                                               idleTimeout: idle, httpDecoderConfiguration: decoder))
+            return .http1(configuration: http1)
         }
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        return try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: settings.idleTimeout))
+        return try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: settings.idleTimeout, streamConfiguration: http1))
     }
 }
 
