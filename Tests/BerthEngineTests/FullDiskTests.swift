@@ -52,22 +52,7 @@ import Testing
     }
 
     @Test func aFullDiskFailsThePushClearlyAndHarmsNothingStored() async throws {
-        let mountPoint = NSTemporaryDirectory() + "berth-full-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        mount.arguments = ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]
-        try mount.run()
-        mount.waitUntilExit()
-        try #require(mount.terminationStatus == 0, "mounting a tmpfs needs root")
-        defer {
-            let unmount = Process()
-            unmount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            unmount.arguments = ["umount", mountPoint]
-            try? unmount.run()
-            unmount.waitUntilExit()
-        }
+        try await withSmallDisk(megabytes: 4) { mountPoint in
         let registry = try await Registry.open(RegistryConfiguration(root: "\(mountPoint)/root", ioThreads: 2, mapSize: 1 << 20))
         let small = pseudoRandomBytes(100_000, seed: 1)
         let kept = try await pushBlob(registry, repo("app"), small)
@@ -81,5 +66,6 @@ import Testing
         // Space is back once the failed push is gone: the next push works.
         _ = try await pushBlob(registry, repo("app"), pseudoRandomBytes(1000, seed: 3))
         await registry.close()
+        }
     }
 }
