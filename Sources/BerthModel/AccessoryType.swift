@@ -14,5 +14,6 @@ public enum AccessoryType: String, Sendable, Hashable, CaseIterable, Codable, Cu
     /// Whether this accessory signs its subject (what the signed-only policy looks for).
     public var isSignature: Bool { self == .cosignSignature || self == .notationSignature }
 
+    /// The stable name stored in the index and shown by the API, e.g. `signature.cosign`.
     public var description: String { rawValue }
 }

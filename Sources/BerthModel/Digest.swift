@@ -4,7 +4,7 @@
 public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// The hash algorithm.
     public let algorithm: DigestAlgorithm
-    /// The hash, lowercase hex.
+    /// The hash: always `algorithm.hexLength` characters of lowercase hex.
     public let encoded: String
 
     /// Parses `algorithm:encoded`.
@@ -33,12 +33,14 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, C
         try self.init(algorithm: algorithm, encodedBytes: encodedBytes, original: text)
     }
 
-    /// A digest from its parts; `encoded` must be lowercase hex of the algorithm's length.
+    /// A digest from its parts.
+    /// - Throws: `invalidDigest` unless `encoded` is lowercase hex of the algorithm's length.
     public init(algorithm: DigestAlgorithm, encoded: String) throws(ValidationError) {
         try self.init(algorithm: algorithm, encodedBytes: Array(encoded.utf8)[...], original: "\(algorithm.rawValue):\(encoded)")
     }
 
-    /// A digest from the raw hash bytes; their count must be the algorithm's.
+    /// A digest from the raw hash bytes.
+    /// - Throws: `invalidDigest` unless there are exactly `algorithm.byteCount` of them.
     public init(algorithm: DigestAlgorithm, rawBytes: some Collection<UInt8>) throws(ValidationError) {
         guard rawBytes.count == algorithm.byteCount else {
             throw .invalidDigest("\(algorithm.rawValue):", reason: "expected \(algorithm.byteCount) hash bytes, got \(rawBytes.count)")
@@ -65,7 +67,7 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, C
         self.encoded = String(decoding: encodedBytes, as: UTF8.self)
     }
 
-    /// The decoded hash bytes.
+    /// The decoded hash bytes, `algorithm.byteCount` of them.
     public var rawBytes: [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(algorithm.byteCount)
@@ -81,8 +83,10 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, C
     /// `algorithm:encoded`.
     public var description: String { "\(algorithm.rawValue):\(encoded)" }
 
+    /// Orders digests by their string, so sorted lists are stable and readable.
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
 
+    /// Decodes the single string `algorithm:encoded`; an invalid one is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -93,6 +97,7 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, C
         }
     }
 
+    /// Encodes the single string `algorithm:encoded`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)

@@ -57,12 +57,15 @@ public struct GlobPattern: Sendable, Hashable, Codable, CustomStringConvertible 
         return reachable[characters.count]
     }
 
+    /// The pattern as written.
     public var description: String { pattern }
 
+    /// Decodes the pattern from its single string.
     public init(from decoder: any Decoder) throws {
         self.init(try decoder.singleValueContainer().decode(String.self))
     }
 
+    /// Encodes the pattern as its single string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(pattern)

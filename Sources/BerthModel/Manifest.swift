@@ -2,13 +2,17 @@ import Foundation
 
 /// A parsed and validated manifest of one of the four accepted kinds. The registry stores and
 /// serves the original bytes; this value is what it learns from them.
+///
+/// A value guarantees: image manifests have a config (and `manifests` is empty), indexes have no
+/// config and no layers, every descriptor has a valid media type, a sha256/sha512 digest and a
+/// size from 0 to `Int64.max`, and `subject`/`declaredArtifactType` are set only for OCI kinds.
 public struct Manifest: Sendable, Hashable {
     /// The largest manifest accepted, as the distribution spec recommends (4 MiB).
     public static let maximumSize = 4 * 1024 * 1024
 
     /// The manifest's kind.
     public let kind: ManifestKind
-    /// The kind's media type.
+    /// The kind's media type (canonical spelling, without parameters).
     public var mediaType: MediaType { kind.mediaType }
     /// The config descriptor (image manifests only).
     public let config: Descriptor?
@@ -20,21 +24,20 @@ public struct Manifest: Sendable, Hashable {
     public let subject: Descriptor?
     /// The `artifactType` field as written (OCI kinds only).
     public let declaredArtifactType: MediaType?
-    /// The manifest's annotations.
+    /// The manifest's annotations (empty when it has none).
     public let annotations: [String: String]
 
-    /// The artifact type as the referrers API reports it: the declared artifactType, else, for
-    /// an image manifest, `config.mediaType`; nil for an index without one.
+    /// The artifact type as the distribution spec's referrers API reports it: the declared
+    /// artifactType, else, for an image manifest, `config.mediaType`; nil for an index without one.
     public var artifactType: MediaType? {
         if let declaredArtifactType { return declaredArtifactType }
         return kind.isIndex ? nil : config?.mediaType
     }
 
-    /// Blobs the registry must hold before accepting this manifest: config and layers, minus
-    /// foreign or non-distributable layers that carry `urls` (clients never push those).
+    /// Blobs the registry must hold before accepting this manifest: config and layers, in that
+    /// order, minus non-distributable/foreign layers that carry `urls` (clients never push those).
     public var requiredBlobs: [Descriptor] {
-        let foreign = Set([MediaType.dockerForeignLayer.rawValue] + MediaType.ociNondistributableLayers.map(\.rawValue))
-        let pushed = layers.filter { layer in !(foreign.contains(layer.mediaType.essence) && !(layer.urls ?? []).isEmpty) }
+        let pushed = layers.filter { layer in !(layer.mediaType.isNondistributable && !(layer.urls ?? []).isEmpty) }
         return (config.map { [$0] } ?? []) + pushed
     }
 
@@ -42,147 +45,91 @@ public struct Manifest: Sendable, Hashable {
     public var childManifests: [Descriptor] { manifests }
 
     /// Parses and validates a manifest exactly as pushed.
-    /// - Parameter contentType: the request's `Content-Type`, if any (parameters are ignored).
+    ///
+    /// Checked in this order, so a client learns the most useful problem first: the size, that
+    /// the bytes are one strictly valid JSON object (RFC 8259, UTF-8, no duplicate keys, at most
+    /// 128 levels deep), Docker schema 1 (refused as unsupported), `schemaVersion` 2,
+    /// the media type (the body's `mediaType` must agree with `contentType` when both are
+    /// given; the kind comes from the body, else the header, else the shape), then the fields
+    /// of that kind.
+    /// - Parameter contentType: the request's `Content-Type`, if any; parameters are ignored and
+    ///   an empty or blank one counts as absent.
+    /// - Throws: `manifestTooLarge`, `unsupportedMediaType` for schema 1 and any type that is not
+    ///   one of the four kinds, else `invalidManifest` with a path-like reason such as
+    ///   `layers[2].digest: …`. Never anything else, and never traps.
     public init(parsing bytes: some Collection<UInt8>, contentType: String?) throws(ValidationError) {
-        guard bytes.count <= Self.maximumSize else {
-            throw .manifestTooLarge(size: bytes.count, limit: Self.maximumSize)
-        }
-        let raw: RawManifest
+        let count = bytes.count
+        guard count <= Self.maximumSize else { throw .manifestTooLarge(size: count, limit: Self.maximumSize) }
+        let json = Array(bytes)
+        // JSONDecoder alone would accept invalid JSON in fields it is not asked for (see JSONSyntax).
+        if let problem = JSONSyntax.problem(in: json) { throw .invalidManifest(problem) }
+        let document: ManifestDocument
         do {
-            raw = try JSONDecoder().decode(RawManifest.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw .invalidManifest(Self.reason(error))
+            document = try JSONDecoder().decode(ManifestDocument.self, from: Data(json))
         } catch {
-            throw .invalidManifest("not valid JSON")
+            throw .invalidManifest(ManifestProblem.reason(for: error))
         }
 
-        guard let schemaVersion = raw.schemaVersion else { throw .invalidManifest("schemaVersion is missing") }
-        if schemaVersion == 1 { throw .unsupportedMediaType(MediaType.dockerManifestSchema1.rawValue) }
-        guard schemaVersion == 2 else { throw .invalidManifest("schemaVersion must be 2, got \(schemaVersion)") }
+        let header = contentType.flatMap { $0.utf8.contains { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") } ? MediaType(rawValue: $0) : nil }
+        try Self.refuseSchema1(document, header: header)
+        guard let schemaVersion = try document.schemaVersion.get() else { throw .invalidManifest("schemaVersion: missing") }
+        guard schemaVersion == 2 else { throw .invalidManifest("schemaVersion: must be 2, got \(schemaVersion)") }
 
-        let declared = try raw.mediaType.map { value throws(ValidationError) in try MediaType(validating: value) }
-        let header: MediaType? = contentType.flatMap { $0.isEmpty ? nil : MediaType(rawValue: $0) }
+        let declared = try document.mediaType.get().map { text throws(ValidationError) in
+            do throws(ValidationError) { return try MediaType(validating: text) } catch { throw .invalidManifest("mediaType: \(error.description)") }
+        }
         if let declared, let header, declared.essence != header.essence {
-            throw .invalidManifest("mediaType \(declared.rawValue) does not match Content-Type \(header.rawValue)")
+            throw .invalidManifest("mediaType \(ValidationError.quote(declared.rawValue)) does not match Content-Type \(ValidationError.quote(header.rawValue))")
         }
-        let kind: ManifestKind
-        if let type = declared ?? header {
-            if type.essence == MediaType.dockerManifestSchema1.rawValue || type.essence == MediaType.dockerManifestSchema1Signed.rawValue {
-                throw .unsupportedMediaType(type.rawValue)
-            }
-            guard let known = ManifestKind(mediaType: type) else { throw .unsupportedMediaType(type.rawValue) }
-            kind = known
-        } else if raw.manifests != nil {
-            kind = .ociImageIndex
-        } else if raw.config != nil {
-            kind = .ociImageManifest
-        } else {
-            throw .invalidManifest("no mediaType, and neither manifests nor config to tell the kind")
-        }
+        let kind = try Self.kind(declared: declared ?? header, document)
         self.kind = kind
 
         if kind.isIndex {
-            guard raw.config == nil, raw.layers == nil else { throw .invalidManifest("an index has no config or layers") }
-            guard let manifests = raw.manifests else { throw .invalidManifest("manifests is missing") }
-            self.manifests = try manifests.enumerated().map { index, entry throws(ValidationError) in
-                try entry.validated("manifests[\(index)]")
+            for key in [ManifestDocument.Key.config, .layers] where document.keys.contains(key) {
+                throw .invalidManifest("\(key.rawValue): not allowed in an index")
             }
+            guard let manifests = try document.manifests.get() else { throw .invalidManifest("manifests: missing") }
             self.config = nil
             self.layers = []
+            self.manifests = manifests
         } else {
-            guard raw.manifests == nil else { throw .invalidManifest("an image manifest has no manifests array") }
-            guard let config = raw.config else { throw .invalidManifest("config is missing") }
-            guard let layers = raw.layers else { throw .invalidManifest("layers is missing") }
-            self.config = try config.validated("config")
-            self.layers = try layers.enumerated().map { index, entry throws(ValidationError) in
-                try entry.validated("layers[\(index)]")
-            }
+            if document.keys.contains(.manifests) { throw .invalidManifest("manifests: not allowed in an image manifest") }
+            guard let config = try document.config.get() else { throw .invalidManifest("config: missing") }
+            guard let layers = try document.layers.get() else { throw .invalidManifest("layers: missing") }
+            self.config = config
+            self.layers = layers
             self.manifests = []
         }
+
+        // Docker schema 2 defines neither field: there they are unknown fields, ignored like any other.
         if kind.isOCI {
-            self.subject = try raw.subject.map { value throws(ValidationError) in try value.validated("subject") }
-            self.declaredArtifactType = try raw.artifactType.map { value throws(ValidationError) in
-                do throws(ValidationError) { return try MediaType(validating: value) } catch {
-                    throw .invalidManifest("artifactType: \(error.description)")
-                }
+            self.subject = try document.subject.get()
+            self.declaredArtifactType = try document.artifactType.get().map { text throws(ValidationError) in
+                do throws(ValidationError) { return try MediaType(validating: text) } catch { throw .invalidManifest("artifactType: \(error.description)") }
             }
         } else {
             self.subject = nil
             self.declaredArtifactType = nil
         }
-        self.annotations = raw.annotations ?? [:]
+        self.annotations = try document.annotations.get() ?? [:]
     }
 
-    /// A decoding failure as a path and a reason, e.g. `layers[1].size: expected an integer`.
-    private static func reason(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            var text = ""
-            for key in keys {
-                if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-            }
-            return text.isEmpty ? "document" : text
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)): expected \(Self.describe(type))"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): expected \(Self.describe(type))"
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])): missing"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "not a valid manifest"
-        }
+    /// Refuses Docker schema 1, however it shows: Content-Type, body `mediaType` or `schemaVersion` 1.
+    private static func refuseSchema1(_ document: ManifestDocument, header: MediaType?) throws(ValidationError) {
+        if let header, header.isDockerSchema1 { throw .unsupportedMediaType(header.rawValue) }
+        if case .value(let text) = document.mediaType, MediaType(rawValue: text).isDockerSchema1 { throw .unsupportedMediaType(text) }
+        if case .value(1) = document.schemaVersion { throw .unsupportedMediaType(MediaType.dockerManifestSchema1.rawValue) }
     }
 
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is Int.Type, is Int64.Type: "an integer"
-        case is String.Type: "a string"
-        case is [String: String].Type: "an object of strings"
-        default: type == RawManifest.self ? "a JSON object" : "a value of type \(type)"
+    /// The kind a media type names or, without one, the shape implies.
+    private static func kind(declared type: MediaType?, _ document: ManifestDocument) throws(ValidationError) -> ManifestKind {
+        if let type {
+            guard let kind = ManifestKind(mediaType: type) else { throw .unsupportedMediaType(type.rawValue) }
+            return kind
         }
-    }
-}
-
-/// The manifest's JSON as decoded, before validation.
-private struct RawManifest: Decodable {
-    let schemaVersion: Int?
-    let mediaType: String?
-    let artifactType: String?
-    let config: RawDescriptor?
-    let layers: [RawDescriptor]?
-    let manifests: [RawDescriptor]?
-    let subject: RawDescriptor?
-    let annotations: [String: String]?
-}
-
-/// A descriptor's JSON as decoded, before validation.
-private struct RawDescriptor: Decodable {
-    let mediaType: String?
-    let digest: String?
-    let size: Int64?
-    let urls: [String]?
-    let annotations: [String: String]?
-    let data: String?
-    let artifactType: String?
-    let platform: Platform?
-
-    func validated(_ path: String) throws(ValidationError) -> Descriptor {
-        guard let mediaTypeText = mediaType else { throw .invalidManifest("\(path).mediaType: missing") }
-        guard let digestText = digest else { throw .invalidManifest("\(path).digest: missing") }
-        guard let size else { throw .invalidManifest("\(path).size: missing") }
-        guard size >= 0 else { throw .invalidManifest("\(path).size: must not be negative") }
-        let mediaType: MediaType
-        let digest: Digest
-        do throws(ValidationError) { mediaType = try MediaType(validating: mediaTypeText) } catch { throw .invalidManifest("\(path).mediaType: \(error.description)") }
-        do throws(ValidationError) { digest = try Digest(parsing: digestText) } catch { throw .invalidManifest("\(path).digest: \(error.description)") }
-        let artifactType: MediaType?
-        do throws(ValidationError) { artifactType = try self.artifactType.map { value throws(ValidationError) in try MediaType(validating: value) } } catch {
-            throw .invalidManifest("\(path).artifactType: \(error.description)")
-        }
-        return Descriptor(mediaType: mediaType, digest: digest, size: size, urls: urls, annotations: annotations,
-                          data: data, artifactType: artifactType, platform: platform)
+        // The image spec's guidance for a manifest without mediaType: a manifests array makes an index.
+        if document.keys.contains(.manifests) { return .ociImageIndex }
+        if document.keys.contains(.config) { return .ociImageManifest }
+        throw .invalidManifest("mediaType: missing, and neither manifests nor config tells the kind")
     }
 }

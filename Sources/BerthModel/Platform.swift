@@ -1,4 +1,5 @@
-/// The platform of an index entry, as the OCI image index defines it.
+/// The platform of an index entry, as the OCI image index defines it. Coded with the spec's
+/// keys (`os.version`, `os.features`), absent fields left out.
 public struct Platform: Sendable, Hashable, Codable {
     /// CPU architecture, e.g. `amd64`.
     public var architecture: String
@@ -13,7 +14,7 @@ public struct Platform: Sendable, Hashable, Codable {
     /// Reserved by the spec.
     public var features: [String]?
 
-    /// A platform.
+    /// A platform from its fields.
     public init(architecture: String, os: String, osVersion: String? = nil, osFeatures: [String]? = nil,
                 variant: String? = nil, features: [String]? = nil) {
         self.architecture = architecture

@@ -6,8 +6,10 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
     /// The longest accepted name (what common clients accept for host plus name).
     public static let maximumLength = 255
 
-    /// Validates `string` against the grammar with a hand-written scanner (this runs on every request).
+    /// Validates `string` against the grammar and the length limit and keeps it as written.
+    /// - Throws: `invalidRepositoryName` naming the first problem.
     public init(parsing string: some StringProtocol) throws(ValidationError) {
+        // A hand-written byte scanner: this runs on every request, and regular expressions are slow.
         let text = String(string)
         let bytes = Array(text.utf8)
         guard !bytes.isEmpty else { throw .invalidRepositoryName(text, reason: "empty") }
@@ -57,13 +59,16 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    /// The `/`-separated components.
+    /// The `/`-separated components, each non-empty.
     public var components: [Substring] { value.split(separator: "/", omittingEmptySubsequences: false) }
 
+    /// The name as written.
     public var description: String { value }
 
+    /// Orders names by their string (byte order, as all valid names are ASCII).
     public static func < (lhs: RepositoryName, rhs: RepositoryName) -> Bool { lhs.value < rhs.value }
 
+    /// Decodes the single string, validated; an invalid one is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -72,6 +77,7 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
         }
     }
 
+    /// Encodes the single string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(value)

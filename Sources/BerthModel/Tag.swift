@@ -5,7 +5,8 @@ public struct Tag: Sendable, Hashable, CustomStringConvertible, Codable {
     /// The longest accepted tag.
     public static let maximumLength = 128
 
-    /// Validates `string` against the tag grammar.
+    /// Validates `string` against the tag grammar and keeps it as written.
+    /// - Throws: `invalidTag` naming the first problem.
     public init(parsing string: some StringProtocol) throws(ValidationError) {
         let text = String(string)
         let bytes = Array(text.utf8)
@@ -23,8 +24,10 @@ public struct Tag: Sendable, Hashable, CustomStringConvertible, Codable {
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
     }
 
+    /// The tag as written.
     public var description: String { value }
 
+    /// Decodes the single string, validated; an invalid one is a `DecodingError`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -33,6 +36,7 @@ public struct Tag: Sendable, Hashable, CustomStringConvertible, Codable {
         }
     }
 
+    /// Encodes the single string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(value)

@@ -20,6 +20,8 @@ public enum ValidationError: Error, Equatable, Sendable, CustomStringConvertible
     /// A manifest that is not valid; the reason names the field.
     case invalidManifest(String)
 
+    /// A one-line message for an API error body, naming the value (quoted, escaped and cut to
+    /// 200 characters) and the reason.
     public var description: String {
         switch self {
         case .invalidDigest(let value, let reason): "invalid digest \(Self.quote(value)): \(reason)"
@@ -34,10 +36,12 @@ public enum ValidationError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 
-    /// Quotes a value for a message, cut short so a hostile megabyte does not echo back whole.
+    /// Quotes a value for a message: cut short so a hostile megabyte does not echo back whole,
+    /// with quotes, backslashes and control characters escaped so the message stays one line.
     static func quote(_ value: String) -> String {
         let limit = 200
-        let shown = value.count > limit ? String(value.prefix(limit)) + "…" : value
-        return "\"\(shown)\""
+        var shown = String(value.prefix(limit + 1))
+        if shown.count > limit { shown = String(shown.prefix(limit)) + "…" }
+        return shown.debugDescription
     }
 }
