@@ -56,7 +56,9 @@ extension OCIError {
         case .sizeMismatch: self.init("SIZE_INVALID", .badRequest, error.description)
         case .manifestUnknown: self.init("MANIFEST_UNKNOWN", .notFound, error.description)
         case .manifestBlobUnknown: self.init("MANIFEST_BLOB_UNKNOWN", .badRequest, error.description)
-        case .manifestChildUnknown: self.init("MANIFEST_UNKNOWN", .badRequest, error.description)
+        // The spec: a manifest naming content the registry lacks MUST be refused with
+        // MANIFEST_BLOB_UNKNOWN, children of an index included.
+        case .manifestChildUnknown: self.init("MANIFEST_BLOB_UNKNOWN", .badRequest, error.description)
         case .repositoryUnknown: self.init("NAME_UNKNOWN", .notFound, error.description)
         case .rangeNotSatisfiable: self.init("BLOB_UNKNOWN", .rangeNotSatisfiable, error.description)
         case .collectionRunning: self.init("UNAVAILABLE", .conflict, error.description)

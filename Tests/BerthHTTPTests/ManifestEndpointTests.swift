@@ -117,4 +117,14 @@ import Testing
             #expect(put.status == .badRequest)
         }
     }
+
+    @Test func anIndexNamingAMissingChildIsManifestBlobUnknown() async throws {
+        try await withServer { client, _ in
+            let missing = sha256([1, 2, 3])
+            let index = Array(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(missing)","size":3}]}"#.utf8)
+            let put = try await putManifest(client, "app", "multi", index, contentType: "application/vnd.oci.image.index.v1+json")
+            #expect(put.status == .badRequest)
+            #expect(put.errorCode == "MANIFEST_BLOB_UNKNOWN")
+        }
+    }
 }
