@@ -32,13 +32,21 @@ extension RegistryRoutes {
     func putManifest(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let reference = try Reference(parsing: text)
         if let principal { try await registry.ensureProject(for: name, pushedBy: principal) }
+        // `?tag=` parameters with a digest reference: the spec's tags pushed with the manifest.
+        var tags: [Tag] = []
+        if case .digest = reference {
+            let texts = request.uri.queryParameters.getAll("tag")
+            guard texts.count <= 100 else { throw OCIError("TAG_INVALID", .uriTooLong, "at most 100 tag parameters per request") }
+            tags = try texts.map { try Tag(parsing: $0) }
+        }
         let bytes = try await collectManifest(request)
         let record = try await registry.putManifest(bytes, contentType: request.headers[.contentType],
-                                                    in: name, reference: reference)
+                                                    in: name, reference: reference, tags: tags)
         var headers: HTTPFields = [:]
         headers[.location] = "\(base(request))/v2/\(name)/manifests/\(record.digest)"
         headers[.dockerContentDigest] = record.digest.description
         if let subject = record.subject { headers[.ociSubject] = subject.description }
+        if !tags.isEmpty { headers[.ociTag] = tags.map(\.value).joined(separator: ", ") }
         headers[.contentLength] = "0"
         await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "push", repository: name.value,
                                         digest: record.digest.description, detail: reference.description))

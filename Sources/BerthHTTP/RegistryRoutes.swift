@@ -198,6 +198,7 @@ extension HTTPField.Name {
     static let dockerUploadUUID = literal("Docker-Upload-UUID")
     static let ociSubject = literal("OCI-Subject")
     static let ociFiltersApplied = literal("OCI-Filters-Applied")
+    static let ociTag = literal("OCI-Tag")
     static let xForwardedHost = literal("X-Forwarded-Host")
     static let xForwardedProto = literal("X-Forwarded-Proto")
     static let link = literal("Link")

@@ -127,4 +127,19 @@ import Testing
             #expect(put.errorCode == "MANIFEST_BLOB_UNKNOWN")
         }
     }
+
+    @Test func tagParametersOnAPushByDigestTagTheManifest() async throws {
+        try await withServer { client, _ in
+            let image = try await pushImageBlobs(client, "app", seed: 40)
+            let put = try await putManifest(client, "app", "\(image.digest)?tag=1.2.3&tag=1.2&tag=latest", image.bytes)
+            #expect(put.status == .created)
+            #expect(put.header("OCI-Tag") == "1.2.3, 1.2, latest")
+            for tag in ["1.2.3", "1.2", "latest"] {
+                let head = try await client.execute(uri: "/v2/app/manifests/\(tag)", method: .head)
+                #expect(head.header("Docker-Content-Digest") == image.digest.description, "\(tag)")
+            }
+            let invalid = try await putManifest(client, "app", "\(image.digest)?tag=.bad", image.bytes)
+            #expect(invalid.status == .badRequest)
+        }
+    }
 }

@@ -10,8 +10,10 @@ extension Registry {
     /// and (inside the index transaction) every referenced blob linked into the repository and
     /// every child of an index present in it. The `subject` need not exist yet. A tag reference
     /// moves the tag in the same transaction.
+    /// - Parameter tags: with a digest reference, tags to point at the manifest as well (the
+    ///   spec's `?tag=` parameters), each moved in its own transaction after the manifest is stored.
     public func putManifest(_ bytes: [UInt8], contentType: String?, in repository: RepositoryName,
-                            reference: Reference) async throws(RegistryError) -> ManifestRecord {
+                            reference: Reference, tags: [Tag] = []) async throws(RegistryError) -> ManifestRecord {
         let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: contentType) }
         let digest: Digest
         let tag: Tag?
@@ -24,11 +26,19 @@ extension Registry {
             digest = try RegistryError.wrapping { try ContentHasher.digest(of: bytes) }
             tag = name
         }
-        let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes,
-                                           manifest: manifest, tag: tag,
-                                           now: Date(millisecondsSince1970: Date().millisecondsSince1970),
-                                           tagProtection: tagProtection(in: repository))
-        return try await RegistryError.wrapping { try await index.putManifest(request) }
+        let now = Date(millisecondsSince1970: Date().millisecondsSince1970)
+        let protection = tagProtection(in: repository)
+        func request(_ tag: Tag?) -> ManifestWriteRequest {
+            ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes, manifest: manifest, tag: tag,
+                                 now: now, tagProtection: protection)
+        }
+        var record = try await RegistryError.wrapping { try await index.putManifest(request(tag)) }
+        if tag == nil {
+            for extra in tags {
+                record = try await RegistryError.wrapping { try await index.putManifest(request(extra)) }
+            }
+        }
+        return record
     }
 
     /// The record of a manifest by tag or digest (for `HEAD`); `.manifestUnknown` if absent.
