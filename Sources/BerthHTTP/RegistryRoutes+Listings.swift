@@ -50,7 +50,8 @@ extension RegistryRoutes {
     func referrers(_ request: Request, _ name: RepositoryName, _ text: String) throws -> Response {
         let subject = try parseDigest(text)
         let query = request.uri.queryParameters
-        let artifactType = query["artifactType"].map { MediaType(rawValue: String($0)) }
+        // An empty or malformed filter can match nothing stored: treat an empty one as absent.
+        let artifactType = query["artifactType"].flatMap { $0.isEmpty ? nil : MediaType(rawValue: String($0)) }
         var descriptors = try registry.referrers(of: subject, in: name, artifactType: artifactType)
         var headers: HTTPFields = [:]
         if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }

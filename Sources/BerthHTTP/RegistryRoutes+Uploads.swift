@@ -46,10 +46,8 @@ extension RegistryRoutes {
         }
         let digest = try parseDigest(String(digestText))
         let offset = try contentRangeStart(request)
-        let hasBody = request.headers[.contentLength].flatMap(Int.init).map { $0 > 0 }
-            ?? (request.headers[.transferEncoding] != nil)
         _ = try await registry.finishUpload(id, in: name, digest: digest, at: offset, owner: principal?.name,
-                                            lastChunk: hasBody ? request.body : nil)
+                                            lastChunk: request.body)
         return blobCreated(request, name, digest)
     }
 

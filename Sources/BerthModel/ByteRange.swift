@@ -56,7 +56,8 @@ public struct ContentRange: Equatable, Sendable {
         if value.hasPrefix("bytes ") { value = value.dropFirst(6) }
         if let slash = value.firstIndex(of: "/") { value = value[..<slash] }
         let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1 else { return nil }
+        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start - 1,
+              end < Int64.max else { return nil }
         self.start = start
         self.end = end
     }

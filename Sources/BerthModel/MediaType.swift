@@ -16,6 +16,9 @@ public struct MediaType: Sendable, Hashable, RawRepresentable, ExpressibleByStri
 
     /// The longest `type` or `subtype` RFC 6838 allows.
     public static let maximumNameLength = 127
+    /// The longest whole media type, parameters included: the index keys media types, and
+    /// this keeps every key well under LMDB's 511 bytes.
+    public static let maximumLength = 255
 
     /// Validates `string` and keeps it as written.
     ///
@@ -26,6 +29,9 @@ public struct MediaType: Sendable, Hashable, RawRepresentable, ExpressibleByStri
     /// - Throws: `ValidationError.invalidMediaType` naming the first problem.
     public init(validating string: some StringProtocol) throws(ValidationError) {
         let text = String(string)
+        guard text.utf8.count <= Self.maximumLength else {
+            throw .invalidMediaType(text, reason: "longer than \(Self.maximumLength) bytes")
+        }
         if let reason = Self.problem(in: Array(text.utf8)) { throw .invalidMediaType(text, reason: reason) }
         self.rawValue = text
     }

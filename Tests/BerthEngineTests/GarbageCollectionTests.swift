@@ -177,3 +177,31 @@ final class EventLog: Sendable {
     func append(_ event: String) { events.withLock { $0.append(event) } }
     var all: [String] { events.withLock { $0 } }
 }
+
+@Suite struct GarbageCollectionRaceTests {
+    @Test func aChildNamedByAnIndexPushedAfterTheMarkIsNotSwept() async throws {
+        try await withRegistry { registry, _ in
+            let child = try await makeImage(registry, repo("app"), seed: 90)
+            let manifest = try Manifest(parsing: child.bytes, contentType: ociManifest)
+            _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: child.digest, bytes: child.bytes,
+                                                                          manifest: manifest, tag: nil, now: Date().addingTimeInterval(-10 * 86_400)))
+            // The collector marked the old untagged child dead; then an index naming it arrives.
+            let indexBytes = Array(#"{"schemaVersion":2,"mediaType":"\#(ociIndex)","manifests":[\#(descriptorJSON(ociManifest, child.digest, child.bytes.count))]}"#.utf8)
+            _ = try await registry.putManifest(indexBytes, contentType: ociIndex, in: repo("app"), reference: .tag(tag("multi")))
+            let removed = try await registry.index.collectManifests([(repo("app"), child.digest)], pushedBefore: Date())
+            #expect(removed.isEmpty)
+        }
+    }
+
+    @Test func aRepushReplacesADamagedBlobFile() async throws {
+        try await withRegistry { registry, root in
+            let bytes = pseudoRandomBytes(1000, seed: 91)
+            let digest = try await pushBlob(registry, repo("app"), bytes)
+            var damaged = bytes
+            damaged[0] ^= 0xFF
+            try Data(damaged).write(to: URL(fileURLWithPath: root.layout.blobFile(digest)))
+            _ = try await pushBlob(registry, repo("app"), bytes)
+            #expect(FileManager.default.contents(atPath: root.layout.blobFile(digest)) == Data(bytes))
+        }
+    }
+}

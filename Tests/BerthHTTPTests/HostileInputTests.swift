@@ -67,3 +67,36 @@ import Testing
         }
     }
 }
+
+@Suite struct ReviewRegressionTests {
+    @Test func anExtremeContentRangeIsRefusedAndTheServerLives() async throws {
+        try await withServer { client, _ in
+            let start = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post)
+            let location = try #require(start.header("Location"))
+            let response = try await client.execute(uri: location, method: .patch,
+                                                    headers: .named(["Content-Range": "0-9223372036854775807", "Content-Length": "3"]),
+                                                    body: ByteBuffer(bytes: [1, 2, 3]))
+            #expect(response.status == .rangeNotSatisfiable)
+            #expect(try await client.execute(uri: "/v2/", method: .get).status == .ok)
+        }
+    }
+
+    @Test func anEmptyArtifactTypeFilterIsNoFilter() async throws {
+        try await withServer { client, _ in
+            _ = try await pushBlob(client, "app", bytes(10))
+            let response = try await client.execute(uri: "/v2/app/referrers/\(sha256([1]))?artifactType=", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.header("OCI-Filters-Applied") == nil)
+        }
+    }
+
+    @Test func anOverlongArtifactTypeIsManifestInvalid() async throws {
+        try await withServer { client, _ in
+            let long = "application/x;a=" + String(repeating: "b", count: 600)
+            let image = try await pushImageBlobs(client, "app", seed: 50, artifactType: long)
+            let put = try await putManifest(client, "app", image.digest.description, image.bytes)
+            #expect(put.status == .badRequest)
+            #expect(put.errorCode == "MANIFEST_INVALID")
+        }
+    }
+}

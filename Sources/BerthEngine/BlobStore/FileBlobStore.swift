@@ -8,8 +8,8 @@ import Foundation
 /// rename it into place, fsync the fan-out directory (and its parent when the fan-out directory
 /// is new). Only after that may an index entry name the blob.
 ///
-/// Two ingests of the same content race harmlessly: whichever renames first wins, the other
-/// finds the blob present and drops its own copy (content addressing makes them identical).
+/// Two ingests of the same content race harmlessly: each renames its verified copy into place,
+/// atomically, and content addressing makes them identical.
 public struct FileBlobStore: BlobStore {
     /// The data root's layout.
     public let layout: DataRootLayout
@@ -52,11 +52,9 @@ public struct FileBlobStore: BlobStore {
             if try POSIXFile.makeDirectory(fanout) {
                 try POSIXFile.fsyncDirectory(layout.blobAlgorithmDirectory(actual.algorithm))
             }
-            if let existing = try POSIXFile.stat(destination), existing.size == size {
-                try POSIXFile.unlink(writer.path)
-            } else {
-                try POSIXFile.rename(writer.path, destination)
-            }
+            // Always replace: the new bytes were just verified, an existing file may not be
+            // (a re-push heals a damaged blob), and open readers keep their own inode.
+            try POSIXFile.rename(writer.path, destination)
             try POSIXFile.fsyncDirectory(fanout)
             return BlobInfo(digest: actual, size: size, committedAt: Date())
         } catch {

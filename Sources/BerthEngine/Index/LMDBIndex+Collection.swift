@@ -25,6 +25,14 @@ extension LMDBIndex {
                     return !tagged
                 }
                 guard !tagged else { continue }
+                // Named since the mark by an index pushed meanwhile, or linked as an accessory:
+                // it is live now.
+                var named = false
+                try txn.scan(self.db.manifestParents, from: prefix, prefix: prefix) { _, _ in
+                    named = true
+                    return false
+                }
+                guard !named else { continue }
                 if try self.deleteManifest(digest, repo: repo, repository: repository, txn) { removed.append((repository, digest)) }
             }
             return removed

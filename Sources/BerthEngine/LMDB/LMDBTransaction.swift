@@ -49,6 +49,9 @@ final class LMDBTransaction {
 
     /// Calls `body` with the value under `key` (nil if absent), borrowed from the map for the call only.
     func withValue<R>(_ db: LMDBDatabase, _ key: [UInt8], _ body: (UnsafeRawBufferPointer?) -> R) throws(LMDBError) -> R {
+        // LMDB refuses empty and over-long keys with an error; no such key can be stored, so
+        // looking one up finds nothing.
+        guard !key.isEmpty, key.count <= 511 else { return body(nil) }
         var keyCopy = key
         var value = MDB_val()
         let code = keyCopy.withUnsafeMutableBytes { raw -> Int32 in
