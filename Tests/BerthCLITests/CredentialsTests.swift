@@ -190,23 +190,7 @@ import Testing
         let server = try ServerProcess(extraArguments: ["--header-deadline", "1s", "--idle-timeout", "60s"])
         defer { server.stop(); server.removeRoot() }
         try await server.waitUntilReady()
-        let script = """
-        import socket, time
-        s = socket.create_connection(("127.0.0.1", \(server.port)))
-        s.sendall(b"GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\n")
-        closed = False
-        try:
-            for _ in range(8):
-                time.sleep(0.4)
-                s.sendall(b"X-Slow: a\\r\\n")
-            s.sendall(b"\\r\\n")
-            closed = s.recv(100) == b""
-        except OSError:
-            closed = True
-        print("closed" if closed else "answered")
-        """
-        let result = try run("python3", ["-c", script])
-        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "closed", "\(result.stderr)")
+        #expect(try trickleHeaders(to: server) == "closed")
     }
 
     @Test func aPromptClientIsAnsweredOnAKeptAliveConnection() async throws {

@@ -127,3 +127,34 @@ func httpGet(_ url: String, headers: [String: String] = [:]) async throws -> (st
     }
     return (http.statusCode, fields, data)
 }
+
+/// Sends a request's headers one line every 0.4 s for about 3 s (a slowloris client), over TLS
+/// when asked; returns "closed" when the server cut the connection, "answered" otherwise.
+func trickleHeaders(to server: ServerProcess, tls: Bool = false) throws -> String {
+    let connect = tls ? """
+    import ssl
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])
+    s = context.wrap_socket(socket.create_connection(("127.0.0.1", \(server.port))))
+    """ : """
+    s = socket.create_connection(("127.0.0.1", \(server.port)))
+    """
+    let script = """
+    import socket, time
+    \(connect)
+    s.sendall(b"GET /v2/ HTTP/1.1\\r\\nHost: x\\r\\n")
+    closed = False
+    try:
+        for _ in range(8):
+            time.sleep(0.4)
+            s.sendall(b"X-Slow: a\\r\\n")
+        s.sendall(b"\\r\\n")
+        closed = s.recv(100) == b""
+    except OSError:
+        closed = True
+    print("closed" if closed else "answered")
+    """
+    return try run("python3", ["-c", script]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
