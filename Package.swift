@@ -31,12 +31,14 @@ let package = Package(
                        providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"])]),
+        // libc's sync_file_range(2), which the Glibc module hides (nothing to link).
+        .systemLibrary(name: "CWriteback", path: "Sources/CWriteback"),
         .systemLibrary(name: "CXCrypt", path: "Sources/CXCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(name: "BerthModel"),
         .target(
             name: "BerthEngine",
             dependencies: [
-                "BerthModel", "CLMDB", "CZstd", "CCrypto", "CXCrypt",
+                "BerthModel", "CLMDB", "CZstd", "CCrypto", "CXCrypt", "CWriteback",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
@@ -47,6 +49,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(
@@ -69,6 +73,9 @@ let package = Package(
         .testTarget(name: "BerthHTTPTests", dependencies: [
             "BerthHTTP",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI", "berth"]),
     ],

@@ -127,15 +127,17 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let fileRegions = BlobFileRegions()
         let router = RegistryServer.router(
             registry: registry,
             options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
                                            authentication: authentication, scheme: settings.tlsCertificate == nil ? "http" : "https",
-                                           maximumUploadsPerPrincipal: settings.maximumUploads, requestsPerSecond: settings.rateLimit),
+                                           maximumUploadsPerPrincipal: settings.maximumUploads, requestsPerSecond: settings.rateLimit,
+                                           fileRegions: settings.tlsCertificate == nil ? fileRegions : nil),
             logger: logger)
         let server: HTTPServerBuilder
         do {
-            server = try Self.serverBuilder(settings)
+            server = try Self.serverBuilder(settings, fileRegions: fileRegions)
         } catch {
             await registry.close()
             printError("berth serve: cannot use the TLS certificate or key: \(error)")
@@ -176,7 +178,8 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension ServeCommand {
     /// Plain HTTP/1.1, or HTTPS with HTTP/2 and HTTP/1.1 offered by ALPN.
-    static func serverBuilder(_ settings: ServeSettings) throws -> HTTPServerBuilder {
+    /// Plaintext HTTP/1.1 connections also get the zero-copy blob handler of `fileRegions`.
+    static func serverBuilder(_ settings: ServeSettings, fileRegions: BlobFileRegions) throws -> HTTPServerBuilder {
         let idle = TimeAmount.nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000)
         let deadline = TimeAmount.nanoseconds(Int64(settings.headerDeadline.components.seconds) * 1_000_000_000)
         let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
@@ -184,7 +187,10 @@ extension ServeCommand {
         let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline)],
                                                idleTimeout: idle, httpDecoderConfiguration: decoder)
         guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
-            return .http1(configuration: http1)
+            let plaintext = HTTP1Channel.Configuration(
+                additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline), fileRegions.channelHandler()],
+                idleTimeout: idle, httpDecoderConfiguration: decoder)
+            return .http1(configuration: plaintext)
         }
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)

@@ -25,12 +25,17 @@ public struct OCIError: Error, Sendable, Equatable {
 
     /// The response carrying this error.
     public func response() -> Response {
-        let body: [String: [[String: String]]] = ["errors": [["code": code, "message": message]]]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields,
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: Self.body(code: code, message: message))))
+    }
+
+    /// The spec's JSON error document for one error.
+    static func body(code: String, message: String) -> String {
+        let body: [String: [[String: String]]] = ["errors": [["code": code, "message": message]]]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func nameInvalid(_ message: String) -> OCIError { OCIError("NAME_INVALID", .badRequest, message) }

@@ -37,6 +37,10 @@ extension RegistryRoutes {
         let length = range?.count ?? size
         headers[.contentLength] = String(length)
         if let range { headers[.contentRange] = "bytes \(range.start)-\(range.end)/\(size)" }
+        if let regions = options.fileRegions, regions.vouches(for: request) {
+            headers[.berthFileRegion] = BlobFileRegions.marker(path: reader.path, offset: start, length: length, size: size)
+            return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody())
+        }
         let registry = registry
         let body = ResponseBody(contentLength: Int(length)) { writer in
             var offset = start

@@ -23,6 +23,9 @@ public struct RegistryRoutesOptions: Sendable {
     public var logger: Logger
     /// `http` or `https`: the scheme of absolute URLs (the token realm) when no external URL is set.
     public var scheme: String
+    /// Zero-copy blob downloads on connections whose pipeline has this value's
+    /// ``BlobFileRegionHandler``; nil: blob bodies are always copied through memory.
+    public var fileRegions: BlobFileRegions?
 
     /// Options with the defaults: relative URLs, forwarded headers ignored, pages of at most
     /// 10 000 names, referrers in pages of 1 000.
@@ -30,7 +33,8 @@ public struct RegistryRoutesOptions: Sendable {
                 maximumPageSize: Int = 10_000, referrersPageSize: Int = 1000,
                 authentication: RegistryAuthentication? = nil, scheme: String = "http",
                 logger: Logger = Logger(label: "berth"), maximumUploadsPerPrincipal: Int? = 64,
-                requestsPerSecond: Double? = nil) {
+                requestsPerSecond: Double? = nil, fileRegions: BlobFileRegions? = nil) {
+        self.fileRegions = fileRegions
         self.maximumUploadsPerPrincipal = maximumUploadsPerPrincipal
         self.requestsPerSecond = requestsPerSecond
         self.logger = logger

@@ -67,6 +67,11 @@ extension Registry {
 
     /// Writes a request body into `writer`, gathering small chunks into writes of
     /// `writeBufferSize` so each hop to the I/O threads carries a useful amount of work.
+    ///
+    /// Pipelined: while one full buffer is written (I/O thread) and hashed (its own task), the
+    /// next one fills from the body. Appends still happen one at a time and in order: a buffer's
+    /// append starts only after the previous one finished, and every append has finished before
+    /// this returns or throws, so nothing touches `writer` afterwards.
     func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError)
     where Body.Element: ContiguousBytesCollection {
         let capacity = configuration.writeBufferSize
@@ -79,6 +84,7 @@ extension Registry {
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
         let grace = configuration.slowBodyGrace
+        var inFlight: Task<RegistryError?, Never>?
         do {
             for try await chunk in body {
                 received += Int64(chunk.withContiguousBytes { $0.count })
@@ -93,7 +99,20 @@ extension Registry {
                     buffer.bytes.append(contentsOf: raw)
                     return full
                 }
-                if let overflow, !overflow.bytes.isEmpty { try await append(overflow, to: writer) }
+                if let overflow, !overflow.bytes.isEmpty {
+                    if let previous = inFlight, let error = await previous.value {
+                        inFlight = nil
+                        throw error
+                    }
+                    inFlight = Task { () async -> RegistryError? in
+                        do throws(RegistryError) {
+                            try await self.append(overflow, to: writer)
+                            return nil
+                        } catch {
+                            return error
+                        }
+                    }
+                }
                 // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
                 if let minimumRate {
                     let elapsed = ContinuousClock.now - started
@@ -104,6 +123,10 @@ extension Registry {
             }
         } catch {
             failure = RegistryError(error)
+        }
+        if let previous = inFlight, let error = await previous.value {
+            // The earlier buffer did not make it: later bytes must not be appended after a gap.
+            throw failure ?? error
         }
         // What arrived before a failure is written too: an upload keeps every byte it received.
         if !buffer.bytes.isEmpty { try await append(buffer, to: writer) }

@@ -1,3 +1,4 @@
+import CWriteback
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -63,6 +64,14 @@ enum POSIXFile {
         while Foundation.fsync(fd) != 0 {
             if errno != EINTR { throw IOError("fsync", path) }
         }
+    }
+
+    /// Asks the kernel to start writing [offset, offset + length) to disk now, without waiting.
+    /// Advisory: a later `fsync` is what makes the bytes durable; this only spreads the disk
+    /// work over the ingest instead of leaving all of it to that `fsync`. Failures are ignored
+    /// for the same reason.
+    static func startWriteback(_ fd: Int32, from offset: Int64, length: Int64) {
+        _ = berth_start_writeback(fd, offset, length)
     }
 
     /// Makes a directory's entries (a rename, a new file) durable.

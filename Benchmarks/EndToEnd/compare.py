@@ -1,0 +1,579 @@
+#!/usr/bin/env python3
+"""End-to-end comparison of `berth serve` with the CNCF reference registry (Debian's
+docker-registry, distribution 2.8) and nginx (sendfile), in one run, on loopback.
+
+Every measurement runs against each server in the same run, several times, and the table shows
+medians and ratios (Berth/peer, Berth/limit): absolute numbers on a shared machine mean little.
+The limits are measured in the same run too: single-core SHA-256 of the payload (openssl) and a
+durable write of it to the disk that holds the data roots (dd conv=fdatasync).
+
+Run it through `Benchmarks/end-to-end` (which builds Berth in release mode and installs the
+peers); `--help` lists the options.
+"""
+
+import argparse
+import concurrent.futures
+import hashlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+MiB = 1 << 20
+GiB = 1 << 30
+
+
+# --------------------------------------------------------------------------------------------
+# Servers
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port, path, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on port {port} did not answer {path} within {timeout}s")
+
+
+class Server:
+    """A server process on loopback; `peak_rss` is the kernel's high-water mark (VmHWM)."""
+
+    def __init__(self, name, argv, port, ready_path, log):
+        self.name, self.port = name, port
+        self.log = open(log, "wb")
+        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(port, ready_path)
+
+    def rss_kib(self, field):
+        pids = [self.process.pid]
+        # nginx serves from worker processes: count the largest of the master and its workers.
+        try:
+            children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+            pids += [int(p) for p in children]
+        except OSError:
+            pass
+        best = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith(field + ":"):
+                            best = max(best, int(line.split()[1]))
+            except OSError:
+                pass
+        return best
+
+    def peak_rss_mib(self):
+        return self.rss_kib("VmHWM") / 1024
+
+    def reset_peak(self):
+        # Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0).
+        try:
+            with open(f"/proc/{self.process.pid}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def start_berth(binary, root, log):
+    port = free_port()
+    argv = [binary, "serve", "--root", root, "--listen", f"127.0.0.1:{port}", "--anonymous", "--log-level", "warning"]
+    return Server("berth", argv, port, "/v2/", log)
+
+
+def start_distribution(root, workdir, log):
+    port = free_port()
+    config = os.path.join(workdir, "distribution.yml")
+    with open(config, "w") as f:
+        f.write(f"""version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: {root}
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:{port}
+""")
+    return Server("docker-registry", ["docker-registry", "serve", config], port, "/v2/", log)
+
+
+def start_nginx(files, workdir, log):
+    port = free_port()
+    config = os.path.join(workdir, "nginx.conf")
+    with open(config, "w") as f:
+        f.write(f"""daemon off;
+master_process on;
+worker_processes auto;
+user root;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log error;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    client_body_temp_path {workdir}/nginx-body;
+    proxy_temp_path {workdir}/nginx-proxy;
+    fastcgi_temp_path {workdir}/nginx-fastcgi;
+    uwsgi_temp_path {workdir}/nginx-uwsgi;
+    scgi_temp_path {workdir}/nginx-scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {files};
+        location / {{ default_type application/octet-stream; }}
+    }}
+}}
+""")
+    return Server("nginx", ["nginx", "-c", config, "-p", workdir], port, "/", log)
+
+
+# --------------------------------------------------------------------------------------------
+# Clients (the same code against every registry)
+
+
+class Registry:
+    def __init__(self, server):
+        self.server = server
+        self.port = server.port
+        self.local = threading.local()
+
+    def connection(self):
+        c = getattr(self.local, "c", None)
+        if c is None:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600, blocksize=4 * MiB)
+            self.local.c = c
+        return c
+
+    def request(self, method, path, body=None, headers=None, expect=(200, 201, 202, 204)):
+        headers = dict(headers or {})
+        for attempt in range(2):
+            c = self.connection()
+            try:
+                c.request(method, path, body=body, headers=headers)
+                r = c.getresponse()
+                data = r.read()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                c.close()
+                self.local.c = None
+                if attempt == 1 or body is not None and not isinstance(body, (bytes, bytearray)):
+                    raise
+        if r.status not in expect:
+            raise RuntimeError(f"{self.server.name}: {method} {path} -> {r.status} {data[:300]!r}")
+        return r, data
+
+    def location(self, response):
+        loc = response.getheader("Location")
+        parsed = urllib.parse.urlsplit(loc)
+        return parsed.path + ("?" + parsed.query if parsed.query else "")
+
+    def start_upload(self, repo):
+        r, _ = self.request("POST", f"/v2/{repo}/blobs/uploads/", body=b"", headers={"Content-Length": "0"})
+        return self.location(r)
+
+    @staticmethod
+    def with_query(location, **query):
+        sep = "&" if "?" in location else "?"
+        return location + sep + urllib.parse.urlencode(query)
+
+    def push_monolithic(self, repo, chunks, length, digest):
+        loc = self.start_upload(repo)
+        self.request("PUT", self.with_query(loc, digest=digest), body=chunks,
+                     headers={"Content-Length": str(length), "Content-Type": "application/octet-stream"})
+
+    def push_chunked(self, repo, chunks, digest):
+        loc = self.start_upload(repo)
+        offset = 0
+        for chunk in chunks:
+            end = offset + len(chunk) - 1
+            r, _ = self.request("PATCH", loc, body=chunk, headers={
+                "Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
+                "Content-Range": f"{offset}-{end}"})
+            loc = self.location(r)
+            offset = end + 1
+        self.request("PUT", self.with_query(loc, digest=digest), body=b"", headers={"Content-Length": "0"})
+
+    def push_blob_bytes(self, repo, data):
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        self.push_monolithic(repo, data, len(data), digest)
+        return digest
+
+    def put_manifest(self, repo, ref, document, media_type="application/vnd.oci.image.manifest.v1+json"):
+        self.request("PUT", f"/v2/{repo}/manifests/{ref}", body=document, headers={"Content-Type": media_type})
+
+
+def file_chunks(path, size, suffix=b""):
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(size)
+            if not chunk:
+                break
+            yield chunk
+    if suffix:
+        yield suffix
+
+
+def file_digest(path, suffix=b""):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(16 * MiB):
+            h.update(chunk)
+    h.update(suffix)
+    return "sha256:" + h.hexdigest()
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def curl_download(url):
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", url],
+                         capture_output=True, text=True, check=True).stdout.split()
+    if out[0] != "200":
+        raise RuntimeError(f"GET {url} -> {out[0]}")
+    return int(out[1]), float(out[2])
+
+
+def wrk(url, connections, seconds, headers=None):
+    """Requests per second of GETs that wrk reaches; fails if any response is not 2xx."""
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s"]
+    for k, v in (headers or {}).items():
+        args += ["-H", f"{k}: {v}"]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk GET {url}: errors\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise RuntimeError(f"wrk output not understood:\n{out}")
+    return float(match.group(1))
+
+
+def hey_head(url, connections, requests):
+    """Requests per second of HEADs (wrk's parser waits for the body a HEAD response announces)."""
+    out = subprocess.run(["hey", "-n", str(requests), "-c", str(connections), "-m", "HEAD", url],
+                         capture_output=True, text=True, check=True).stdout
+    codes = re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)
+    if not codes or any(not code.startswith("2") for code, _ in codes):
+        raise RuntimeError(f"hey HEAD {url}: error responses\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+# --------------------------------------------------------------------------------------------
+# The work
+
+
+def image_manifest(config_digest, config_size, layer_digest, layer_size, note):
+    return json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer_size}],
+        "annotations": {"org.example.note": note},
+    }, separators=(",", ":")).encode()
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.rows = {}  # metric -> {"berth": [...], "docker-registry": [...], "limit": [...]}
+
+    def record(self, metric, who, value):
+        self.rows.setdefault(metric, {}).setdefault(who, []).append(value)
+
+    def median(self, metric, who):
+        values = self.rows.get(metric, {}).get(who)
+        return statistics.median(values) if values else None
+
+
+def measure_limits(bench, payload, data_disk_dir, size):
+    # Single-core SHA-256 of the bytes (page cache warm), and a durable write to the data disk.
+    subprocess.run(["cat", payload], stdout=subprocess.DEVNULL, check=True)
+    t = timed(lambda: subprocess.run(["openssl", "dgst", "-sha256", payload], stdout=subprocess.DEVNULL, check=True))
+    bench.record("sha256 (1 core)", "limit", size / t / MiB)
+    target = os.path.join(data_disk_dir, "dd.out")
+    t = timed(lambda: subprocess.run(["dd", f"if={payload}", f"of={target}", "bs=16M", "conv=fdatasync"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True))
+    os.unlink(target)
+    bench.record("durable write (dd fdatasync)", "limit", size / t / MiB)
+
+
+def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
+    args = bench.args
+    for reg in registries:
+        who = reg.server.name
+        # A suffix unique to the run and registry: every push stores new content.
+        suffix = f"{run}-{who}".encode()
+        digest = file_digest(payload, suffix)
+        length = size + len(suffix)
+        t = timed(lambda: reg.push_monolithic(f"bench/mono{run}", file_chunks(payload, 4 * MiB, suffix), length, digest))
+        bench.record("push 1 GiB, monolithic (MiB/s)", who, length / t / MiB)
+
+        suffix = f"{run}-{who}-chunked".encode()
+        digest = file_digest(payload, suffix)
+        t = timed(lambda: reg.push_chunked(f"bench/chunked{run}", file_chunks(payload, 16 * MiB, suffix), digest))
+        bench.record("push 1 GiB, 16 MiB PATCHes (MiB/s)", who, (size + len(suffix)) / t / MiB)
+
+        # Pull the monolithic blob back.
+        url = f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{file_digest(payload, f'{run}-{who}'.encode())}"
+        got, seconds = curl_download(url)
+        assert got == length, f"{who}: pulled {got} bytes, expected {length}"
+        bench.record("pull 1 GiB (MiB/s)", who, got / seconds / MiB)
+
+    got, seconds = curl_download(f"http://127.0.0.1:{nginx.port}/payload")
+    bench.record("pull 1 GiB (MiB/s)", "limit", got / seconds / MiB)
+
+    for reg in registries:
+        who = reg.server.name
+        base = f"http://127.0.0.1:{reg.port}/v2/bench/small"
+        rps = wrk(f"{base}/blobs/{reg.small_digest}", 8, args.seconds)
+        bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", who, rps)
+        rps = wrk(f"{base}/manifests/latest", 32, args.seconds,
+                  headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        bench.record("manifest GET by tag, 32 connections (req/s)", who, rps)
+        rps = hey_head(f"{base}/blobs/{reg.small_digest}", 32, args.head_requests)
+        bench.record("blob HEAD, 32 connections (req/s)", who, rps)
+
+        def push(i):
+            doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, f"{run}-{i}")
+            reg.put_manifest("bench/many", f"r{run}-{i}", doc)
+        with concurrent.futures.ThreadPoolExecutor(args.manifest_clients) as pool:
+            t = timed(lambda: list(pool.map(push, range(args.manifests))))
+        bench.record(f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)", who, args.manifests / t)
+    rps = wrk(f"http://127.0.0.1:{nginx.port}/{small_blob_name}", 8, args.seconds)
+    bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", "limit", rps)
+
+
+def prepare_small(reg, small):
+    reg.small_digest = reg.push_blob_bytes("bench/small", small)
+    config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+    reg.config_digest = reg.push_blob_bytes("bench/small", config)
+    reg.config_size = len(config)
+    for repo in ("bench/small", "bench/many"):
+        if repo != "bench/small":
+            reg.push_blob_bytes(repo, small)
+            reg.push_blob_bytes(repo, config)
+    reg.put_manifest("bench/small", "latest", image_manifest(reg.config_digest, reg.config_size, reg.small_digest, len(small), "latest"))
+
+
+def big_push_rss(bench, berth_reg, gib):
+    """Peak RSS of Berth while a blob of `gib` GiB is pushed in one request (generated, not stored twice)."""
+    block = os.urandom(16 * MiB)
+    count = gib * 64
+    h = hashlib.sha256()
+    for _ in range(count):
+        h.update(block)
+    digest = "sha256:" + h.hexdigest()
+    berth_reg.server.reset_peak()
+    before = berth_reg.server.rss_kib("VmRSS") / 1024
+    berth_reg.push_monolithic("bench/huge", (block for _ in range(count)), count * len(block), digest)
+    peak = berth_reg.server.peak_rss_mib()
+    berth_reg.request("DELETE", f"/v2/bench/huge/blobs/{digest}", expect=(202,))
+    return before, peak
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+TARGETS = [
+    # metric, target against the peer, target against the limit
+    ("push 1 GiB, monolithic (MiB/s)", 2.5, 0.8),
+    ("push 1 GiB, 16 MiB PATCHes (MiB/s)", 2.5, 0.8),
+    ("pull 1 GiB (MiB/s)", None, 0.8),
+    ("pull 1 MiB blobs, 8 connections (MiB/s)", 3.0, 0.5),
+    ("manifest GET by tag, 32 connections (req/s)", 10.0, None),
+    ("blob HEAD, 32 connections (req/s)", None, None),
+]
+
+
+def fmt(x, digits=0):
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+def report(bench, extra, machine):
+    args = bench.args
+    push_limit = min(bench.median("sha256 (1 core)", "limit"), bench.median("durable write (dd fdatasync)", "limit"))
+    manifests_metric = f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)"
+    targets = TARGETS + [(manifests_metric, 3.0, None)]
+    lines = [
+        "| measurement | Berth | docker-registry | limit | Berth / peer | Berth / limit | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    verdicts = []
+    for metric, peer_target, limit_target in targets:
+        b, p = bench.median(metric, "berth"), bench.median(metric, "docker-registry")
+        limit = push_limit if metric.startswith("push 1 GiB") else bench.median(metric, "limit")
+        rp = b / p if b and p else None
+        rl = b / limit if b and limit else None
+        wanted = []
+        if peer_target:
+            wanted.append(f"≥ {peer_target}× peer")
+            verdicts.append((metric, "peer", rp, peer_target))
+        if limit_target:
+            wanted.append(f"≥ {limit_target}× limit")
+            verdicts.append((metric, "limit", rl, limit_target))
+        lines.append(f"| {metric} | {fmt(b)} | {fmt(p)} | {fmt(limit)} | {fmt(rp, 2)} | {fmt(rl, 2)} | {', '.join(wanted) or '–'} |")
+    for metric in ("sha256 (1 core)", "durable write (dd fdatasync)"):
+        lines.append(f"| limit: {metric} (MiB/s) | | | {fmt(bench.median(metric, 'limit'))} | | | |")
+    for who in ("berth", "docker-registry"):
+        lines.append(f"| peak RSS of {who} over the run (MiB) | {fmt(extra.get('rss-' + who))} | | | | | |"
+                     if who == "berth" else
+                     f"| peak RSS of {who} over the run (MiB) | | {fmt(extra.get('rss-' + who))} | | | | |")
+    if "huge" in extra:
+        before, peak = extra["huge"]
+        lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed (MiB) | {fmt(peak)} | | | | | < 128 MiB |")
+        verdicts.append((f"peak RSS, {args.huge_gib} GiB push", "absolute", 128 / peak if peak else None, 1.0))
+    table = "\n".join(lines)
+    summary = []
+    for metric, kind, ratio, wanted in verdicts:
+        ok = ratio is not None and ratio >= wanted
+        summary.append(f"- {'met' if ok else 'NOT met'}: {metric}, Berth/{kind} {fmt(ratio, 2)} (target ≥ {wanted})")
+    runs = {m: {w: [round(v, 1) for v in vs] for w, vs in d.items()} for m, d in bench.rows.items()}
+    return table, "\n".join(summary), runs
+
+
+def describe_machine():
+    def run(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, shell=True).stdout.strip()
+        except OSError:
+            return "?"
+    cpu = run("lscpu | sed -n 's/^Model name: *//p' | head -1")
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory": run("free -g | awk '/Mem:/ {print $2 \" GiB\"}'"),
+        "kernel": platform.release(),
+        "filesystem": run(f"df -T {tempfile.gettempdir()} | awk 'NR==2 {{print $2}}'"),
+        "docker-registry": run("docker-registry --version"),
+        "nginx": run("nginx -v 2>&1"),
+        "wrk": run("wrk -v 2>&1 | head -1"),
+        "hey": run("dpkg-query -W -f='${Version}' hey"),
+        "berth": run("git rev-parse --short HEAD"),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--berth", default=".build/release/berth", help="the berth binary")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the table shows medians)")
+    parser.add_argument("--size-mib", type=int, default=1024, help="size of the big blob")
+    parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk measurement")
+    parser.add_argument("--head-requests", type=int, default=50000, help="blob HEADs per run (hey)")
+    parser.add_argument("--manifests", type=int, default=1000, help="small manifests pushed per run")
+    parser.add_argument("--manifest-clients", type=int, default=16, help="concurrent clients pushing manifests")
+    parser.add_argument("--huge-gib", type=int, default=4, help="size of the blob pushed for Berth's peak RSS (0: skip)")
+    parser.add_argument("--workdir", default=None, help="where data roots and the payload go (default: a new temporary folder)")
+    parser.add_argument("--output", default=None, help="write the report into this Markdown file")
+    args = parser.parse_args()
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="berth-e2e-")
+    os.makedirs(workdir, exist_ok=True)
+    os.chmod(workdir, 0o755)
+    files = os.path.join(workdir, "files")
+    os.makedirs(files, exist_ok=True)
+    payload = os.path.join(files, "payload")
+    size = args.size_mib * MiB
+    print(f"workdir {workdir}; writing a {args.size_mib} MiB random payload", flush=True)
+    with open(payload, "wb") as f:
+        for _ in range(args.size_mib):
+            f.write(os.urandom(MiB))
+    small = os.urandom(MiB)
+    with open(os.path.join(files, "small"), "wb") as f:
+        f.write(small)
+
+    bench = Bench(args)
+    servers = []
+    try:
+        berth = start_berth(os.path.abspath(args.berth), os.path.join(workdir, "berth"), os.path.join(workdir, "berth.log"))
+        servers.append(berth)
+        peer = start_distribution(os.path.join(workdir, "distribution"), workdir, os.path.join(workdir, "distribution.log"))
+        servers.append(peer)
+        nginx = start_nginx(files, workdir, os.path.join(workdir, "nginx.log"))
+        servers.append(nginx)
+        registries = [Registry(berth), Registry(peer)]
+        for reg in registries:
+            prepare_small(reg, small)
+        for run in range(args.runs):
+            print(f"run {run + 1} of {args.runs}", flush=True)
+            measure_limits(bench, payload, workdir, size)
+            run_once(bench, run, registries, nginx, payload, size, "small")
+        extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
+        if args.huge_gib:
+            print(f"pushing {args.huge_gib} GiB to Berth for its peak RSS", flush=True)
+            extra["huge"] = big_push_rss(bench, registries[0], args.huge_gib)
+    finally:
+        for server in servers:
+            server.stop()
+    machine = describe_machine()
+    table, summary, runs = report(bench, extra, machine)
+    print(table)
+    print(summary)
+    if args.output:
+        write_report(args.output, table, summary, runs, machine, args)
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def write_report(path, table, summary, runs, machine, args):
+    with open(path) as f:
+        text = f.read()
+    begin, end = "<!-- end-to-end:begin -->", "<!-- end-to-end:end -->"
+    described = ", ".join(f"{k}: {v}" for k, v in machine.items())
+    block = (f"{begin}\n"
+             f"Measured by `Benchmarks/end-to-end` ({args.runs} runs, medians; wrk {args.seconds} s per point).\n\n"
+             f"Machine: {described}.\n\n{table}\n\n{summary}\n\n"
+             f"<details><summary>Every run</summary>\n\n```json\n{json.dumps(runs, indent=1)}\n```\n</details>\n{end}")
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+// Linux's sync_file_range(2), which Swift's Glibc module does not export (it is a GNU
+// extension). Declared here rather than through <fcntl.h> because the Glibc module is built
+// without _GNU_SOURCE. off64_t is int64_t on every 64-bit Linux.
+#ifndef BERTH_CWRITEBACK_SHIM_H
+#define BERTH_CWRITEBACK_SHIM_H
+#include <stdint.h>
+
+#ifdef __linux__
+extern int sync_file_range(int fd, int64_t offset, int64_t nbytes, unsigned int flags);
+
+/// Starts writeback of the dirty pages of [offset, offset + length) without waiting for it
+/// (SYNC_FILE_RANGE_WRITE). Returns 0 or -1 with errno set.
+static inline int berth_start_writeback(int fd, int64_t offset, int64_t length) {
+    return sync_file_range(fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */);
+}
+#else
+static inline int berth_start_writeback(int fd, int64_t offset, int64_t length) {
+    (void)fd; (void)offset; (void)length;
+    return 0;
+}
+#endif
+#endif
