@@ -38,6 +38,7 @@ extension RegistryRoutes {
 
     func tags(_ request: Request, _ name: RepositoryName) throws -> Response {
         let paging = try paging(request)
+        guard paging.explicit else { return try allTags(name, after: paging.last) }
         let page = try registry.tags(in: name, after: paging.last, limit: paging.limit)
         let body: [String: Any] = ["name": name.value, "tags": page.items.map(\.value)]
         var headers: HTTPFields = [:]
@@ -47,24 +48,81 @@ extension RegistryRoutes {
         return jsonResponse(try JSONSerialization.data(withJSONObject: body), contentType: "application/json", headers: headers)
     }
 
+    /// Tags read from the index per batch of a streamed list: one short read transaction each.
+    static var tagStreamBatch: Int { 4096 }
+
+    /// Every tag (after `last`), streamed: the first batch is read before the response starts
+    /// (so an unknown repository is still a 404), the rest while the body is written, so the
+    /// first bytes leave at once and memory stays flat however many tags there are. Batches
+    /// are separate snapshots: tags changed while the list streams may or may not appear, as
+    /// with pages.
+    func allTags(_ name: RepositoryName, after last: String?) throws -> Response {
+        let batch = Self.tagStreamBatch
+        let first = try registry.tags(in: name, after: last, limit: batch)
+        let registry = registry
+        // Repository names and tags are made of characters JSON needs no escape for.
+        let body = ResponseBody { (writer: inout any ResponseBodyWriter) async throws in
+            var buffer = ByteBuffer()
+            buffer.writeString(#"{"name":"\#(name.value)","tags":["#)
+            var page = first
+            var separator = ""
+            while true {
+                for tag in page.items {
+                    buffer.writeString(separator)
+                    buffer.writeString("\"")
+                    buffer.writeString(tag.value)
+                    buffer.writeString("\"")
+                    separator = ","
+                }
+                guard page.hasMore, let lastTag = page.items.last else { break }
+                try await writer.write(buffer)
+                buffer.clear()
+                // A repository deleted while listed: the list ends where it was.
+                guard let next = try Self.tagsIfRepositoryExists(registry, name, after: lastTag.value, limit: batch) else { break }
+                page = next
+            }
+            buffer.writeString("]}")
+            try await writer.write(buffer)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? text
+    }
+
+    private static func tagsIfRepositoryExists(_ registry: Registry, _ name: RepositoryName, after last: String,
+                                               limit: Int) throws(RegistryError) -> Page<Tag>? {
+        do {
+            return try registry.tags(in: name, after: last, limit: limit)
+        } catch .repositoryUnknown {
+            return nil
+        }
+    }
+
     func referrers(_ request: Request, _ name: RepositoryName, _ text: String) throws -> Response {
         let subject = try parseDigest(text)
         let query = request.uri.queryParameters
         // An empty or malformed filter can match nothing stored: treat an empty one as absent.
         let artifactType = query["artifactType"].flatMap { $0.isEmpty ? nil : MediaType(rawValue: String($0)) }
-        var descriptors = try registry.referrers(of: subject, in: name, artifactType: artifactType)
-        var headers: HTTPFields = [:]
-        if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
-        // Pages follow the engine's order (artifact type, then digest); `last` is a referrer digest.
-        if let last = query["last"].map(String.init), let position = descriptors.firstIndex(where: { $0.digest.description == last }) {
-            descriptors.removeSubrange(...position)
+        // Our Links carry the last referrer and the artifact type it is listed under: a seek in
+        // the index. A `last` alone (a client's own) is looked for among the referrers.
+        let cursor: ReferrerCursor? = try query["last"].map { last in
+            let digest = try parseDigest(String(last))
+            guard let type = query["lastArtifactType"] else { return .afterDigest(digest) }
+            return .after(digest, artifactType: type.isEmpty ? nil : MediaType(rawValue: String(type)))
         }
         let pageSize = options.referrersPageSize
-        if descriptors.count > pageSize {
-            descriptors = Array(descriptors.prefix(pageSize))
-            let filter = artifactType.map { "&artifactType=\($0.rawValue.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? $0.rawValue)" } ?? ""
+        let page = try registry.referrers(of: subject, in: name, artifactType: artifactType, after: cursor, limit: pageSize)
+        let descriptors = page.items
+        var headers: HTTPFields = [:]
+        if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
+        if page.hasMore, let last = descriptors.last {
+            var extra = "&lastArtifactType=" + Self.queryValue(last.artifactType?.rawValue ?? "")
+            if let artifactType { extra += "&artifactType=" + Self.queryValue(artifactType.rawValue) }
             headers[.link] = linkHeader(request, path: "/v2/\(name)/referrers/\(subject)", limit: pageSize,
-                                        last: descriptors[descriptors.count - 1].digest.description, extra: filter)
+                                        last: last.digest.description, extra: extra)
         }
         let index = ReferrersIndex(manifests: descriptors)
         let encoder = JSONEncoder()

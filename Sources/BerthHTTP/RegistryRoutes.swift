@@ -165,7 +165,8 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
         do { return try Digest(parsing: text) } catch { throw OCIError(error) }
     }
 
-    /// `n` and `last` of a listing; `n` absent means "all" (bounded by the maximum page size).
+    /// `n` and `last` of a listing; `n` absent means "all" (tags stream all of them; the
+    /// catalog answers pages of the maximum page size with a `Link`).
     func paging(_ request: Request) throws -> (limit: Int, last: String?, explicit: Bool) {
         let query = request.uri.queryParameters
         let last = query["last"].map(String.init)

@@ -1,4 +1,6 @@
+import BerthEngine
 import BerthHTTP
+import BerthModel
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -17,6 +19,31 @@ import Testing
             #expect(second.header("Link") == nil)
             let zero = try await client.execute(uri: "/v2/app/tags/list?n=0", method: .get)
             #expect(zero.json?["tags"] as? [String] == [])
+        }
+    }
+
+    @Test func withoutNEveryTagStreamsInOrderPastTheMaximumPageSizeAndAcrossBatches() async throws {
+        try await withServer(options: RegistryRoutesOptions(maximumPageSize: 10)) { client, registry in
+            let image = try await pushImageBlobs(client, "many", seed: 2)
+            let names = (0..<4200).map { String(format: "t%05d", $0) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for slice in stride(from: 0, to: names.count, by: 150) {
+                    group.addTask {
+                        for tag in names[slice..<min(slice + 150, names.count)] {
+                            _ = try await registry.putManifest(image.bytes, contentType: ociManifestType, in: RepositoryName(parsing: "many"),
+                                                               reference: .tag(Tag(parsing: tag)))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let all = try await client.execute(uri: "/v2/many/tags/list", method: .get)
+            #expect(all.status == .ok)
+            #expect(all.json?["name"] as? String == "many")
+            #expect(all.json?["tags"] as? [String] == names)
+            #expect(all.header("Link") == nil)
+            let rest = try await client.execute(uri: "/v2/many/tags/list?last=t04100", method: .get)
+            #expect(rest.json?["tags"] as? [String] == Array(names[4101...]))
         }
     }
 
@@ -105,6 +132,71 @@ import Testing
             }
             #expect(seen.count == 5)
             #expect(Set(seen).count == 5)
+        }
+    }
+
+    /// Follows `Link` headers from `uri`; returns every referrer digest seen, in order.
+    private func followReferrers(_ client: any TestClientProtocol, from uri: String,
+                                 between: (Int) async throws -> Void = { _ in }) async throws -> [String] {
+        var seen: [String] = []
+        var next: String? = uri
+        var pages = 0
+        while let current = next {
+            let page = try await client.execute(uri: current, method: .get)
+            seen += (page.json?["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String }
+            next = page.header("Link").flatMap { link in link.split(separator: ";").first.map { String($0.dropFirst().dropLast()) } }
+            pages += 1
+            try await between(pages)
+        }
+        return seen
+    }
+
+    /// Five referrers of one subject under three artifact types (one without any), pushed by digest.
+    private func pushMixedReferrers(_ client: any TestClientProtocol, subject: Digest) async throws -> [String] {
+        var digests: [String] = []
+        for (seed, type) in zip(30..<35, ["application/vnd.example.sig", nil, "application/vnd.example.sbom", "application/vnd.example.sig", nil]) {
+            let referrer = try await pushImageBlobs(client, "app", seed: UInt8(seed), artifactType: type, subject: (subject, 10))
+            _ = try await putManifest(client, "app", referrer.digest.description, referrer.bytes)
+            digests.append(referrer.digest.description)
+        }
+        return digests
+    }
+
+    @Test func referrerPagesAcrossArtifactTypesListEachReferrerOnce() async throws {
+        try await withServer(options: RegistryRoutesOptions(referrersPageSize: 2)) { client, _ in
+            let subject = sha256([43])
+            let digests = try await pushMixedReferrers(client, subject: subject)
+            let seen = try await followReferrers(client, from: "/v2/app/referrers/\(subject)")
+            #expect(seen.count == 5)
+            #expect(Set(seen) == Set(digests))
+        }
+    }
+
+    @Test func aReferrerDeletedBetweenPagesNeitherRestartsNorSkipsTheListing() async throws {
+        try await withServer(options: RegistryRoutesOptions(referrersPageSize: 2)) { client, _ in
+            let subject = sha256([44])
+            let digests = try await pushMixedReferrers(client, subject: subject)
+            let whole = try await followReferrers(client, from: "/v2/app/referrers/\(subject)")
+            // Delete the last referrer of the first page once that page has been read.
+            let seen = try await followReferrers(client, from: "/v2/app/referrers/\(subject)") { pages in
+                if pages == 1 {
+                    let deleted = try await client.execute(uri: "/v2/app/manifests/\(whole[1])", method: .delete)
+                    #expect(deleted.status == .accepted)
+                }
+            }
+            // The deleted referrer was read on page 1; the listing goes on right after it.
+            #expect(seen == whole)
+            #expect(Set(digests) == Set(whole))
+        }
+    }
+
+    @Test func aLastReferrerAClientNamesAloneResumesAfterIt() async throws {
+        try await withServer { client, _ in
+            let subject = sha256([45])
+            _ = try await pushMixedReferrers(client, subject: subject)
+            let whole = try await followReferrers(client, from: "/v2/app/referrers/\(subject)")
+            let rest = try await followReferrers(client, from: "/v2/app/referrers/\(subject)?last=\(whole[2])")
+            #expect(rest == Array(whole[3...]))
         }
     }
 }

@@ -42,6 +42,10 @@ public protocol MetadataIndex: Sendable {
     func repositories(after last: String?, limit: Int) throws -> Page<RepositoryName>
     /// Descriptors of the manifests whose subject is `subject`, optionally only those of one artifact type.
     func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType?) throws -> [Descriptor]
+    /// At most `limit` referrers after `cursor` (nil: from the first), in the index's order
+    /// (artifact type, then digest); the cost is that of the page, not of all referrers.
+    func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType?,
+                   after cursor: ReferrerCursor?, limit: Int) throws -> Page<Descriptor>
 
     // MARK: Accessories
 

@@ -104,4 +104,11 @@ extension Registry {
     public func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType? = nil) throws(RegistryError) -> [Descriptor] {
         try RegistryError.wrapping { try index.referrers(of: subject, in: repository, artifactType: artifactType) }
     }
+
+    /// A page of at most `limit` referrers after `cursor` (nil: from the first), in the order
+    /// of artifact type then digest; the cost is that of the page, not of all referrers.
+    public func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType? = nil,
+                          after cursor: ReferrerCursor?, limit: Int) throws(RegistryError) -> Page<Descriptor> {
+        try RegistryError.wrapping { try index.referrers(of: subject, in: repository, artifactType: artifactType, after: cursor, limit: limit) }
+    }
 }
