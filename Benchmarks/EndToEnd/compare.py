@@ -385,7 +385,9 @@ def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
 
 def prepare_small(reg, small):
     reg.small_digest = reg.push_blob_bytes("bench/small", small)
+    reg.small_bytes = small
     config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+    reg.config_bytes = config
     reg.config_digest = reg.push_blob_bytes("bench/small", config)
     reg.config_size = len(config)
     for repo in ("bench/small", "bench/many"):
@@ -409,6 +411,141 @@ def big_push_rss(bench, berth_reg, gib):
     peak = berth_reg.server.peak_rss_mib()
     berth_reg.request("DELETE", f"/v2/bench/huge/blobs/{digest}", expect=(202,))
     return before, peak
+
+
+# --------------------------------------------------------------------------------------------
+# Berth alone: the targets that have no peer (docker-registry 2.8 has no referrers API)
+
+PUT_LUA = """
+local counter = 0
+local prefix, suffix, name, kind = "", "", "", ""
+function init(args)
+  name, kind = args[1], args[2]
+  local f = io.open(args[3], "rb"); prefix = f:read("*a"); f:close()
+  f = io.open(args[4], "rb"); suffix = f:read("*a"); f:close()
+end
+function request()
+  counter = counter + 1
+  local unique = id .. "-" .. counter
+  local body = prefix .. unique .. suffix
+  local reference = "t" .. unique
+  if kind == "same" then body = prefix .. suffix end
+  return wrk.format("PUT", "/v2/" .. name .. "/manifests/" .. reference,
+    {["Content-Type"] = "application/vnd.oci.image.manifest.v1+json"}, body)
+end
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+"""
+
+
+def wrk_put_manifests(reg, name, prefix, suffix, seconds, same_body, workdir, connections=64):
+    """PUTs manifests by new tags with wrk for `seconds`; each body unique unless `same_body`."""
+    paths = []
+    for part, text in (("lua", PUT_LUA), ("prefix", prefix), ("suffix", suffix)):
+        path = os.path.join(workdir, f"put.{part}")
+        with open(path, "w") as f:
+            f.write(text)
+        paths.append(path)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", paths[0], f"http://127.0.0.1:{reg.port}",
+                          "--", name, "same" if same_body else "unique", paths[1], paths[2]],
+                         capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"wrk PUT: error responses\n{out}")
+    return int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def wrk_latency_p99_ms(url, connections, seconds):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"wrk GET {url}: error responses\n{out}")
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def manifest_parts(reg, subject=None, artifact_type=None):
+    """A manifest document split where a unique annotation value goes."""
+    doc = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": reg.config_digest, "size": reg.config_size},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": reg.small_digest, "size": MiB}],
+        "annotations": {"org.example.note": "@@"},
+    }
+    if artifact_type:
+        doc["artifactType"] = artifact_type
+    if subject:
+        doc["subject"] = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject[0], "size": subject[1]}
+    text = json.dumps(doc, separators=(",", ":"))
+    return text.split("@@")
+
+
+def berth_alone(bench, reg, args, workdir):
+    """Referrers latency as accessories pile up, a streamed tag list, GC while serving."""
+    results = {}
+    for repo in ("alone/refs", "alone/tags", "alone/gc"):
+        reg.push_blob_bytes(repo, os.urandom(0) + reg.small_bytes)
+        reg.push_blob_bytes(repo, reg.config_bytes)
+    # Referrers: one signature, then 10 000 other accessories of the same subject.
+    subject_doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, "subject")
+    reg.put_manifest("alone/refs", "subject", subject_doc)
+    subject = ("sha256:" + hashlib.sha256(subject_doc).hexdigest(), len(subject_doc))
+    prefix, suffix = manifest_parts(reg, subject, "application/vnd.example.signature")
+    signature = (prefix + "only" + suffix).encode()
+    reg.put_manifest("alone/refs", "sha256:" + hashlib.sha256(signature).hexdigest(), signature)
+    url = f"http://127.0.0.1:{reg.port}/v2/alone/refs/referrers/{subject[0]}?artifactType=application/vnd.example.signature"
+    results["referrers p99, 1 referrer (ms)"] = wrk_latency_p99_ms(url, 8, args.seconds)
+    prefix, suffix = manifest_parts(reg, subject, "application/vnd.example.sbom")
+    pushed = 0
+    while pushed < args.referrers:
+        pushed += wrk_put_manifests(reg, "alone/refs", prefix, suffix, 5, False, workdir)
+    results["referrers piled up"] = pushed + 1
+    results[f"referrers p99, {pushed + 1:,} referrers (ms)"] = wrk_latency_p99_ms(url, 8, args.seconds)
+    whole = f"http://127.0.0.1:{reg.port}/v2/alone/refs/referrers/{subject[0]}"
+    results[f"referrers p99, first page of all {pushed + 1:,} (ms)"] = wrk_latency_p99_ms(whole, 8, args.seconds)
+
+    # Tags: many tags of one manifest, then the whole list streamed (no n).
+    prefix, suffix = manifest_parts(reg)
+    tagged = 0
+    while tagged < args.tags:
+        tagged += wrk_put_manifests(reg, "alone/tags", prefix, suffix, 20, True, workdir)
+    firsts, wholes, count = [], [], 0
+    for _ in range(5):
+        c = http.client.HTTPConnection("127.0.0.1", reg.port, timeout=60)
+        start = time.perf_counter()
+        c.request("GET", "/v2/alone/tags/tags/list")
+        r = c.getresponse()
+        first = r.read1(65536)
+        firsts.append((time.perf_counter() - start) * 1000)
+        rest = r.read()
+        wholes.append((time.perf_counter() - start) * 1000)
+        count = len(json.loads(first + rest)["tags"])
+        c.close()
+    results["tags listed"] = count
+    results[f"tags/list of {count:,}: first bytes (ms)"] = statistics.median(firsts)
+    results[f"tags/list of {count:,}: whole list (ms)"] = statistics.median(wholes)
+
+    # GC: 10 000 distinct manifests, collected while wrk reads manifests.
+    prefix, suffix = manifest_parts(reg)
+    made = 0
+    while made < args.gc_manifests:
+        made += wrk_put_manifests(reg, "alone/gc", prefix, suffix, 3, False, workdir)
+    load = subprocess.Popen(["wrk", "-t1", "-c8", "-d30s", f"http://127.0.0.1:{reg.port}/v2/bench/small/manifests/latest",
+                             "-H", "Accept: application/vnd.oci.image.manifest.v1+json"], stdout=subprocess.PIPE, text=True)
+    time.sleep(1)
+    gcs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        reg.request("POST", "/admin/v1/gc", body=b"", headers={"Content-Length": "0"})
+        gcs.append((time.perf_counter() - start) * 1000)
+    load.terminate()
+    load.communicate()
+    results["manifests in the store for GC"] = made + args.runs * args.manifests + 1
+    results["GC while serving (ms)"] = statistics.median(gcs)
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,6 +602,26 @@ def report(bench, extra, machine):
         before, peak = extra["huge"]
         lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed (MiB) | {fmt(peak)} | | | | | < 128 MiB |")
         verdicts.append((f"peak RSS, {args.huge_gib} GiB push", "absolute", 128 / peak if peak else None, 1.0))
+    alone = extra.get("alone")
+    if alone:
+        lines += ["", "| Berth alone | value | target |", "|---|---:|---|"]
+        one = next(v for k, v in alone.items() if k.startswith("referrers p99, 1 referrer"))
+        for key, value in alone.items():
+            target = ""
+            if key.startswith("referrers p99, ") and "first page" not in key and not key.startswith("referrers p99, 1 referrer"):
+                target = f"≤ 2 × the 1-referrer p99 ({value / one:.2f}×)"
+                verdicts.append(("referrers p99 flat as accessories pile up", "1-referrer p99", 2 * one / value if value else None, 1.0))
+            elif "first bytes" in key:
+                target = "< 10 ms"
+                verdicts.append((key, "10 ms", 10 / value if value else None, 1.0))
+            elif "whole list" in key:
+                target = "< 1 000 ms"
+                verdicts.append((key, "1 s", 1000 / value if value else None, 1.0))
+            elif key.startswith("GC while serving"):
+                target = "< 2 000 ms"
+                verdicts.append((key, "2 s", 2000 / value if value else None, 1.0))
+            digits = 2 if key.endswith("(ms)") else 0
+            lines.append(f"| {key} | {fmt(value, digits)} | {target} |")
     table = "\n".join(lines)
     summary = []
     for metric, kind, ratio, wanted in verdicts:
@@ -506,6 +663,10 @@ def main():
     parser.add_argument("--manifests", type=int, default=1000, help="small manifests pushed per run")
     parser.add_argument("--manifest-clients", type=int, default=16, help="concurrent clients pushing manifests")
     parser.add_argument("--huge-gib", type=int, default=4, help="size of the blob pushed for Berth's peak RSS (0: skip)")
+    parser.add_argument("--referrers", type=int, default=10_000, help="accessories piled on one subject")
+    parser.add_argument("--tags", type=int, default=500_000, help="tags of one repository for the streamed list")
+    parser.add_argument("--gc-manifests", type=int, default=10_000, help="manifests pushed before GC while serving")
+    parser.add_argument("--skip-alone", action="store_true", help="skip the Berth-only targets")
     parser.add_argument("--workdir", default=None, help="where data roots and the payload go (default: a new temporary folder)")
     parser.add_argument("--output", default=None, help="write the report into this Markdown file")
     args = parser.parse_args()
@@ -542,6 +703,9 @@ def main():
             measure_limits(bench, payload, workdir, size)
             run_once(bench, run, registries, nginx, payload, size, "small")
         extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
+        if not args.skip_alone:
+            print("Berth alone: referrers, tags, GC", flush=True)
+            extra["alone"] = berth_alone(bench, registries[0], args, workdir)
         if args.huge_gib:
             print(f"pushing {args.huge_gib} GiB to Berth for its peak RSS", flush=True)
             extra["huge"] = big_push_rss(bench, registries[0], args.huge_gib)

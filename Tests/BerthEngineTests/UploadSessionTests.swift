@@ -222,4 +222,81 @@ struct TricklingBody: AsyncSequence, Sendable {
         #expect(after.offset == 20)
         await registry.close()
     }
+
+    @Test func requestsForUnknownUploadsLeaveNoSessionBehind() async throws {
+        try await withRegistry { registry, _ in
+            for _ in 0..<50 {
+                let id = UploadID.random()
+                await expectError(.uploadUnknown(id.description)) {
+                    _ = try await registry.appendUpload(id, in: repo("app"), body: OneChunk([1, 2, 3]))
+                }
+            }
+            #expect(registry.sessions.count == 0)
+        }
+    }
+
+    @Test func idleWritersAreCappedAndAnEvictedUploadStillFinishesWithTheRightDigest() async throws {
+        let root = TemporaryRoot()
+        var configuration = root.configuration()
+        configuration.maximumIdleUploadWriters = 2
+        let registry = try await Registry.open(configuration)
+        do {
+            let contents = (0..<4).map { pseudoRandomBytes(40_000, seed: UInt64(20 + $0)) }
+            var sessions: [UploadRecord] = []
+            for content in contents {
+                let session = try await registry.startUpload(in: repo("app"))
+                _ = try await registry.appendUpload(session.id, in: repo("app"), body: OneChunk(Array(content[..<20_000])))
+                sessions.append(session)
+            }
+            #expect(registry.sessions.idleWriters == 2)
+            // The first two were evicted: their hashes are rebuilt from their partial files.
+            for (session, content) in zip(sessions, contents) {
+                let info = try await registry.finishUpload(session.id, in: repo("app"), digest: sha256(content), at: 20_000,
+                                                           lastChunk: OneChunk(Array(content[20_000...])))
+                #expect(info.digest == sha256(content))
+            }
+            #expect(registry.sessions.count == 0)
+            await registry.close()
+        } catch {
+            await registry.close()
+            throw error
+        }
+    }
+
+    @Test func aStorageFailureWhileFinishingKeepsTheUploadResumable() async throws {
+        try await withRegistry { registry, root in
+            let content = pseudoRandomBytes(30_000, seed: 31)
+            let digest = sha256(content)
+            let session = try await registry.startUpload(in: repo("app"))
+            _ = try await registry.appendUpload(session.id, in: repo("app"), body: OneChunk(Array(content[..<10_000])))
+            // A file where the blob's fan-out directory goes: the rename fails (ENOTDIR), root or not.
+            let fanout = root.layout.blobFanoutDirectory(digest)
+            try FileManager.default.createDirectory(atPath: root.layout.blobAlgorithmDirectory(.sha256), withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: fanout, contents: Data([0])))
+            await #expect(throws: RegistryError.self) {
+                _ = try await registry.finishUpload(session.id, in: repo("app"), digest: digest, at: 10_000,
+                                                    lastChunk: OneChunk(Array(content[10_000...])))
+            }
+            #expect(try await registry.uploadStatus(session.id, in: repo("app")).offset == 10_000)
+            try FileManager.default.removeItem(atPath: fanout)
+            let info = try await registry.finishUpload(session.id, in: repo("app"), digest: digest, at: 10_000,
+                                                       lastChunk: OneChunk(Array(content[10_000...])))
+            #expect(info.digest == digest)
+            let reader = try await registry.openBlob(digest, in: repo("app"))
+            #expect(try await registry.read(reader, at: 0, count: 30_000) == content)
+        }
+    }
+
+    @Test func expiryClaimsSessionsAndSkipsOnesInUse() async throws {
+        try await withRegistry { registry, _ in
+            let idle = try await registry.startUpload(in: repo("app"))
+            let held = try await registry.startUpload(in: repo("app"))
+            let lease = try registry.sessions.acquire(held.id)
+            try await registry.expireUploads(now: Date().addingTimeInterval(48 * 3600))
+            _ = lease
+            registry.sessions.release(held.id)
+            await expectError(.uploadUnknown(idle.id.description)) { try await registry.uploadStatus(idle.id, in: repo("app")) }
+            #expect(try registry.index.upload(held.id) != nil)
+        }
+    }
 }

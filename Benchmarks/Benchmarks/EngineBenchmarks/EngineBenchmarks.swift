@@ -9,9 +9,9 @@ import Synchronization
 /// hash is the limit a streaming ingest can reach on one core.
 let benchmarks: @Sendable () -> Void = {
     let chunk = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
-    let megabytes = 256
+    let megabytes = 1024
 
-    Benchmark("sha256 (libcrypto) of 256 MiB", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
+    Benchmark("sha256 (libcrypto) of 1 GiB", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 5)) { benchmark in
         for _ in benchmark.scaledIterations {
             let hasher = try ContentHasher(.sha256)
             for _ in 0..<megabytes { try hasher.update(chunk) }
@@ -20,7 +20,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let ingest = Stage()
-    Benchmark("ingest 256 MiB (hash + write + fsync + rename)",
+    Benchmark("ingest 1 GiB (hash + write + fsync + rename)",
               configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident], maxDuration: .seconds(10), maxIterations: 5),
               closure: { benchmark in
                   guard let registry = ingest.registry, let repository = ingest.repository else { return }
@@ -67,31 +67,111 @@ let benchmarks: @Sendable () -> Void = {
               },
               teardown: { await gets.close() })
 
-    let referrers = Stage()
-    let subject = (try? ContentHasher.digest(of: Array("subject".utf8)))
-    Benchmark("referrers: 10 of 2 000 by artifactType", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 10_000),
-              closure: { benchmark in
-                  guard let registry = referrers.registry, let repository = referrers.repository, let subject else { return }
-                  let filter = MediaType(rawValue: "application/vnd.example.sig")
-                  for _ in benchmark.scaledIterations { blackHole(try? registry.referrers(of: subject, in: repository, artifactType: filter)) }
-              },
-              setup: {
-                  try await referrers.open()
-                  guard let registry = referrers.registry, let repository = referrers.repository, let config = referrers.config, let subject else { return }
-                  // Pushed concurrently, so group commit batches them: setup stays short.
-                  try await withThrowingTaskGroup(of: Void.self) { group in
-                      for index in 0..<2000 {
-                          group.addTask {
-                              let type = index % 200 == 0 ? "application/vnd.example.sig" : "application/vnd.example.other"
-                              let bytes = Fixture.manifest(config: config, annotation: "\(index)", artifactType: type, subject: subject)
-                              _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
-                                                                 reference: .digest(try ContentHasher.digest(of: bytes)))
-                          }
+    let signature = "application/vnd.example.sig"
+    for count in [10, 1000, 100_000] {
+        let stage = Stage()
+        let subject = (try? ContentHasher.digest(of: Array("subject".utf8)))
+        Benchmark("referrers: first page (1 000) of \(count.formatted()) referrers",
+                  configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 10_000),
+                  closure: { benchmark in
+                      guard let registry = stage.registry, let repository = stage.repository, let subject else { return }
+                      for _ in benchmark.scaledIterations {
+                          blackHole(try? registry.referrers(of: subject, in: repository, after: nil, limit: 1000))
                       }
-                      try await group.waitForAll()
+                  },
+                  setup: {
+                      try await stage.open()
+                      try await Fixture.referrers(stage, subject: subject, count: count, signatureEvery: count / 10)
+                  },
+                  teardown: { await stage.close() })
+    }
+
+    let filtered = Stage()
+    let filteredSubject = (try? ContentHasher.digest(of: Array("filtered".utf8)))
+    Benchmark("referrers: 10 of 100 000 by artifactType", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 10_000),
+              closure: { benchmark in
+                  guard let registry = filtered.registry, let repository = filtered.repository, let filteredSubject else { return }
+                  let filter = MediaType(rawValue: signature)
+                  for _ in benchmark.scaledIterations {
+                      blackHole(try? registry.referrers(of: filteredSubject, in: repository, artifactType: filter, after: nil, limit: 1000))
                   }
               },
-              teardown: { await referrers.close() })
+              setup: {
+                  try await filtered.open()
+                  try await Fixture.referrers(filtered, subject: filteredSubject, count: 100_000, signatureEvery: 10_000)
+              },
+              teardown: { await filtered.close() })
+
+    let tagged = Stage()
+    Benchmark("tags: list all of 100 000", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(5), maxIterations: 100),
+              closure: { benchmark in
+                  guard let registry = tagged.registry, let repository = tagged.repository else { return }
+                  for _ in benchmark.scaledIterations {
+                      var last: String?
+                      var total = 0
+                      while true {
+                          guard let page = try? registry.tags(in: repository, after: last, limit: 4096) else { break }
+                          total += page.items.count
+                          guard page.hasMore, let tail = page.items.last else { break }
+                          last = tail.value
+                      }
+                      blackHole(total)
+                  }
+              },
+              setup: {
+                  try await tagged.open()
+                  guard let registry = tagged.registry, let repository = tagged.repository, let config = tagged.config else { return }
+                  let bytes = Fixture.manifest(config: config, annotation: "tagged")
+                  try await Fixture.concurrently(100_000) { index in
+                      _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
+                                                         reference: .tag(Tag.benchmark(String(format: "v%06d", index))))
+                  }
+              },
+              teardown: { await tagged.close() })
+
+    let collected = Stage()
+    Benchmark("gc: mark and sweep a store of 10 000 manifests", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(10), maxIterations: 20),
+              closure: { benchmark in
+                  guard let registry = collected.registry else { return }
+                  for _ in benchmark.scaledIterations {
+                      blackHole(try? await GarbageCollector(registry: registry).run(GarbageCollector.Options(blobGrace: .zero)))
+                  }
+              },
+              setup: {
+                  try await collected.open()
+                  guard let registry = collected.registry, let repository = collected.repository, let config = collected.config else { return }
+                  try await Fixture.concurrently(10_000) { index in
+                      let bytes = Fixture.manifest(config: config, annotation: "\(index)")
+                      _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
+                                                         reference: .tag(Tag.benchmark("m\(index)")))
+                  }
+              },
+              teardown: { await collected.close() })
+
+    // The store is filled once (a minute or two); each iteration closes and reopens it.
+    let manifestCount = Int(ProcessInfo.processInfo.environment["BERTH_BENCH_REOPEN_MANIFESTS"] ?? "") ?? 1_000_000
+    let reopened = Stage()
+    Benchmark("reopen a store of \(manifestCount.formatted()) manifests", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(10), maxIterations: 20),
+              closure: { benchmark in
+                  guard let root = reopened.root else { return }
+                  for _ in benchmark.scaledIterations {
+                      await reopened.registry?.close()
+                      reopened.registry = nil
+                      benchmark.startMeasurement()
+                      reopened.registry = try? await Registry.open(RegistryConfiguration(root: root))
+                      benchmark.stopMeasurement()
+                  }
+              },
+              setup: {
+                  try await reopened.open()
+                  guard let registry = reopened.registry, let repository = reopened.repository, let config = reopened.config else { return }
+                  try await Fixture.concurrently(manifestCount) { index in
+                      let bytes = Fixture.manifest(config: config, annotation: "\(index)")
+                      _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
+                                                         reference: .digest(try ContentHasher.digest(of: bytes)))
+                  }
+              },
+              teardown: { await reopened.close() })
 }
 
 /// A registry opened in a benchmark's setup and closed in its teardown.
@@ -160,6 +240,35 @@ enum Fixture {
         let digest = try ContentHasher.digest(of: config)
         _ = try await registry.pushBlob(to: repository, digest: digest, bytes: config)
         return (registry, root, repository, digest)
+    }
+
+    /// Runs `body` for 0..<count with 256 tasks in flight, so group commit batches index writes.
+    static func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            while next < min(count, 256) {
+                let index = next
+                group.addTask { try await body(index) }
+                next += 1
+            }
+            while try await group.next() != nil {
+                guard next < count else { continue }
+                let index = next
+                group.addTask { try await body(index) }
+                next += 1
+            }
+        }
+    }
+
+    /// `count` referrers of `subject`: every `signatureEvery`-th a signature, the rest SBOMs.
+    static func referrers(_ stage: Stage, subject: Digest?, count: Int, signatureEvery: Int) async throws {
+        guard let registry = stage.registry, let repository = stage.repository, let config = stage.config, let subject else { return }
+        try await concurrently(count) { index in
+            let type = index % max(signatureEvery, 1) == 0 ? "application/vnd.example.sig" : "application/vnd.example.sbom"
+            let bytes = manifest(config: config, annotation: "\(index)", artifactType: type, subject: subject)
+            _ = try await registry.putManifest(bytes, contentType: MediaType.ociImageManifest.rawValue, in: repository,
+                                               reference: .digest(try ContentHasher.digest(of: bytes)))
+        }
     }
 
     static func manifest(config: Digest, annotation: String, artifactType: String? = nil, subject: Digest? = nil) -> [UInt8] {

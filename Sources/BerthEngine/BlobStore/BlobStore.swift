@@ -35,10 +35,14 @@ public protocol BlobIngester: Sendable {
     /// `offset`; bytes past `offset` (left by a crash) are discarded.
     func openUpload(_ id: UploadID, offset: Int64) throws -> Writer
     /// Checks the writer's content against `expected` (digest) and `expectedSize`, then makes it
-    /// durable under its digest. On any mismatch nothing is stored and the partial file is removed.
-    func commit(_ writer: Writer, expected: Digest, expectedSize: Int64?) throws -> BlobInfo
+    /// durable under its digest. On any mismatch nothing is stored and the partial file is
+    /// removed; on a storage failure too, unless `keepingFileOnIOError` (upload sessions, which
+    /// stay resumable): then the writer is closed and its file left where it was.
+    func commit(_ writer: Writer, expected: Digest, expectedSize: Int64?, keepingFileOnIOError: Bool) throws -> BlobInfo
     /// Removes an ingest's partial file without storing anything.
     func abort(_ writer: Writer)
+    /// Whether an upload session's partial file exists.
+    func hasUploadFile(_ id: UploadID) -> Bool
 }
 
 /// An ingest in progress: bytes appended in order, hashed as they arrive.

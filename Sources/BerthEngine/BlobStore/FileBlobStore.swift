@@ -35,7 +35,11 @@ public struct FileBlobStore: BlobStore {
         try POSIXFile.fsyncDirectory(layout.uploads)
     }
 
-    public func commit(_ writer: FileBlobWriter, expected: Digest, expectedSize: Int64?) throws -> BlobInfo {
+    /// - Parameter keepingFileOnIOError: on a failure that is not a digest or size mismatch
+    ///   (the disk, not the content), close the writer but leave its file where it is, so an
+    ///   upload session stays resumable; mismatches always remove the file (it can never match).
+    public func commit(_ writer: FileBlobWriter, expected: Digest, expectedSize: Int64?,
+                       keepingFileOnIOError: Bool = false) throws -> BlobInfo {
         do {
             if let expectedSize, expectedSize != writer.offset {
                 throw RegistryError.sizeMismatch(expected: expectedSize, actual: writer.offset)
@@ -58,9 +62,18 @@ public struct FileBlobStore: BlobStore {
             try POSIXFile.fsyncDirectory(fanout)
             return BlobInfo(digest: actual, size: size, committedAt: Date())
         } catch {
-            abort(writer)
+            switch error {
+            case RegistryError.digestMismatch, RegistryError.sizeMismatch: abort(writer)
+            case _ where keepingFileOnIOError: writer.close()
+            default: abort(writer)
+            }
             throw error
         }
+    }
+
+    /// Whether an upload's partial file exists.
+    public func hasUploadFile(_ id: UploadID) -> Bool {
+        FileManager.default.fileExists(atPath: layout.uploadFile(id))
     }
 
     public func abort(_ writer: FileBlobWriter) {

@@ -59,7 +59,9 @@ extension Registry {
 
     /// Finishes a session: appends `lastChunk` if given, checks the content against `digest`,
     /// stores the blob and links it into `repository`. On a digest mismatch the session is
-    /// discarded (the content can never match) and nothing is stored.
+    /// discarded (the content can never match) and nothing is stored. On a storage failure
+    /// (the disk, not the content) the session stays as it was before this request, at its
+    /// durable offset: the client may retry the finish.
     public func finishUpload<Body: AsyncSequence>(
         _ id: UploadID, in repository: RepositoryName, digest: Digest, at offset: Int64? = nil, owner: String? = nil, lastChunk: Body?
     ) async throws(RegistryError) -> BlobInfo where Body.Element: ContiguousBytesCollection {
@@ -71,9 +73,20 @@ extension Registry {
         return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
             let info: BlobInfo
             do throws(RegistryError) {
-                info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: nil) }
+                info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: nil, keepingFileOnIOError: true) }
             } catch {
                 lease.writer = nil
+                let resumable = (try? await io { blobs.hasUploadFile(id) }) ?? false
+                switch error {
+                case .digestMismatch, .sizeMismatch:
+                    break
+                case _ where resumable:
+                    // Bytes of the last chunk past the durable offset are dropped when the
+                    // partial file is reopened: the session is exactly as before this request.
+                    throw error
+                default:
+                    break
+                }
                 _ = try? await index.deleteUpload(id)
                 sessions.remove(id)
                 throw error
@@ -112,7 +125,11 @@ extension Registry {
     /// use by a request are left alone.
     public func expireUploads(now: Date = Date()) async throws(RegistryError) {
         let records = try RegistryError.wrapping { try index.allUploads() }
-        for record in records where isExpired(record, now: now) && !sessions.isBusy(record.id) {
+        for record in records where isExpired(record, now: now) {
+            // Claimed like a request would: a session a request holds is skipped, and none can
+            // take it while it is being discarded.
+            guard (try? sessions.acquire(record.id)) != nil else { continue }
+            defer { sessions.release(record.id) }
             try await discardUpload(record.id)
         }
     }

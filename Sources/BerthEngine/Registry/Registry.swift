@@ -23,7 +23,7 @@ public final class Registry: Sendable {
     public let blobs: FileBlobStore
     /// The metadata index.
     public let index: any MetadataIndex
-    let sessions = UploadSessions()
+    let sessions: UploadSessions
     let sweepGate = SweepGate()
     let collecting = Mutex(false)
     /// Recently verified credentials (SHA-256 of name and password → principal, until).
@@ -37,6 +37,7 @@ public final class Registry: Sendable {
                  ioPool: NIOThreadPool, lock: DataRootLock?, policies: RegistryPolicies) {
         self.policyCache = Mutex(policies)
         self.configuration = configuration
+        self.sessions = UploadSessions(maximumIdleWriters: configuration.maximumIdleUploadWriters)
         self.layout = layout
         self.blobs = FileBlobStore(layout: layout)
         self.index = index

@@ -25,14 +25,18 @@ public struct RegistryConfiguration: Sendable {
     public var minimumBodyRate: Int?
     /// How long a body may arrive at any pace before `minimumBodyRate` applies.
     public var slowBodyGrace: Duration
+    /// Idle upload sessions that keep an open file and running hash between requests; past it
+    /// the longest idle one closes, and its next request rebuilds the hash from its file.
+    public var maximumIdleUploadWriters: Int
 
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
     /// 1 KiB compression threshold, 1 MiB write buffer, 64 GiB largest blob, bodies at
-    /// least 1 KiB/s after 30 s.
+    /// least 1 KiB/s after 30 s, 256 idle upload writers.
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
                 writeBufferSize: Int = 1 << 20, maximumBlobSize: Int64 = 64 << 30,
-                minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30)) {
+                minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256) {
+        self.maximumIdleUploadWriters = maximumIdleUploadWriters
         self.minimumBodyRate = minimumBodyRate
         self.slowBodyGrace = slowBodyGrace
         self.maximumBlobSize = maximumBlobSize
