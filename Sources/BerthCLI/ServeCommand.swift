@@ -188,7 +188,7 @@ extension ServeCommand {
                                                idleTimeout: idle, httpDecoderConfiguration: decoder)
         guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
             let plaintext = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline), fileRegions.channelHandler()],
+                additionalChannelHandlers: [ReceiveBufferHandler(), HeaderDeadlineHandler(deadline: deadline), fileRegions.channelHandler()],
                 idleTimeout: idle, httpDecoderConfiguration: decoder)
             return .http1(configuration: plaintext)
         }

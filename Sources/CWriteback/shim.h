@@ -1,5 +1,5 @@
-// Linux's sync_file_range(2), which Swift's Glibc module does not export (it is a GNU
-// extension). Declared here rather than through <fcntl.h> because the Glibc module is built
+// Linux's sync_file_range(2) and O_DIRECT, which Swift's Glibc module does not export (GNU
+// extensions). Declared here rather than through <fcntl.h> because the Glibc module is built
 // without _GNU_SOURCE. off64_t is int64_t on every 64-bit Linux.
 #ifndef BERTH_CWRITEBACK_SHIM_H
 #define BERTH_CWRITEBACK_SHIM_H
@@ -19,4 +19,18 @@ static inline int berth_start_writeback(int fd, int64_t offset, int64_t length) 
     return 0;
 }
 #endif
+
+/// open(2)'s O_DIRECT, hidden the same way; its value differs by architecture. 0 where it is
+/// unknown (no direct I/O there).
+static inline int berth_open_direct_flag(void) {
+#if defined(__linux__) && (defined(__x86_64__) || defined(__i386__))
+    return 040000;
+#elif defined(__linux__) && (defined(__aarch64__) || defined(__arm__))
+    return 0200000;
+#elif defined(__linux__) && defined(__powerpc64__)
+    return 0400000;
+#else
+    return 0;
+#endif
+}
 #endif

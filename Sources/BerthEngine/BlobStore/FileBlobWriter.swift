@@ -18,6 +18,17 @@ public final class FileBlobWriter: BlobWriter {
     private var closed = false
     /// Where the bytes not yet handed to writeback begin (see `startWriteback`).
     private var writebackStart: Int64
+    /// A second descriptor of the file opened with O_DIRECT, for aligned full buffers: the disk
+    /// reads them straight from memory, with no copy into the page cache and no writeback left
+    /// for the commit's `fsync`. Opened on the first aligned write; nil when the file system
+    /// has no direct I/O, and dropped after a direct write fails (later writes are buffered).
+    private var direct: DirectWrites = .untried
+
+    private enum DirectWrites {
+        case untried
+        case open(Int32)
+        case unavailable
+    }
 
     /// Dirty bytes after which writeback starts. Without it the kernel waits for its
     /// dirty-page thresholds (gigabytes on a large machine), and the commit's `fsync` would
@@ -42,7 +53,10 @@ public final class FileBlobWriter: BlobWriter {
         }
     }
 
-    deinit { if !closed { Foundation.close(fd) } }
+    deinit {
+        if !closed { Foundation.close(fd) }
+        if case .open(let directFD) = direct { Foundation.close(directFD) }
+    }
 
     /// Appends `bytes` at the offset and feeds them to the hash.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -67,8 +81,43 @@ public final class FileBlobWriter: BlobWriter {
 
     /// Writes `bytes` at `position` (the current offset) without hashing them or moving the offset.
     func writeUnhashed(_ bytes: UnsafeRawBufferPointer, at position: Int64) throws {
+        if let directFD = directDescriptor(for: bytes, at: position) {
+            do {
+                try POSIXFile.write(directFD, bytes, at: position, path: path)
+                return
+            } catch {
+                // Some file systems accept O_DIRECT at open and refuse the write (EINVAL):
+                // write these bytes, and all later ones, through the page cache.
+                dropDirect()
+            }
+        }
         try POSIXFile.write(fd, bytes, at: position, path: path)
         startWriteback(upTo: position + Int64(bytes.count))
+    }
+
+    /// The O_DIRECT descriptor, if `bytes` at `position` meet its alignment rules.
+    private func directDescriptor(for bytes: UnsafeRawBufferPointer, at position: Int64) -> Int32? {
+        let alignment = IngestBuffer.alignment
+        guard bytes.count > 0, bytes.count % alignment == 0, position % Int64(alignment) == 0,
+              let base = bytes.baseAddress, Int(bitPattern: base) % alignment == 0 else { return nil }
+        switch direct {
+        case .open(let directFD):
+            return directFD
+        case .unavailable:
+            return nil
+        case .untried:
+            guard let directFD = POSIXFile.openDirectWriter(path) else {
+                direct = .unavailable
+                return nil
+            }
+            direct = .open(directFD)
+            return directFD
+        }
+    }
+
+    private func dropDirect() {
+        if case .open(let directFD) = direct { Foundation.close(directFD) }
+        direct = .unavailable
     }
 
     private func startWriteback(upTo end: Int64) {
@@ -106,6 +155,7 @@ public final class FileBlobWriter: BlobWriter {
     }
 
     func close() {
+        dropDirect()
         guard !closed else { return }
         closed = true
         Foundation.close(fd)

@@ -65,18 +65,20 @@ extension Registry {
         }
     }
 
-    /// Writes a request body into `writer`, gathering small chunks into writes of
-    /// `writeBufferSize` so each hop to the I/O threads carries a useful amount of work.
+    /// Writes a request body into `writer`, gathering small chunks into page-aligned buffers
+    /// of `writeBufferSize` so each hop to the I/O threads carries a useful amount of work and
+    /// full buffers can go to disk without the page cache.
     ///
     /// Pipelined: while one full buffer is written (I/O thread) and hashed (its own task), the
     /// next one fills from the body. Appends still happen one at a time and in order: a buffer's
     /// append starts only after the previous one finished, and every append has finished before
-    /// this returns or throws, so nothing touches `writer` afterwards.
+    /// this returns or throws, so nothing touches `writer` afterwards. Two buffers serve the
+    /// whole body: each returns to the filler once its append is done.
     func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError)
     where Body.Element: ContiguousBytesCollection {
-        let capacity = configuration.writeBufferSize
         let limit = configuration.maximumBlobSize
-        var buffer = Buffer(capacity: capacity)
+        var filling = IngestBuffer(capacity: configuration.writeBufferSize)
+        var spare: IngestBuffer?
         var failure: RegistryError?
         var received = writer.value.offset
         try await io { try writer.value.prepareHash() }
@@ -84,32 +86,37 @@ extension Registry {
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
         let grace = configuration.slowBodyGrace
-        var inFlight: Task<RegistryError?, Never>?
+        var inFlight: Task<(IngestBuffer, RegistryError?), Never>?
+
+        /// Waits for the append in flight; its buffer becomes the spare.
+        func settle() async -> RegistryError? {
+            guard let previous = inFlight else { return nil }
+            inFlight = nil
+            let (buffer, error) = await previous.value
+            buffer.reset()
+            spare = buffer
+            return error
+        }
+
         do {
             for try await chunk in body {
-                received += Int64(chunk.withContiguousBytes { $0.count })
+                let length = chunk.withContiguousBytes { $0.count }
+                received += Int64(length)
                 if received > limit { throw RegistryError.blobTooLarge(limit: limit) }
-                let overflow: Buffer? = chunk.withContiguousBytes { raw in
-                    if buffer.bytes.count + raw.count <= capacity {
-                        buffer.bytes.append(contentsOf: raw)
-                        return nil
-                    }
-                    let full = buffer
-                    buffer = Buffer(capacity: capacity)
-                    buffer.bytes.append(contentsOf: raw)
-                    return full
-                }
-                if let overflow, !overflow.bytes.isEmpty {
-                    if let previous = inFlight, let error = await previous.value {
-                        inFlight = nil
-                        throw error
-                    }
-                    inFlight = Task { () async -> RegistryError? in
+                var consumed = 0
+                while consumed < length {
+                    consumed += chunk.withContiguousBytes { raw in filling.append(UnsafeRawBufferPointer(rebasing: raw[consumed...])) }
+                    guard filling.isFull else { continue }
+                    if let error = await settle() { throw error }
+                    let full = filling
+                    filling = spare ?? IngestBuffer(capacity: full.capacity)
+                    spare = nil
+                    inFlight = Task { () async -> (IngestBuffer, RegistryError?) in
                         do throws(RegistryError) {
-                            try await self.append(overflow, to: writer)
-                            return nil
+                            try await self.append(full, to: writer)
+                            return (full, nil)
                         } catch {
-                            return error
+                            return (full, error)
                         }
                     }
                 }
@@ -124,12 +131,12 @@ extension Registry {
         } catch {
             failure = RegistryError(error)
         }
-        if let previous = inFlight, let error = await previous.value {
+        if let error = await settle() {
             // The earlier buffer did not make it: later bytes must not be appended after a gap.
             throw failure ?? error
         }
         // What arrived before a failure is written too: an upload keeps every byte it received.
-        if !buffer.bytes.isEmpty { try await append(buffer, to: writer) }
+        if !filling.isEmpty { try await append(filling, to: writer) }
         if let failure { throw failure }
     }
 }
@@ -137,37 +144,21 @@ extension Registry {
 extension Registry {
     /// Appends one buffer: the disk write on an I/O thread while this task hashes the same
     /// bytes, so a push uses two cores. The offset moves only when both succeeded.
-    func append(_ buffer: Buffer, to writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError) {
+    func append(_ buffer: IngestBuffer, to writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError) {
         let position = writer.value.offset
-        async let written: RegistryError? = {
-            do throws(RegistryError) {
-                try await self.io { try buffer.bytes.withUnsafeBytes { try writer.value.writeUnhashed($0, at: position) } }
-                return nil
-            } catch {
-                return error
-            }
-        }()
+        let written = ioStarted { try writer.value.writeUnhashed(buffer.bytes, at: position) }
         let hashFailure: RegistryError?
         do {
-            try buffer.bytes.withUnsafeBytes { try writer.value.hashUnwritten($0) }
+            try writer.value.hashUnwritten(buffer.bytes)
             hashFailure = nil
         } catch {
             hashFailure = RegistryError(error)
         }
-        if let failure = await written ?? hashFailure {
+        if let failure = await written.result() ?? hashFailure {
             writer.value.discardHash()
             throw failure
         }
-        writer.value.advance(by: buffer.bytes.count)
-    }
-}
-
-/// A reusable byte buffer moved between tasks and the I/O threads.
-struct Buffer: Sendable {
-    var bytes: [UInt8]
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        writer.value.advance(by: buffer.count)
     }
 }
 

@@ -66,6 +66,15 @@ enum POSIXFile {
         }
     }
 
+    /// Opens `path` for writes that bypass the page cache (O_DIRECT), or nil where the platform
+    /// or the file system has no direct I/O (tmpfs refuses it): callers then write as usual.
+    static func openDirectWriter(_ path: String) -> Int32? {
+        let flag = berth_open_direct_flag()
+        guard flag != 0 else { return nil }
+        let fd = Foundation.open(path, O_WRONLY | O_CLOEXEC | flag)
+        return fd >= 0 ? fd : nil
+    }
+
     /// Asks the kernel to start writing [offset, offset + length) to disk now, without waiting.
     /// Advisory: a later `fsync` is what makes the bytes durable; this only spreads the disk
     /// work over the ingest instead of leaving all of it to that `fsync`. Failures are ignored
