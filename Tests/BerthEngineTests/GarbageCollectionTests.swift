@@ -148,7 +148,7 @@ import Testing
             let now = Date()
             func push(at date: Date) async throws {
                 _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: image.digest, bytes: image.bytes,
-                                                                              manifest: manifest, tag: nil, now: date))
+                                                                              manifest: manifest, tags: [], now: date))
             }
             try await push(at: now.addingTimeInterval(-10 * 86_400))
             // The collector marked it dead (old, untagged); then the client pushes it again.
@@ -184,7 +184,7 @@ final class EventLog: Sendable {
             let child = try await makeImage(registry, repo("app"), seed: 90)
             let manifest = try Manifest(parsing: child.bytes, contentType: ociManifest)
             _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: child.digest, bytes: child.bytes,
-                                                                          manifest: manifest, tag: nil, now: Date().addingTimeInterval(-10 * 86_400)))
+                                                                          manifest: manifest, tags: [], now: Date().addingTimeInterval(-10 * 86_400)))
             // The collector marked the old untagged child dead; then an index naming it arrives.
             let indexBytes = Array(#"{"schemaVersion":2,"mediaType":"\#(ociIndex)","manifests":[\#(descriptorJSON(ociManifest, child.digest, child.bytes.count))]}"#.utf8)
             _ = try await registry.putManifest(indexBytes, contentType: ociIndex, in: repo("app"), reference: .tag(tag("multi")))

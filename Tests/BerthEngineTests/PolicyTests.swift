@@ -31,6 +31,21 @@ import Testing
         }
     }
 
+    @Test func aPushByDigestWithTagsIsRefusedWholeWhenOneTagIsImmutable() async throws {
+        try await withRegistry { registry, _ in
+            _ = try await protectedImage(registry)
+            let other = try await makeImage(registry, repo("app"), seed: 3)
+            await #expect(performing: {
+                try await registry.putManifest(other.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(other.digest),
+                                               tags: [tag("latest"), tag("v1"), tag("stable")])
+            }, throws: isProtectedError)
+            // Neither the manifest nor the tags before or after the refused one were stored.
+            #expect(throws: RegistryError.self) { try registry.manifestRecord(.digest(other.digest), in: repo("app")) }
+            #expect(throws: RegistryError.self) { try registry.manifestRecord(.tag(tag("latest")), in: repo("app")) }
+            #expect(throws: RegistryError.self) { try registry.manifestRecord(.tag(tag("stable")), in: repo("app")) }
+        }
+    }
+
     @Test func anImmutableTagItsManifestAndItsAccessoriesCannotBeDeleted() async throws {
         try await withRegistry { registry, _ in
             let image = try await protectedImage(registry)

@@ -49,7 +49,7 @@ extension LMDBIndex {
                 try txn.put(db.manifestParents, Self.repoDigestKey(repo, child.digest) + request.digest.indexBytes, [UInt8]())
             }
             if let subject = manifest.subject {
-                let suffix = request.tag.flatMap { AccessoryClassifier.tagSchemeSubject($0)?.suffix }
+                let suffix = request.tags.lazy.compactMap { AccessoryClassifier.tagSchemeSubject($0)?.suffix }.first
                 let accessoryType = AccessoryClassifier.classify(.init(manifest: manifest, tagSuffix: suffix))
                 try link(accessory: request.digest, to: subject.digest, type: accessoryType, flags: .subjectField,
                          repo: repo, now: request.now, txn)
@@ -66,7 +66,7 @@ extension LMDBIndex {
                 try txn.put(db.referrers, Self.referrerKey(repo, subject: subject.digest, artifactType: type, referrer: request.digest), value.bytes)
             }
         }
-        if let tag = request.tag {
+        for tag in request.tags {
             try moveTag(tag, to: request.digest, manifest: manifest, repo: repo, now: request.now, protection: request.tagProtection, txn)
         }
         return record

@@ -140,8 +140,9 @@ public struct ManifestWriteRequest: Sendable {
     public let bytes: [UInt8]
     /// The parsed manifest.
     public let manifest: Manifest
-    /// The tag to move to this manifest, if pushed by tag.
-    public let tag: Tag?
+    /// The tags to move to this manifest (the tag it was pushed by, or the `?tag=` parameters of
+    /// a push by digest), all in the manifest's own transaction: all of them move, or none.
+    public let tags: [Tag]
     /// Why the tag may not be moved, when an immutability rule protects it; checked inside the
     /// index transaction, so a tag cannot be moved between a check and the write.
     public let tagProtection: (@Sendable (Tag) -> String?)?
@@ -149,14 +150,14 @@ public struct ManifestWriteRequest: Sendable {
     public let now: Date
 
     /// Bundles a manifest for `MetadataIndex.putManifest`.
-    public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tag: Tag?, now: Date,
+    public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tags: [Tag], now: Date,
                 tagProtection: (@Sendable (Tag) -> String?)? = nil) {
         self.tagProtection = tagProtection
         self.repository = repository
         self.digest = digest
         self.bytes = bytes
         self.manifest = manifest
-        self.tag = tag
+        self.tags = tags
         self.now = now
     }
 }

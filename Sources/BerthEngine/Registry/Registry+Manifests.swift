@@ -11,7 +11,8 @@ extension Registry {
     /// every child of an index present in it. The `subject` need not exist yet. A tag reference
     /// moves the tag in the same transaction.
     /// - Parameter tags: with a digest reference, tags to point at the manifest as well (the
-    ///   spec's `?tag=` parameters), each moved in its own transaction after the manifest is stored.
+    ///   spec's `?tag=` parameters), moved in the manifest's own transaction: if one is refused
+    ///   (an immutability rule), nothing is stored.
     public func putManifest(_ bytes: [UInt8], contentType: String?, in repository: RepositoryName,
                             reference: Reference, tags: [Tag] = []) async throws(RegistryError) -> ManifestRecord {
         let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: contentType) }
@@ -28,17 +29,10 @@ extension Registry {
         }
         let now = Date(millisecondsSince1970: Date().millisecondsSince1970)
         let protection = tagProtection(in: repository)
-        func request(_ tag: Tag?) -> ManifestWriteRequest {
-            ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes, manifest: manifest, tag: tag,
-                                 now: now, tagProtection: protection)
-        }
-        var record = try await RegistryError.wrapping { try await index.putManifest(request(tag)) }
-        if tag == nil {
-            for extra in tags {
-                record = try await RegistryError.wrapping { try await index.putManifest(request(extra)) }
-            }
-        }
-        return record
+        // One transaction for the manifest and every tag: a refused tag (immutability) refuses all.
+        let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes, manifest: manifest,
+                                           tags: tag.map { [$0] } ?? tags, now: now, tagProtection: protection)
+        return try await RegistryError.wrapping { try await index.putManifest(request) }
     }
 
     /// The record of a manifest by tag or digest (for `HEAD`); `.manifestUnknown` if absent.
