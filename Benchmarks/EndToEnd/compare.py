@@ -343,11 +343,53 @@ class Bench:
         return statistics.median(values) if values else None
 
 
+class NullSink:
+    """A server that reads each request body into one reused buffer and answers 201: what the
+    same client and loopback TCP cost on this machine, with no hashing and no disk. On two
+    cores they compete with the hash for the second core, so they bound a push as well."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.name = "null sink"
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        buffer = bytearray(1 << 20)
+        view = memoryview(buffer)
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += conn.recv(4096)
+                header, rest = head.split(b"\r\n\r\n", 1)
+                length = int(re.search(rb"(?i)content-length: *(\d+)", header).group(1)) - len(rest)
+                while length > 0:
+                    got = conn.recv_into(view, min(length, len(buffer)))
+                    if got == 0:
+                        break
+                    length -= got
+                conn.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+    def close(self):
+        self.listener.close()
+
+
 def measure_limits(bench, payload, data_disk_dir, size):
     # Single-core SHA-256 of the bytes (page cache warm), and a durable write to the data disk.
     subprocess.run(["cat", payload], stdout=subprocess.DEVNULL, check=True)
     t = timed(lambda: subprocess.run(["openssl", "dgst", "-sha256", payload], stdout=subprocess.DEVNULL, check=True))
     bench.record("sha256 (1 core)", "limit", size / t / MiB)
+    sink = NullSink()
+    t = timed(lambda: Registry(sink).send_file("PUT", "/sink", payload, 0, size))
+    sink.close()
+    bench.record("loopback transfer, same client (null sink)", "limit", size / t / MiB)
     target = os.path.join(data_disk_dir, "dd.out")
     for metric, flags in (("durable write (dd fdatasync)", ["conv=fdatasync"]),
                           ("durable write (dd O_DIRECT)", ["oflag=direct", "conv=fdatasync"])):
@@ -615,7 +657,8 @@ def report(bench, extra, machine):
             wanted.append(f"≥ {limit_target}× limit")
             verdicts.append((metric, "limit", rl, limit_target))
         lines.append(f"| {metric} | {fmt(b)} | {fmt(p)} | {fmt(limit)} | {fmt(rp, 2)} | {fmt(rl, 2)} | {', '.join(wanted) or '–'} |")
-    for metric in ("sha256 (1 core)", "durable write (dd fdatasync)", "durable write (dd O_DIRECT)"):
+    for metric in ("sha256 (1 core)", "durable write (dd fdatasync)", "durable write (dd O_DIRECT)",
+                   "loopback transfer, same client (null sink)"):
         lines.append(f"| limit: {metric} (MiB/s) | | | {fmt(bench.median(metric, 'limit'))} | | | |")
     for who in ("berth", "docker-registry"):
         lines.append(f"| peak RSS of {who} over the run (MiB) | {fmt(extra.get('rss-' + who))} | | | | | |"
