@@ -3,11 +3,12 @@ import Foundation
 import Testing
 @testable import BerthEngine
 
-/// The process's resident set in bytes, from /proc/self/statm.
-private func residentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+/// The process's resident set in bytes, from /proc/self/statm; nil if it cannot be read (the
+/// test then fails instead of comparing zeros).
+private func residentBytes() -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
     let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    guard fields.count > 1, let pages = Int(fields[1]), pages > 0 else { return nil }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
@@ -44,9 +45,9 @@ private struct GeneratedBody: AsyncSequence, Sendable {
         try await withRegistry { registry, root in
             // Warm up the paths (thread pool, LMDB map) so their one-time cost is not counted.
             _ = try await pushBlob(registry, repo("big"), pseudoRandomBytes(4 << 20, seed: 1))
-            let before = residentBytes()
+            let before = try #require(residentBytes())
             let info = try await registry.pushBlob(to: repo("big"), digest: digest, body: GeneratedBody(total: total))
-            let growth = residentBytes() - before
+            let growth = try #require(residentBytes()) - before
             #expect(info.size == Int64(total))
             #expect(try POSIXFile.stat(root.layout.blobFile(digest))?.size == Int64(total))
             // A few MiB of buffers at most; 1 GiB held anywhere would show as ~1000 MiB.

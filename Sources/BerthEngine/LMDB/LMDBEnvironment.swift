@@ -118,9 +118,3 @@ final class LMDBEnvironment: @unchecked Sendable {
         try LMDBError.check(mdb_env_sync(env, 1), "mdb_env_sync")
     }
 }
-
-/// A handle on one named database inside an environment (`MDB_dbi`). Valid for the environment's life.
-struct LMDBDatabase: Sendable {
-    let handle: UInt32
-    let name: String
-}
