@@ -60,7 +60,7 @@ public final class RegistryMetrics: Sendable {
         out += "berth_http_request_duration_seconds_bucket{le=\"+Inf\"} \(snapshot.latencyCount)\n"
         out += "berth_http_request_duration_seconds_sum \(snapshot.latencySum)\n"
         out += "berth_http_request_duration_seconds_count \(snapshot.latencyCount)\n"
-        out += "# HELP berth_http_received_bytes_total Request body bytes declared by Content-Length.\n"
+        out += "# HELP berth_http_received_bytes_total Request body bytes (declared by Content-Length, or counted for chunked bodies).\n"
         out += "# TYPE berth_http_received_bytes_total counter\n"
         out += "berth_http_received_bytes_total \(snapshot.bytesIn)\n"
         out += "# HELP berth_http_sent_bytes_total Response body bytes declared by Content-Length.\n"

@@ -57,4 +57,27 @@ import Testing
         #expect(pulled.status == 0)
         #expect(FileManager.default.contents(atPath: "\(directory)/pulled") == whole)
     }
+
+    @Test func aChunkedPatchCountsItsBytesInTheMetrics() async throws {
+        let server = try ServerProcess()
+        defer { server.stop(); server.removeRoot() }
+        try await server.waitUntilReady()
+        let file = NSTemporaryDirectory() + "berth-curl-chunked-\(UUID().uuidString)"
+        try Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 * 7) }).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        func received() throws -> Int {
+            let metrics = try curl(["\(server.baseURL)/metrics"]).body
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("berth_http_received_bytes_total ") }
+            return line.flatMap { Int($0.split(separator: " ")[1]) } ?? -1
+        }
+        let start = try curl(["-X", "POST", "\(server.baseURL)/v2/curl/chunked/blobs/uploads/"])
+        let location = try #require(start.headers["location"])
+        let before = try received()
+        // No Content-Length: curl sends the body with chunked transfer encoding.
+        let patch = try curl(["-X", "PATCH", "-H", "Transfer-Encoding: chunked", "-H", "Content-Type: application/octet-stream",
+                              "--data-binary", "@\(file)", "\(server.baseURL)\(location)"])
+        #expect(patch.status == 202)
+        #expect(patch.headers["range"] == "0-69999")
+        #expect(try received() - before == 70_000)
+    }
 }
