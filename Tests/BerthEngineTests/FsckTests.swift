@@ -29,6 +29,20 @@ import Testing
         handle.closeFile()
     }
 
+    @Test func aManifestBlobItsRepositoryDoesNotLinkIsFoundAndRelinked() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        let registry = try await root.open()
+        // Unlinked by hand (a client's DELETE of a layer): the manifest still names it.
+        try await registry.unlinkBlob(image.layers[0], from: repo("app"))
+        await registry.close()
+        let report = try await check(root)
+        #expect(report.problems.map(\.kind) == ["manifest-blob-unlinked"])
+        let repaired = try await check(root, repair: true)
+        #expect(repaired.repairs.contains { $0.hasPrefix("linked \(image.layers[0])") })
+        #expect(try await check(root).isClean)
+    }
+
     @Test func cleanRootHasNoProblems() async throws {
         let root = TemporaryRoot()
         _ = try await populatedRoot(root)

@@ -67,12 +67,17 @@ public struct Fsck: Sendable {
         }
 
         // 2. Index entries and their targets.
+        // Blobs a manifest names but its repository does not link: the manifest pulls, its
+        // blobs answer BLOB_UNKNOWN. Repair links them (the file is present and verified).
+        var unlinked: [(repository: RepositoryName, digest: Digest, size: Int64)] = []
         try RegistryError.wrapping {
             var manifests: Set<String> = []
             try index.forEachManifest { record in
                 manifests.insert("\(record.repository)@\(record.digest)")
             }
+            var linked: Set<String> = []
             try index.forEachBlobLink { repository, link in
+                linked.insert("\(repository)@\(link.digest)")
                 if present[link.digest] == nil {
                     report.problems.append(Problem(kind: "link-dangling", detail: "\(repository) links \(link.digest), which is missing or corrupt"))
                 } else if present[link.digest] != link.size {
@@ -90,8 +95,14 @@ public struct Fsck: Sendable {
                 } else {
                     report.problems.append(Problem(kind: "manifest-document-missing", detail: name))
                 }
-                for blob in record.blobs where present[blob] == nil {
-                    report.problems.append(Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt"))
+                for blob in record.blobs {
+                    if let size = present[blob] {
+                        guard !linked.contains("\(record.repository)@\(blob)") else { continue }
+                        report.problems.append(Problem(kind: "manifest-blob-unlinked", detail: "\(name) references \(blob), which \(record.repository) does not link"))
+                        unlinked.append((record.repository, blob, size))
+                    } else {
+                        report.problems.append(Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt"))
+                    }
                 }
                 for child in record.children where !manifests.contains("\(record.repository)@\(child)") {
                     report.problems.append(Problem(kind: "manifest-child-missing", detail: "\(name) references manifest \(child)"))
@@ -109,16 +120,21 @@ public struct Fsck: Sendable {
             }
         }
 
-        // 3. Upload sessions and their files; debris.
+        // 3. Upload sessions and their files; debris. Beside a live server a session's file is
+        // created just before its record: files are listed before and after the records, and
+        // only a file seen both times without a record is an orphan; a record is missing its
+        // file only if neither listing saw it.
+        let filesBefore = try await registry.io { Set(try POSIXFile.list(layout.uploads)) }
         let uploads = try RegistryError.wrapping { try index.allUploads() }
         let owned = Set(uploads.map(\.id.description))
-        let (uploadFiles, temporary) = try await registry.io {
-            (try POSIXFile.list(layout.uploads), try POSIXFile.list(layout.temporary))
+        let (filesAfter, temporary) = try await registry.io {
+            (Set(try POSIXFile.list(layout.uploads)), try POSIXFile.list(layout.temporary))
         }
+        let uploadFiles = filesBefore.union(filesAfter)
         for record in uploads where !uploadFiles.contains(record.id.description) {
             report.problems.append(Problem(kind: "upload-file-missing", detail: "upload \(record.id) in \(record.repository)"))
         }
-        let orphanUploads = uploadFiles.filter { !owned.contains($0) }
+        let orphanUploads = filesBefore.intersection(filesAfter).filter { !owned.contains($0) }.sorted()
         for name in orphanUploads {
             report.problems.append(Problem(kind: "upload-orphan", detail: "\(layout.uploads)/\(name) belongs to no session"))
         }
@@ -155,6 +171,10 @@ public struct Fsck: Sendable {
         for record in uploads where !uploadFiles.contains(record.id.description) {
             _ = try await RegistryError.wrapping { try await index.deleteUpload(record.id) }
             report.repairs.append("removed upload session \(record.id) (file missing)")
+        }
+        for blob in unlinked {
+            try await RegistryError.wrapping { try await index.linkBlob(blob.digest, size: blob.size, into: blob.repository, now: Date()) }
+            report.repairs.append("linked \(blob.digest) into \(blob.repository), which a manifest there references")
         }
         let valid = present
         let removed = try await RegistryError.wrapping {
