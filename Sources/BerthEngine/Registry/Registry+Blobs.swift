@@ -69,8 +69,8 @@ extension Registry {
     /// of `writeBufferSize` so each hop to the I/O threads carries a useful amount of work and
     /// full buffers can go to disk without the page cache.
     ///
-    /// Pipelined: while one full buffer is written (I/O thread) and hashed (its own task), the
-    /// next one fills from the body. Appends still happen one at a time and in order: a buffer's
+    /// Pipelined: while one full buffer is written and hashed (two I/O threads), the next one
+    /// fills from the body. Appends still happen one at a time and in order: a buffer's
     /// append starts only after the previous one finished, and every append has finished before
     /// this returns or throws, so nothing touches `writer` afterwards. Two buffers serve the
     /// whole body: each returns to the filler once its append is done.
@@ -86,15 +86,15 @@ extension Registry {
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
         let grace = configuration.slowBodyGrace
-        var inFlight: Task<(IngestBuffer, RegistryError?), Never>?
+        var inFlight: Append?
 
         /// Waits for the append in flight; its buffer becomes the spare.
         func settle() async -> RegistryError? {
             guard let previous = inFlight else { return nil }
             inFlight = nil
-            let (buffer, error) = await previous.value
-            buffer.reset()
-            spare = buffer
+            let error = await finish(previous, into: writer)
+            previous.buffer.reset()
+            spare = previous.buffer
             return error
         }
 
@@ -108,17 +108,9 @@ extension Registry {
                     consumed += chunk.withContiguousBytes { raw in filling.append(UnsafeRawBufferPointer(rebasing: raw[consumed...])) }
                     guard filling.isFull else { continue }
                     if let error = await settle() { throw error }
-                    let full = filling
-                    filling = spare ?? IngestBuffer(capacity: full.capacity)
+                    inFlight = start(filling, into: writer)
+                    filling = spare ?? IngestBuffer(capacity: filling.capacity)
                     spare = nil
-                    inFlight = Task { () async -> (IngestBuffer, RegistryError?) in
-                        do throws(RegistryError) {
-                            try await self.append(full, to: writer)
-                            return (full, nil)
-                        } catch {
-                            return (full, error)
-                        }
-                    }
                 }
                 // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
                 if let minimumRate {
@@ -136,28 +128,41 @@ extension Registry {
             throw failure ?? error
         }
         // What arrived before a failure is written too: an upload keeps every byte it received.
-        if !filling.isEmpty { try await append(filling, to: writer) }
+        if !filling.isEmpty, let error = await finish(start(filling, into: writer), into: writer) { throw error }
         if let failure { throw failure }
     }
 }
 
 extension Registry {
-    /// Appends one buffer: the disk write on an I/O thread while this task hashes the same
-    /// bytes, so a push uses two cores. The offset moves only when both succeeded.
-    func append(_ buffer: IngestBuffer, to writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError) {
+    /// One buffer being appended: its disk write and its hash, both running on the I/O threads.
+    struct Append {
+        let buffer: IngestBuffer
+        let written: PendingIO
+        let hashed: PendingIO
+    }
+
+    /// Starts appending `buffer` at the writer's offset: the disk write and the hash go to the
+    /// I/O threads at once, from this thread, and run on two cores while the caller fills the
+    /// next buffer. Neither uses a thread of the cooperative pool, which stays free for the
+    /// requests (and the body) it serves. Call `finish` before the next `start`: hashes must
+    /// follow one another, and the offset moves only in `finish`.
+    func start(_ buffer: IngestBuffer, into writer: UnsafeTransfer<FileBlobWriter>) -> Append {
         let position = writer.value.offset
-        let written = ioStarted { try writer.value.writeUnhashed(buffer.bytes, at: position) }
-        let hashFailure: RegistryError?
-        do {
-            try writer.value.hashUnwritten(buffer.bytes)
-            hashFailure = nil
-        } catch {
-            hashFailure = RegistryError(error)
-        }
-        if let failure = await written.result() ?? hashFailure {
+        return Append(buffer: buffer,
+                      written: ioStarted { try writer.value.writeUnhashed(buffer.bytes, at: position) },
+                      hashed: ioStarted { try writer.value.hashUnwritten(buffer.bytes) })
+    }
+
+    /// Waits for both halves; moves the offset past the buffer only if both succeeded, and
+    /// otherwise makes the next use rebuild the hash from what the file really holds.
+    func finish(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>) async -> RegistryError? {
+        let writeFailure = await append.written.result()
+        let hashFailure = await append.hashed.result()
+        if let failure = writeFailure ?? hashFailure {
             writer.value.discardHash()
-            throw failure
+            return failure
         }
-        writer.value.advance(by: buffer.count)
+        writer.value.advance(by: append.buffer.count)
+        return nil
     }
 }
