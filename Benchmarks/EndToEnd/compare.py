@@ -219,16 +219,19 @@ class Registry:
         self.request("PUT", self.with_query(loc, digest=digest), body=chunks,
                      headers={"Content-Length": str(length), "Content-Type": "application/octet-stream"})
 
-    def send_file(self, method, target, path, offset, count, suffix=b""):
+    def send_file(self, method, target, path, offset, count, suffix=b"", sock=None):
         """One request whose body is `count` bytes of `path` from `offset` (sent with sendfile, so
-        the client costs almost no CPU) then `suffix`; returns the response."""
-        sock = socket.create_connection(("127.0.0.1", self.port))
+        the client costs almost no CPU) then `suffix`; returns the response. With `sock`, on
+        that kept-alive connection (as real clients send the PATCHes of one upload)."""
+        own = sock is None
+        if own:
+            sock = socket.create_connection(("127.0.0.1", self.port))
         try:
             head = (f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
                     f"Content-Type: application/octet-stream\r\nContent-Length: {count + len(suffix)}\r\n")
             if method == "PATCH":
                 head += f"Content-Range: {offset}-{offset + count + len(suffix) - 1}\r\n"
-            sock.sendall((head + "Connection: close\r\n\r\n").encode())
+            sock.sendall((head + ("Connection: close\r\n" if own else "") + "\r\n").encode())
             with open(path, "rb") as f:
                 sent = 0
                 while sent < count:
@@ -239,7 +242,8 @@ class Registry:
             response.begin()
             data = response.read()
         finally:
-            sock.close()
+            if own:
+                sock.close()
         if response.status not in (201, 202):
             raise RuntimeError(f"{self.server.name}: {method} {target} -> {response.status} {data[:300]!r}")
         return response
@@ -252,12 +256,13 @@ class Registry:
         loc = self.start_upload(repo)
         size = os.path.getsize(path)
         offset = 0
-        while offset < size:
-            count = min(chunk, size - offset)
-            last = offset + count >= size
-            r = self.send_file("PATCH", loc, path, offset, count, suffix if last else b"")
-            loc = self.location(r)
-            offset += count
+        with socket.create_connection(("127.0.0.1", self.port)) as sock:
+            while offset < size:
+                count = min(chunk, size - offset)
+                last = offset + count >= size
+                r = self.send_file("PATCH", loc, path, offset, count, suffix if last else b"", sock=sock)
+                loc = self.location(r)
+                offset += count
         self.request("PUT", self.with_query(loc, digest=digest), body=b"", headers={"Content-Length": "0"})
 
     def push_blob_bytes(self, repo, data):
