@@ -420,14 +420,26 @@ def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
         t = timed(lambda: reg.push_file_chunked(f"bench/chunked{run}", payload, suffix, digest, 16 * MiB))
         bench.record("push 1 GiB, 16 MiB PATCHes (MiB/s)", who, (size + len(suffix)) / t / MiB)
 
-        # Pull the monolithic blob back.
-        url = f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{file_digest(payload, f'{run}-{who}'.encode())}"
+        # Pull the monolithic blob back: first right after the push (Berth wrote it with
+        # O_DIRECT, so it comes from the disk; the peer's is in the page cache), then again
+        # with the file cached, which is what the comparison with nginx is about.
+        mono_digest = file_digest(payload, f"{run}-{who}".encode())
+        url = f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{mono_digest}"
         got, seconds = curl_download(url)
         assert got == length, f"{who}: pulled {got} bytes, expected {length}"
-        bench.record("pull 1 GiB (MiB/s)", who, got / seconds / MiB)
+        bench.record("first pull of the 1 GiB blob just pushed (MiB/s)", who, got / seconds / MiB)
+        got, seconds = curl_download(url)
+        bench.record("pull 1 GiB, page cache warm (MiB/s)", who, got / seconds / MiB)
+        if who == "berth":
+            berth_blob = os.path.join(args.workdir_path, "berth", "blobs", "sha256", mono_digest[7:9], mono_digest[7:])
 
-    got, seconds = curl_download(f"http://127.0.0.1:{nginx.port}/payload")
-    bench.record("pull 1 GiB (MiB/s)", "limit", got / seconds / MiB)
+    # nginx serves the very file Berth serves (cached by Berth's pulls just before).
+    link = os.path.join(args.workdir_path, "files", "berth-blob")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(berth_blob, link)
+    got, seconds = curl_download(f"http://127.0.0.1:{nginx.port}/berth-blob")
+    bench.record("pull 1 GiB, page cache warm (MiB/s)", "limit", got / seconds / MiB)
 
     for reg in registries:
         who = reg.server.name
@@ -623,7 +635,8 @@ TARGETS = [
     # metric, target against the peer, target against the limit
     ("push 1 GiB, monolithic (MiB/s)", 2.5, 0.8),
     ("push 1 GiB, 16 MiB PATCHes (MiB/s)", 2.5, 0.8),
-    ("pull 1 GiB (MiB/s)", None, 0.8),
+    ("pull 1 GiB, page cache warm (MiB/s)", None, 0.8),
+    ("first pull of the 1 GiB blob just pushed (MiB/s)", None, None),
     ("pull 1 MiB blobs, 8 connections (MiB/s)", 3.0, 0.5),
     ("manifest GET by tag, 32 connections (req/s)", 10.0, None),
     ("blob HEAD, 32 connections (req/s)", None, None),
@@ -743,6 +756,7 @@ def main():
     args = parser.parse_args()
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="berth-e2e-")
+    args.workdir_path = workdir
     os.makedirs(workdir, exist_ok=True)
     os.chmod(workdir, 0o755)
     files = os.path.join(workdir, "files")

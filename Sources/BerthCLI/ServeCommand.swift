@@ -88,6 +88,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 30s (default 30s): slow clients are cut off.")
     var idleTimeout: String?
 
+    @Flag(name: .customLong("buffered-writes"), help: "Write blobs through the page cache only (no O_DIRECT): a blob just pushed stays cached for its first pull, at more CPU per pushed byte.")
+    var bufferedWrites = false
+
     @Option(name: .long, help: "A JSON config file.")
     var config: String?
 
@@ -107,7 +110,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             registry = try await Registry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
                                                                      maximumBlobSize: settings.maximumBlobSize,
-                                                                     minimumBodyRate: settings.minimumBodyRate == 0 ? nil : settings.minimumBodyRate))
+                                                                     minimumBodyRate: settings.minimumBodyRate == 0 ? nil : settings.minimumBodyRate,
+                                                                     directBlobWrites: !settings.bufferedWrites))
         } catch {
             printError("berth serve: \(error)")
             throw ExitCode(1)

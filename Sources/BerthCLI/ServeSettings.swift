@@ -35,6 +35,9 @@ struct ServeSettings: Equatable {
     var minimumBodyRate = 1024
     /// Connections idle this long are closed (a client that stops sending its headers or body).
     var idleTimeout: Duration = .seconds(30)
+    /// Write blobs through the page cache only (no O_DIRECT): a blob just pushed is then cached
+    /// for its first pull, at more CPU per pushed byte.
+    var bufferedWrites = false
 
     /// The config file's shape: every field optional, names as in the docs.
     struct File: Decodable {
@@ -57,6 +60,7 @@ struct ServeSettings: Equatable {
         var minimumBodyRate: Int?
         var maximumHeaderSize: Int?
         var headerDeadline: String?
+        var bufferedWrites: Bool?
     }
 
     /// A setting that cannot be used, with the reason.
@@ -111,6 +115,7 @@ struct ServeSettings: Equatable {
         }
         settings.anonymous = flag(flags.anonymous, "BERTH_ANONYMOUS", file.anonymous)
         settings.anonymousOnNetwork = flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
+        settings.bufferedWrites = flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
         settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
         settings.rateLimit = flags.rateLimit ?? environment["BERTH_RATE_LIMIT"].flatMap(Double.init) ?? file.rateLimit
         settings.maximumUploads = flags.maxUploads ?? environment["BERTH_MAX_UPLOADS"].flatMap(Int.init) ?? file.maximumUploads ?? 64

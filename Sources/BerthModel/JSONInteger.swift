@@ -3,15 +3,28 @@
 /// Foundation's JSONDecoder reports a fraction or an out-of-range integer decoded as `Int64`
 /// with an internal error that carries no path; decoding through this type turns every such
 /// case into a `ManifestProblem` at the right path with a reason a client can act on.
-/// Integral values written with a fraction or exponent (`2.0`, `1e3`) are accepted, as the
-/// number they denote is an integer.
+/// Integral values written with a fraction or exponent (`2.0`, `1e3`) are refused: Go's
+/// encoding/json refuses them for integer fields, so a document holding them would be one that
+/// Go clients cannot read. JSONDecoder cannot tell `2.0` from `2`; `JSONSyntax` can, and hands the
+/// paths of such numbers to the decoder under `fractionalNumbersKey`.
 struct JSONInteger: Decodable, Sendable {
     /// The integer.
     let value: Int64
 
+    /// The decoder's user-info key for the `Set<String>` of paths of numbers written with a
+    /// fraction or exponent (see `JSONSyntax.Findings`).
+    static let fractionalNumbersKey: CodingUserInfoKey = {
+        guard let key = CodingUserInfoKey(rawValue: "berth.fractionalNumbers") else { preconditionFailure("invalid user-info key") }
+        return key
+    }()
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let value = try? container.decode(Int64.self) {
+            if let written = decoder.userInfo[Self.fractionalNumbersKey] as? Set<String>,
+               written.contains(ManifestProblem.render(container.codingPath)) {
+                throw ManifestProblem(container.codingPath, "expected an integer, found a number with a fraction or exponent")
+            }
             self.value = value
             return
         }

@@ -12,16 +12,33 @@ struct JSONSyntax {
 
     /// Why `bytes` is not one valid JSON text without duplicate keys, or nil when it is.
     static func problem(in bytes: [UInt8]) -> String? {
-        var checker = JSONSyntax(bytes: bytes)
-        do throws(Failure) {
-            try checker.checkText()
-            return nil
-        } catch {
-            return error.reason
+        switch check(bytes) {
+        case .success: nil
+        case .failure(let failure): failure.reason
         }
     }
 
-    private struct Failure: Error {
+    /// What a valid text holds that decoding needs to know.
+    struct Findings: Sendable {
+        /// The paths (as `ManifestProblem` renders them) of numbers written with a fraction or
+        /// an exponent (`2.0`, `1e3`): JSONDecoder reads them as integers when asked to, Go's
+        /// encoding/json refuses them for integer fields, so integer fields refuse them too.
+        var fractionalNumbers: Set<String> = []
+    }
+
+    /// The findings of a valid text, or why it is not one.
+    static func check(_ bytes: [UInt8]) -> Result<Findings, Failure> {
+        var checker = JSONSyntax(bytes: bytes)
+        do throws(Failure) {
+            try checker.checkText()
+            return .success(checker.findings)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Why a text is not valid JSON (or has a duplicate key or is nested too deep).
+    struct Failure: Error {
         let reason: String
     }
 
@@ -37,6 +54,7 @@ struct JSONSyntax {
     /// The member names seen so far in each open object, innermost last. Kept apart from
     /// `stack` so a set is mutated in place, never copied per key.
     private var keySets: [Set<[UInt8]>] = []
+    private var findings = Findings()
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -147,6 +165,18 @@ struct JSONSyntax {
         return ManifestProblem.render(keys)
     }
 
+    /// The path of the value being read: every open container and the member or position in it.
+    private func valuePath() -> String {
+        var keys: [any CodingKey] = []
+        for frame in stack {
+            switch frame {
+            case .object(let current): keys.append(PathKey(stringValue: current))
+            case .array(let position): keys.append(PathKey(intValue: position))
+            }
+        }
+        return ManifestProblem.render(keys)
+    }
+
     // MARK: Tokens
 
     /// A string at `index` (its opening quote), leaving `index` after it.
@@ -242,8 +272,15 @@ struct JSONSyntax {
         return value
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`; what follows is the caller's to check.
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`; what follows is the caller's to
+    /// check. A fraction or exponent is noted with the number's path (see `Findings`).
     private mutating func checkNumber() throws(Failure) {
+        let start = index
+        defer {
+            if bytes[start..<index].contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+                findings.fractionalNumbers.insert(valuePath())
+            }
+        }
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count else { throw unexpectedEnd() }
         if bytes[index] == UInt8(ascii: "0") {

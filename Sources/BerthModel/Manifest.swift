@@ -62,10 +62,16 @@ public struct Manifest: Sendable, Hashable {
         guard count <= Self.maximumSize else { throw .manifestTooLarge(size: count, limit: Self.maximumSize) }
         let json = Array(bytes)
         // JSONDecoder alone would accept invalid JSON in fields it is not asked for (see JSONSyntax).
-        if let problem = JSONSyntax.problem(in: json) { throw .invalidManifest(problem) }
+        let findings: JSONSyntax.Findings
+        switch JSONSyntax.check(json) {
+        case .success(let found): findings = found
+        case .failure(let failure): throw .invalidManifest(failure.reason)
+        }
         let document: ManifestDocument
         do {
-            document = try JSONDecoder().decode(ManifestDocument.self, from: Data(json))
+            let decoder = JSONDecoder()
+            decoder.userInfo[JSONInteger.fractionalNumbersKey] = findings.fractionalNumbers
+            document = try decoder.decode(ManifestDocument.self, from: Data(json))
         } catch {
             throw .invalidManifest(ManifestProblem.reason(for: error))
         }

@@ -64,6 +64,16 @@ import Testing
         #expect(throws: ServeSettings.Invalid.self) { try settings(["--config", "/nonexistent/berth.json"]) }
     }
 
+    @Test func directBlobWritesAreTheDefaultAndBufferedWritesAreChosenByFlagEnvironmentOrFile() throws {
+        #expect(try settings([]).bufferedWrites == false)
+        #expect(try settings(["--buffered-writes"]).bufferedWrites)
+        #expect(try settings([], environment: ["BERTH_BUFFERED_WRITES": "1"]).bufferedWrites)
+        let file = NSTemporaryDirectory() + "berth-config-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(#"{"bufferedWrites":true}"#.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try settings(["--config", file]).bufferedWrites)
+    }
+
     @Test func serveHelpNamesEverySetting() throws {
         let result = try runBerth(["serve", "--help"])
         #expect(result.status == 0)

@@ -25,6 +25,24 @@ import Testing
         #expect(buffer.isEmpty)
     }
 
+    @Test(arguments: [true, false])
+    func aPushReadsBackByteForByteWithOrWithoutDirectWrites(direct: Bool) async throws {
+        let root = TemporaryRoot()
+        var configuration = root.configuration()
+        configuration.directBlobWrites = direct
+        let registry = try await Registry.open(configuration)
+        do {
+            let content = pseudoRandomBytes((3 << 20) + 5, seed: direct ? 65 : 66)
+            _ = try await registry.pushBlob(to: repo("modes"), digest: sha256(content), bytes: content)
+            let reader = try await registry.openBlob(sha256(content), in: repo("modes"))
+            #expect(try await registry.read(reader, at: 0, count: content.count) == content)
+            await registry.close()
+        } catch {
+            await registry.close()
+            throw error
+        }
+    }
+
     @Test func alignedAndUnalignedWritesMixWithinOneUploadByteForByte() async throws {
         try await withRegistry { registry, _ in
             // 8 KiB (aligned: straight to disk), 2 MiB + 100 (two aligned full buffers, then a

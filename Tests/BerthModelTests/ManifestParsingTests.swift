@@ -223,13 +223,18 @@ import Testing
 
     // MARK: Leniency the specs allow
 
+    @Test func numbersWithAFractionOutsideIntegerFieldsAreAccepted() throws {
+        let text = F.replacing(#""schemaVersion": 2,"#, with: #""schemaVersion": 2, "x-vendor": {"ratio": 2.5, "big": 1e3},"#, in: F.ociImage)
+        #expect(try F.parse(text) == F.parse(F.ociImage))
+    }
+
     @Test func unknownFieldsAreIgnored() throws {
         let text = F.replacing(#""schemaVersion": 2,"#, with: #""schemaVersion": 2, "x-vendor": {"anything": [1, true, null]},"#, in: F.ociImage)
         #expect(try F.parse(text) == F.parse(F.ociImage))
     }
 
-    @Test(arguments: [("0", Int64(0)), ("9223372036854775807", Int64.max), ("1e3", 1000), ("12.0", 12)])
-    func sizeIsAnyIntegralNumberFromZeroToInt64Max(literal: String, size: Int64) throws {
+    @Test(arguments: [("0", Int64(0)), ("9223372036854775807", Int64.max), ("12", 12)])
+    func sizeIsAnyIntegerFromZeroToInt64Max(literal: String, size: Int64) throws {
         let text = F.replacing(#""size": 12,"#, with: #""size": \#(literal),"#, in: F.ociImage)
         #expect(try F.parse(text).layers[1].size == size)
     }

@@ -183,6 +183,11 @@ import Testing
         ("null", "layers[1].size: missing"),
         ("9223372036854775808", "layers[1].size: integer out of range"),
         ("1e30", "layers[1].size: integer out of range"),
+        // Integral, but Go clients refuse these for an integer field: a registry must not store
+        // a document they cannot read.
+        ("12.0", "layers[1].size: expected an integer, found a number with a fraction or exponent"),
+        ("1e3", "layers[1].size: expected an integer, found a number with a fraction or exponent"),
+        ("12E0", "layers[1].size: expected an integer, found a number with a fraction or exponent"),
         ("{}", "layers[1].size: expected an integer"),
     ])
     func layerSizeThatIsNoNonNegativeInt64IsInvalid(literal: String, reason: String) {

@@ -13,23 +13,29 @@ import Foundation
 public struct FileBlobStore: BlobStore {
     /// The data root's layout.
     public let layout: DataRootLayout
+    /// Whether ingests write full aligned buffers with O_DIRECT (see `FileBlobWriter`).
+    public let directWrites: Bool
 
     /// A store over `layout` (directories must exist: `DataRootLayout.create()`).
-    public init(layout: DataRootLayout) { self.layout = layout }
+    /// A store in `layout`; `directWrites` lets ingests bypass the page cache where they can.
+    public init(layout: DataRootLayout, directWrites: Bool = true) {
+        self.layout = layout
+        self.directWrites = directWrites
+    }
 
     public func startIngest() throws -> FileBlobWriter {
-        try FileBlobWriter(path: layout.temporaryFile("ingest-\(UploadID.random())"), create: true, offset: 0)
+        try FileBlobWriter(path: layout.temporaryFile("ingest-\(UploadID.random())"), create: true, offset: 0, directWrites: directWrites)
     }
 
     public func openUpload(_ id: UploadID, offset: Int64) throws -> FileBlobWriter {
         let path = layout.uploadFile(id)
         let exists = try POSIXFile.stat(path) != nil
-        return try FileBlobWriter(path: path, create: !exists, offset: offset)
+        return try FileBlobWriter(path: path, create: !exists, offset: offset, directWrites: directWrites)
     }
 
     /// Creates an upload's empty partial file durably (file and directory entry).
     public func createUploadFile(_ id: UploadID) throws {
-        let writer = try FileBlobWriter(path: layout.uploadFile(id), create: true, offset: 0)
+        let writer = try FileBlobWriter(path: layout.uploadFile(id), create: true, offset: 0, directWrites: directWrites)
         try writer.sync()
         writer.close()
         try POSIXFile.fsyncDirectory(layout.uploads)

@@ -36,7 +36,7 @@ public final class FileBlobWriter: BlobWriter {
     /// bytes arrive, and the `fsync` finds little left to do.
     static let writebackInterval: Int64 = 8 << 20
 
-    init(path: String, create: Bool, offset: Int64) throws {
+    init(path: String, create: Bool, offset: Int64, directWrites: Bool = true) throws {
         self.path = path
         self.fd = try POSIXFile.open(path, O_RDWR | (create ? O_CREAT | O_EXCL : 0))
         do {
@@ -46,6 +46,7 @@ public final class FileBlobWriter: BlobWriter {
             if size > offset { try POSIXFile.truncate(fd, to: offset, path: path) }
             self.offset = offset
             self.writebackStart = offset
+            self.direct = directWrites ? .untried : .unavailable
             self.hasher = offset == 0 ? try ContentHasher(.sha256) : nil
         } catch {
             Foundation.close(fd)

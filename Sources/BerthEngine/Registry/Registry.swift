@@ -39,7 +39,7 @@ public final class Registry: Sendable {
         self.configuration = configuration
         self.sessions = UploadSessions(maximumIdleWriters: configuration.maximumIdleUploadWriters)
         self.layout = layout
-        self.blobs = FileBlobStore(layout: layout)
+        self.blobs = FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites)
         self.index = index
         self.ioPool = ioPool
         self.lock = lock

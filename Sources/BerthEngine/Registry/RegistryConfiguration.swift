@@ -28,15 +28,21 @@ public struct RegistryConfiguration: Sendable {
     /// Idle upload sessions that keep an open file and running hash between requests; past it
     /// the longest idle one closes, and its next request rebuilds the hash from its file.
     public var maximumIdleUploadWriters: Int
+    /// Write full, aligned buffers of an ingest with O_DIRECT: less CPU per pushed byte and no
+    /// writeback left for the commit's fsync, but a blob just pushed is not in the page cache,
+    /// so its first pull reads the disk. Off: every byte goes through the page cache.
+    public var directBlobWrites: Bool
 
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
     /// 1 KiB compression threshold, 1 MiB write buffer, 64 GiB largest blob, bodies at
-    /// least 1 KiB/s after 30 s, 256 idle upload writers.
+    /// least 1 KiB/s after 30 s, 256 idle upload writers, direct blob writes.
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
                 writeBufferSize: Int = 1 << 20, maximumBlobSize: Int64 = 64 << 30,
-                minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256) {
+                minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256,
+                directBlobWrites: Bool = true) {
         self.maximumIdleUploadWriters = maximumIdleUploadWriters
+        self.directBlobWrites = directBlobWrites
         self.minimumBodyRate = minimumBodyRate
         self.slowBodyGrace = slowBodyGrace
         self.maximumBlobSize = maximumBlobSize
