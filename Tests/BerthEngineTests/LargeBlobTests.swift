@@ -50,8 +50,10 @@ private struct GeneratedBody: AsyncSequence, Sendable {
             let growth = try #require(residentBytes()) - before
             #expect(info.size == Int64(total))
             #expect(try POSIXFile.stat(root.layout.blobFile(digest))?.size == Int64(total))
-            // A few MiB of buffers at most; 1 GiB held anywhere would show as ~1000 MiB.
-            #expect(growth < 48 << 20, "resident set grew by \(growth >> 20) MiB")
+            // The ingest holds two 1 MiB buffers; the rest of the suite runs in this process at the
+            // same time and moves the resident set by tens of MiB. 1 GiB held anywhere would show
+            // as ~1000 MiB, so a quarter of it separates the two cases with room on both sides.
+            #expect(growth < 256 << 20, "resident set grew by \(growth >> 20) MiB")
         }
     }
 }
