@@ -497,15 +497,15 @@ def big_push_rss(bench, berth_reg, gib):
 
 PUT_LUA = """
 local counter = 0
-local prefix, suffix, name, kind = "", "", "", ""
+local prefix, suffix, name, kind, round = "", "", "", "", ""
 function init(args)
-  name, kind = args[1], args[2]
+  name, kind, round = args[1], args[2], args[5]
   local f = io.open(args[3], "rb"); prefix = f:read("*a"); f:close()
   f = io.open(args[4], "rb"); suffix = f:read("*a"); f:close()
 end
 function request()
   counter = counter + 1
-  local unique = id .. "-" .. counter
+  local unique = round .. "-" .. id .. "-" .. counter
   local body = prefix .. unique .. suffix
   local reference = "t" .. unique
   if kind == "same" then body = prefix .. suffix end
@@ -520,8 +520,12 @@ end
 """
 
 
+WRK_ROUNDS = iter(range(1_000_000))
+
+
 def wrk_put_manifests(reg, name, prefix, suffix, seconds, same_body, workdir, connections=64):
-    """PUTs manifests by new tags with wrk for `seconds`; each body unique unless `same_body`."""
+    """PUTs manifests by new tags with wrk for `seconds`; each body unique unless `same_body`.
+    Tags (and bodies) carry a round number, so no two calls reuse one."""
     paths = []
     for part, text in (("lua", PUT_LUA), ("prefix", prefix), ("suffix", suffix)):
         path = os.path.join(workdir, f"put.{part}")
@@ -529,7 +533,7 @@ def wrk_put_manifests(reg, name, prefix, suffix, seconds, same_body, workdir, co
             f.write(text)
         paths.append(path)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", paths[0], f"http://127.0.0.1:{reg.port}",
-                          "--", name, "same" if same_body else "unique", paths[1], paths[2]],
+                          "--", name, "same" if same_body else "unique", paths[1], paths[2], str(next(WRK_ROUNDS))],
                          capture_output=True, text=True, check=True).stdout
     if "Non-2xx or 3xx responses" in out:
         raise RuntimeError(f"wrk PUT: error responses\n{out}")
