@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTesting
 import NIOCore
+import NIOPosix
 import NIOEmbedded
 import NIOHTTP1
 import NIOHTTPTypes
@@ -156,5 +157,43 @@ import Testing
         }
         #expect(wire.hasPrefix("HTTP/1.1 404"))
         #expect(wire.contains(#""code":"BLOB_UNKNOWN""#))
+    }
+}
+
+/// `ReceiveBufferHandler`: sets the connection's read size and gets out of the way.
+@Suite struct ReceiveBufferHandlerTests {
+    @Test func itRaisesTheLargestReadAndLeavesThePipeline() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let seen = group.next().makePromise(of: Bool.self)
+        let server = try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ReceiveBufferHandler(maximum: 1 << 20))
+                    try channel.pipeline.syncOperations.addHandler(ReadSizeProbe(seen))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        let client = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
+        let result = try await seen.futureResult.get()
+        try await client.close()
+        try await server.close()
+        #expect(result)
+    }
+}
+
+/// Reports, once the connection is active, whether its largest read is 1 MiB and the
+/// `ReceiveBufferHandler` has left the pipeline.
+private final class ReadSizeProbe: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private let seen: EventLoopPromise<Bool>
+
+    init(_ seen: EventLoopPromise<Bool>) { self.seen = seen }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let removed = (try? context.pipeline.syncOperations.context(handlerType: ReceiveBufferHandler.self)) == nil
+        let allocator = try? context.channel.syncOptions?.getOption(ChannelOptions.recvAllocator)
+        seen.succeed(removed && (allocator as? AdaptiveRecvByteBufferAllocator)?.maximum == 1 << 20)
+        context.fireChannelActive()
     }
 }

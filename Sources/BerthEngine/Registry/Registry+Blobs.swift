@@ -87,12 +87,16 @@ extension Registry {
         let minimumRate = configuration.minimumBodyRate
         let grace = configuration.slowBodyGrace
         var inFlight: Append?
+        // Set once an append failed: bytes after it must never be written where it should have
+        // gone, so nothing more is appended (the offset stays where the file is right).
+        var appendFailed = false
 
         /// Waits for the append in flight; its buffer becomes the spare.
         func settle() async -> RegistryError? {
             guard let previous = inFlight else { return nil }
             inFlight = nil
             let error = await finish(previous, into: writer)
+            if error != nil { appendFailed = true }
             previous.buffer.reset()
             spare = previous.buffer
             return error
@@ -124,8 +128,11 @@ extension Registry {
             failure = RegistryError(error)
         }
         if let error = await settle() {
-            // The earlier buffer did not make it: later bytes must not be appended after a gap.
             throw failure ?? error
+        }
+        if appendFailed, let failure {
+            // An earlier buffer did not make it: later bytes must not be appended after a gap.
+            throw failure
         }
         // What arrived before a failure is written too: an upload keeps every byte it received.
         if !filling.isEmpty, let error = await finish(start(filling, into: writer), into: writer) { throw error }
