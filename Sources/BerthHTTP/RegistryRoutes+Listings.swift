@@ -124,16 +124,7 @@ extension RegistryRoutes {
             headers[.link] = linkHeader(request, path: "/v2/\(name)/referrers/\(subject)", limit: pageSize,
                                         last: last.digest.description, extra: extra)
         }
-        let index = ReferrersIndex(manifests: descriptors)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return jsonResponse(try encoder.encode(index), contentType: MediaType.ociImageIndex.rawValue, headers: headers)
+        return jsonResponse(try ReferrersIndex(manifests: descriptors).encoded(), contentType: MediaType.ociImageIndex.rawValue,
+                            headers: headers)
     }
-}
-
-/// The image index a referrers request answers with.
-struct ReferrersIndex: Encodable {
-    let schemaVersion = 2
-    let mediaType = MediaType.ociImageIndex.rawValue
-    let manifests: [Descriptor]
 }

@@ -1,6 +1,7 @@
 import BerthEngine
-import BerthHTTP
+@testable import BerthHTTP
 import BerthModel
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -198,5 +199,30 @@ import Testing
             let rest = try await followReferrers(client, from: "/v2/app/referrers/\(subject)?last=\(whole[2])")
             #expect(rest == Array(whole[3...]))
         }
+    }
+}
+
+@Suite struct ReferrersIndexEncodingTests {
+    private func json(_ data: Data) throws -> NSDictionary {
+        try #require(try JSONSerialization.jsonObject(with: data) as? NSDictionary)
+    }
+
+    @Test func theHandWrittenIndexIsWhatJSONEncoderWritesForAnyAnnotationText() throws {
+        let tricky = "quote \" backslash \\ slash / newline \n tab \t bell \u{07} nul \u{00} é 🚀"
+        let descriptors = [
+            Descriptor(mediaType: .ociImageManifest, digest: sha256([1]), size: 12,
+                       annotations: [tricky: tricky, "org.opencontainers.image.created": "2026-11-25T10:00:00Z", "a": ""],
+                       artifactType: MediaType(rawValue: "application/vnd.example.sig")),
+            Descriptor(mediaType: .ociImageManifest, digest: sha256([2]), size: 0),
+        ]
+        let index = ReferrersIndex(manifests: descriptors)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(try json(index.encoded()) == json(encoder.encode(index)))
+    }
+
+    @Test func anEmptyPageIsAnEmptyIndex() throws {
+        let text = String(decoding: try ReferrersIndex(manifests: []).encoded(), as: UTF8.self)
+        #expect(text == #"{"manifests":[],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2}"#)
     }
 }

@@ -32,9 +32,17 @@ extension LMDBIndex {
                 edges.append((try reader.u32(), try reader.digest(), Array(value)))
                 return true
             }
+            // A page names a handful of media types a thousand times: look each up once.
+            var names: [UInt32: MediaType] = [:]
+            func name(_ id: UInt32) throws -> MediaType {
+                if let known = names[id] { return known }
+                let found = try mediaType(id, txn)
+                names[id] = found
+                return found
+            }
             let items = try edges.map { edge in
                 var reader = BinaryReader(edge.value)
-                let mediaType = try mediaType(try reader.u32(), txn)
+                let mediaType = try name(try reader.u32())
                 let size = try reader.i64()
                 var annotations: [String: String] = [:]
                 for _ in 0..<Int(try reader.u32()) {
@@ -44,7 +52,7 @@ extension LMDBIndex {
                 return Descriptor(
                     mediaType: mediaType, digest: edge.referrer, size: size,
                     annotations: annotations.isEmpty ? nil : annotations,
-                    artifactType: edge.type == 0 ? nil : try self.mediaType(edge.type, txn))
+                    artifactType: edge.type == 0 ? nil : try name(edge.type))
             }
             return Page(items: items, hasMore: hasMore)
         }

@@ -1,0 +1,80 @@
+import BerthModel
+import Foundation
+
+/// The image index a referrers request answers with.
+struct ReferrersIndex: Encodable {
+    let schemaVersion = 2
+    let mediaType = MediaType.ociImageIndex.rawValue
+    let manifests: [Descriptor]
+
+    /// The index as JSON with sorted keys, as `JSONEncoder` with `.sortedKeys` writes it.
+    ///
+    /// Written by hand for the descriptors the referrers index holds (media type, digest, size,
+    /// annotations, artifact type): JSONEncoder on Linux spends about 5 µs per descriptor, most of
+    /// the cost of a page of 1 000. Any other field present (urls, data, platform) falls back to
+    /// JSONEncoder, so the output is always complete.
+    func encoded() throws -> Data {
+        guard manifests.allSatisfy({ $0.urls == nil && $0.data == nil && $0.platform == nil }) else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return try encoder.encode(self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + manifests.count * 320)
+        out += #"{"manifests":["#.utf8
+        for (position, descriptor) in manifests.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "{"))
+            if let annotations = descriptor.annotations {
+                out += #""annotations":{"#.utf8
+                for (number, key) in annotations.keys.sorted().enumerated() {
+                    if number > 0 { out.append(UInt8(ascii: ",")) }
+                    Self.appendQuoted(key, to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    Self.appendQuoted(annotations[key] ?? "", to: &out)
+                }
+                out += "},".utf8
+            }
+            if let artifactType = descriptor.artifactType {
+                out += #""artifactType":"#.utf8
+                Self.appendQuoted(artifactType.rawValue, to: &out)
+                out.append(UInt8(ascii: ","))
+            }
+            out += #""digest":"#.utf8
+            Self.appendQuoted(descriptor.digest.description, to: &out)
+            out += #","mediaType":"#.utf8
+            Self.appendQuoted(descriptor.mediaType.rawValue, to: &out)
+            out += #","size":"#.utf8
+            out += String(descriptor.size).utf8
+            out.append(UInt8(ascii: "}"))
+        }
+        out += #"],"mediaType":"\#(mediaType)","schemaVersion":\#(schemaVersion)}"#.utf8
+        return Data(out)
+    }
+
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped, everything
+    /// else (slashes and non-ASCII included) as is. Most strings need no escape and are copied
+    /// whole.
+    static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let utf8 = text.utf8
+        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += utf8
+        } else {
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case UInt8(ascii: "\n"): out += #"\n"#.utf8
+                case UInt8(ascii: "\r"): out += #"\r"#.utf8
+                case UInt8(ascii: "\t"): out += #"\t"#.utf8
+                case 0..<0x20:
+                    let hex = String(byte, radix: 16)
+                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+                default: out.append(byte)
+                }
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
