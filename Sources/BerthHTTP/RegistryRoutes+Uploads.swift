@@ -34,8 +34,14 @@ extension RegistryRoutes {
 
     func patchUpload(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let id = try uploadID(text)
-        let offset = try contentRangeStart(request)
-        let session = try await registry.appendUpload(id, in: name, at: offset, owner: principal?.name, body: request.body)
+        let range = try contentRange(request)
+        let session: UploadRecord
+        if let range, request.headers[.contentLength] == nil {
+            let body = RangeBoundBody(body: request.body, length: range.length, range: "\(range.start)-\(range.end)")
+            session = try await registry.appendUpload(id, in: name, at: range.start, owner: principal?.name, body: body)
+        } else {
+            session = try await registry.appendUpload(id, in: name, at: range?.start, owner: principal?.name, body: request.body)
+        }
         return uploadAccepted(request, name, session, status: .accepted)
     }
 
@@ -45,9 +51,14 @@ extension RegistryRoutes {
             throw OCIError.digestInvalid("the digest query parameter is required to finish an upload")
         }
         let digest = try parseDigest(String(digestText))
-        let offset = try contentRangeStart(request)
-        _ = try await registry.finishUpload(id, in: name, digest: digest, at: offset, owner: principal?.name,
-                                            lastChunk: request.body)
+        let range = try contentRange(request)
+        if let range, request.headers[.contentLength] == nil {
+            let body = RangeBoundBody(body: request.body, length: range.length, range: "\(range.start)-\(range.end)")
+            _ = try await registry.finishUpload(id, in: name, digest: digest, at: range.start, owner: principal?.name, lastChunk: body)
+        } else {
+            _ = try await registry.finishUpload(id, in: name, digest: digest, at: range?.start, owner: principal?.name,
+                                                lastChunk: request.body)
+        }
         return blobCreated(request, name, digest)
     }
 
@@ -70,10 +81,10 @@ extension RegistryRoutes {
         return id
     }
 
-    /// The start of `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefix accepted).
-    /// Nil when absent. A malformed header, or one whose length disagrees with
-    /// `Content-Length`, is refused with 416.
-    private func contentRangeStart(_ request: Request) throws -> Int64? {
+    /// `Content-Range: <start>-<end>` (the spec's form; `bytes ` prefix accepted). Nil when
+    /// absent. A malformed header, or one whose length disagrees with `Content-Length`, is
+    /// refused with 416; without a `Content-Length` the body is held to it (`RangeBoundBody`).
+    private func contentRange(_ request: Request) throws -> ContentRange? {
         guard let header = request.headers[.contentRange] else { return nil }
         guard let range = ContentRange(parsing: header) else {
             throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "malformed Content-Range \(header)")
@@ -81,7 +92,7 @@ extension RegistryRoutes {
         if let length = request.headers[.contentLength].flatMap(Int64.init), length != range.length {
             throw OCIError("BLOB_UPLOAD_INVALID", .rangeNotSatisfiable, "Content-Range \(range.start)-\(range.end) does not match Content-Length \(length)")
         }
-        return range.start
+        return range
     }
 
     private func blobCreated(_ request: Request, _ name: RepositoryName, _ digest: Digest) -> Response {

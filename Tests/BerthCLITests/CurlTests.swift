@@ -80,4 +80,23 @@ import Testing
         #expect(patch.headers["range"] == "0-69999")
         #expect(try received() - before == 70_000)
     }
+
+    @Test func aChunkedPatchLongerThanItsContentRangeKeepsOnlyTheRangeAndIsRefused() async throws {
+        let server = try ServerProcess()
+        defer { server.stop(); server.removeRoot() }
+        try await server.waitUntilReady()
+        let file = NSTemporaryDirectory() + "berth-curl-overrun-\(UUID().uuidString)"
+        try Data((0..<5000).map { UInt8(truncatingIfNeeded: $0) }).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let start = try curl(["-X", "POST", "\(server.baseURL)/v2/curl/overrun/blobs/uploads/"])
+        let location = try #require(start.headers["location"])
+        // 5 000 bytes sent chunked under a range that declares 1 000.
+        let patch = try curl(["-X", "PATCH", "-H", "Transfer-Encoding: chunked", "-H", "Content-Type: application/octet-stream",
+                              "-H", "Content-Range: 0-999", "--data-binary", "@\(file)", "\(server.baseURL)\(location)"])
+        #expect(patch.status == 400)
+        #expect(patch.body.contains("BLOB_UPLOAD_INVALID"))
+        let status = try curl(["\(server.baseURL)\(location)"])
+        #expect(status.status == 204)
+        #expect(status.headers["range"] == "0-999")
+    }
 }
