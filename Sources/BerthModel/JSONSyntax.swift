@@ -154,27 +154,19 @@ struct JSONSyntax {
 
     /// The path of the innermost open container, as `ManifestProblem` renders paths: each
     /// enclosing container contributes the member or position that leads into the next.
-    private func path() -> String {
-        var keys: [any CodingKey] = []
-        for frame in stack.dropLast() {
-            switch frame {
-            case .object(let current): keys.append(PathKey(stringValue: current))
-            case .array(let position): keys.append(PathKey(intValue: position))
-            }
-        }
-        return ManifestProblem.render(keys)
-    }
+    private func path() -> String { Self.render(stack.dropLast()) }
 
     /// The path of the value being read: every open container and the member or position in it.
-    private func valuePath() -> String {
-        var keys: [any CodingKey] = []
-        for frame in stack {
+    private func valuePath() -> String { Self.render(stack[...]) }
+
+    /// Frames as `ManifestProblem` renders a coding path: each contributes its member or position.
+    private static func render(_ frames: ArraySlice<Frame>) -> String {
+        ManifestProblem.render(frames.map { frame -> any CodingKey in
             switch frame {
-            case .object(let current): keys.append(PathKey(stringValue: current))
-            case .array(let position): keys.append(PathKey(intValue: position))
+            case .object(let current): PathKey(stringValue: current)
+            case .array(let position): PathKey(intValue: position)
             }
-        }
-        return ManifestProblem.render(keys)
+        })
     }
 
     // MARK: Tokens
