@@ -1,4 +1,5 @@
 import BerthModel
+import Dispatch
 import Foundation
 
 /// Blobs: monolithic push, mount, stat, read, unlink.
@@ -69,16 +70,16 @@ extension Registry {
     /// of `writeBufferSize` so each hop to the I/O threads carries a useful amount of work and
     /// full buffers can go to disk without the page cache.
     ///
-    /// Pipelined: while one full buffer is written and hashed (two I/O threads), the next one
-    /// fills from the body. Appends still happen one at a time and in order: a buffer's
-    /// append starts only after the previous one finished, and every append has finished before
-    /// this returns or throws, so nothing touches `writer` afterwards. Two buffers serve the
-    /// whole body: each returns to the filler once its append is done.
+    /// Pipelined: up to `appendsInFlight` full buffers are being written (I/O threads, at once)
+    /// and hashed (one after another, in order) while the next one fills from the body. The
+    /// offset moves past each buffer in order once both its write and its hash succeeded;
+    /// every append has finished before this returns or throws, so nothing touches `writer`
+    /// afterwards. A few buffers serve the whole body: each returns once its append is done.
     func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError)
     where Body.Element: ContiguousBytesCollection {
         let limit = configuration.maximumBlobSize
         var filling = IngestBuffer(capacity: configuration.writeBufferSize)
-        var spare: IngestBuffer?
+        var spares: [IngestBuffer] = []
         var failure: RegistryError?
         var received = writer.value.offset
         try await io { try writer.value.prepareHash() }
@@ -86,20 +87,26 @@ extension Registry {
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
         let grace = configuration.slowBodyGrace
-        var inFlight: Append?
-        // Set once an append failed: bytes after it must never be written where it should have
-        // gone, so nothing more is appended (the offset stays where the file is right).
+        // Appends in flight, oldest first. Their writes run one after another on `writing`, their
+        // hashes one after another on `hashing` (each queue in order, the two side by side); the
+        // offset moves in `settleOldest`, in order too. A few in flight let the body keep
+        // arriving while the hash catches up.
+        var inFlight: [Append] = []
+        var nextPosition = writer.value.offset
+        let queues = IngestQueues()
+        // Set once an append failed: bytes after it must never count as stored, so nothing more
+        // is appended and later results are ignored (the offset stays where the file is right).
         var appendFailed = false
 
-        /// Waits for the append in flight; its buffer becomes the spare.
-        func settle() async -> RegistryError? {
-            guard let previous = inFlight else { return nil }
-            inFlight = nil
-            let error = await finish(previous, into: writer)
+        /// Waits for the oldest append in flight; its buffer becomes a spare.
+        func settleOldest() async -> RegistryError? {
+            guard !inFlight.isEmpty else { return nil }
+            let oldest = inFlight.removeFirst()
+            let error = await finish(oldest, into: writer, counting: !appendFailed)
             if error != nil { appendFailed = true }
-            previous.buffer.reset()
-            spare = previous.buffer
-            return error
+            oldest.buffer.reset()
+            spares.append(oldest.buffer)
+            return appendFailed ? (error ?? .storage("an earlier buffer failed")) : nil
         }
 
         do {
@@ -111,10 +118,10 @@ extension Registry {
                 while consumed < length {
                     consumed += chunk.withContiguousBytes { raw in filling.append(UnsafeRawBufferPointer(rebasing: raw[consumed...])) }
                     guard filling.isFull else { continue }
-                    if let error = await settle() { throw error }
-                    inFlight = start(filling, into: writer)
-                    filling = spare ?? IngestBuffer(capacity: filling.capacity)
-                    spare = nil
+                    if inFlight.count >= Self.appendsInFlight, let error = await settleOldest() { throw error }
+                    inFlight.append(start(filling, into: writer, at: nextPosition, on: queues))
+                    nextPosition += Int64(filling.count)
+                    filling = spares.popLast() ?? IngestBuffer(capacity: filling.capacity)
                 }
                 // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
                 if let minimumRate {
@@ -127,15 +134,22 @@ extension Registry {
         } catch {
             failure = RegistryError(error)
         }
-        if let error = await settle() {
-            throw failure ?? error
+        var settleFailure: RegistryError?
+        while !inFlight.isEmpty {
+            if let error = await settleOldest(), settleFailure == nil { settleFailure = error }
         }
-        if appendFailed, let failure {
+        // Only now, with no hash running: the next use rebuilds the hash from the file.
+        if appendFailed { writer.value.discardHash() }
+        if let settleFailure {
             // An earlier buffer did not make it: later bytes must not be appended after a gap.
-            throw failure
+            throw failure ?? settleFailure
         }
         // What arrived before a failure is written too: an upload keeps every byte it received.
-        if !filling.isEmpty, let error = await finish(start(filling, into: writer), into: writer) { throw error }
+        if !filling.isEmpty,
+           let error = await finish(start(filling, into: writer, at: nextPosition, on: queues), into: writer, counting: true) {
+            writer.value.discardHash()
+            throw error
+        }
         if let failure { throw failure }
     }
 }
@@ -148,28 +162,38 @@ extension Registry {
         let hashed: PendingIO
     }
 
-    /// Starts appending `buffer` at the writer's offset: the disk write and the hash go to the
-    /// I/O threads at once, from this thread, and run on two cores while the caller fills the
-    /// next buffer. Neither uses a thread of the cooperative pool, which stays free for the
-    /// requests (and the body) it serves. Call `finish` before the next `start`: hashes must
-    /// follow one another, and the offset moves only in `finish`.
-    func start(_ buffer: IngestBuffer, into writer: UnsafeTransfer<FileBlobWriter>) -> Append {
-        let position = writer.value.offset
-        return Append(buffer: buffer,
-                      written: ioStarted { try writer.value.writeUnhashed(buffer.bytes, at: position) },
-                      hashed: ioStarted { try writer.value.hashUnwritten(buffer.bytes) })
+    /// Buffers a body may have in flight (written and hashed) while the next one fills.
+    static var appendsInFlight: Int { 3 }
+
+    /// Starts appending `buffer` at `position`: its disk write goes to `queues.writing` and its
+    /// hash to `queues.hashing`, each behind the earlier buffers' (both serial, so a writer's
+    /// state is never touched by two threads at once). Neither uses a thread of the cooperative
+    /// pool, which stays free for the requests (and the body) it serves. `finish` the appends
+    /// in the order they were started.
+    func start(_ buffer: IngestBuffer, into writer: UnsafeTransfer<FileBlobWriter>, at position: Int64,
+               on queues: IngestQueues) -> Append {
+        Append(buffer: buffer,
+               written: PendingIO(on: queues.writing) { try writer.value.writeUnhashed(buffer.bytes, at: position) },
+               hashed: PendingIO(on: queues.hashing) { try writer.value.hashUnwritten(buffer.bytes) })
     }
 
-    /// Waits for both halves; moves the offset past the buffer only if both succeeded, and
-    /// otherwise makes the next use rebuild the hash from what the file really holds.
-    func finish(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>) async -> RegistryError? {
+    /// Waits for both halves; moves the offset past the buffer only if both succeeded and
+    /// `counting` (no earlier append failed). The caller discards the running hash after a
+    /// failure, once no hash is running.
+    func finish(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>, counting: Bool) async -> RegistryError? {
         let writeFailure = await append.written.result()
         let hashFailure = await append.hashed.result()
         if let failure = writeFailure ?? hashFailure {
-            writer.value.discardHash()
             return failure
         }
+        guard counting else { return nil }
         writer.value.advance(by: append.buffer.count)
         return nil
     }
+}
+
+/// The two serial queues of one ingest: disk writes in order, hashes in order, side by side.
+struct IngestQueues: Sendable {
+    let writing = DispatchQueue(label: "berth.ingest.write")
+    let hashing = DispatchQueue(label: "berth.ingest.hash")
 }

@@ -102,11 +102,6 @@ public final class Registry: Sendable {
         }
     }
 
-    /// Starts `body` on the I/O threads now, from the calling thread (see `PendingIO`).
-    func ioStarted(_ body: @escaping @Sendable () throws -> Void) -> PendingIO {
-        PendingIO(on: ioPool, body)
-    }
-
     /// Clean-up on open (invariant 6): temp files, orphaned upload files, sessions without a file.
     private func recover() async throws(RegistryError) {
         let layout = layout

@@ -1,13 +1,13 @@
-import NIOPosix
+import Dispatch
 import Synchronization
 
-/// A blocking call handed to the I/O threads at once, awaited later.
+/// A blocking call handed to a dispatch queue at once, awaited later.
 ///
 /// `Registry.io` runs its body from a task, so the call starts only once that task gets a
-/// thread of the cooperative pool. With two cores, one hashing and one taking in the body,
-/// that is after the hash: the disk write and the hash then run one after the other. Submitting
-/// straight from the calling thread lets them overlap; `result()` suspends only if the call is
-/// still running.
+/// thread of the cooperative pool; with two cores busy hashing and taking in a body, that is
+/// late. Submitting straight from the calling thread starts it now; `result()` suspends only
+/// if the call is still running. The ingest keeps its disk writes and its hashes on two serial
+/// queues this way (`IngestQueues`).
 final class PendingIO: Sendable {
     private enum State {
         case running(CheckedContinuation<RegistryError?, Never>?)
@@ -16,13 +16,9 @@ final class PendingIO: Sendable {
 
     private let state = Mutex(State.running(nil))
 
-    /// Starts `body` on `pool` now.
-    init(on pool: NIOThreadPool, _ body: @escaping @Sendable () throws -> Void) {
-        pool.submit { [self] work in
-            guard case .active = work else {
-                complete(.storage("the I/O threads are shutting down"))
-                return
-            }
+    /// Starts `body` on `queue` (a serial queue runs such calls one after another, in order).
+    init(on queue: DispatchQueue, _ body: @escaping @Sendable () throws -> Void) {
+        queue.async { [self] in
             do {
                 try body()
                 complete(nil)
