@@ -688,7 +688,7 @@ def report(bench, extra, machine):
                      f"| peak RSS of {who} over the run (MiB) | | {fmt(extra.get('rss-' + who))} | | | | |")
     if "huge" in extra:
         before, peak = extra["huge"]
-        lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed (MiB) | {fmt(peak)} | | | | | < 128 MiB |")
+        lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed (MiB; {fmt(before)} just before) | {fmt(peak)} | | | | | < 128 MiB |")
         verdicts.append((f"peak RSS, {args.huge_gib} GiB push", "absolute", 128 / peak if peak else None, 1.0))
     alone = extra.get("alone")
     if alone:
