@@ -688,7 +688,7 @@ def report(bench, extra, machine):
                      f"| peak RSS of {who} over the run (MiB) | | {fmt(extra.get('rss-' + who))} | | | | |")
     if "huge" in extra:
         before, peak = extra["huge"]
-        lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed (MiB; {fmt(before)} just before) | {fmt(peak)} | | | | | < 128 MiB |")
+        lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed to a fresh server (MiB; {fmt(before)} before) | {fmt(peak)} | | | | | < 128 MiB |")
         verdicts.append((f"peak RSS, {args.huge_gib} GiB push", "absolute", 128 / peak if peak else None, 1.0))
     alone = extra.get("alone")
     if alone:
@@ -792,11 +792,16 @@ def main():
             measure_limits(bench, payload, workdir, size)
             run_once(bench, run, registries, nginx, payload, size, "small")
         extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
-        # Before the Berth-only section: its hundreds of thousands of index entries would be
-        # in the RSS as mapped LMDB pages (file-backed, reclaimable) and hide the push's own memory.
+        # On a fresh server of its own: what the push itself needs, not what the comparison's
+        # loads left in the process (buffers, mapped index pages).
         if args.huge_gib:
-            print(f"pushing {args.huge_gib} GiB to Berth for its peak RSS", flush=True)
-            extra["huge"] = big_push_rss(bench, registries[0], args.huge_gib)
+            print(f"pushing {args.huge_gib} GiB to a fresh Berth for its peak RSS", flush=True)
+            fresh = start_berth(os.path.abspath(args.berth), os.path.join(workdir, "berth-rss"), os.path.join(workdir, "berth-rss.log"))
+            try:
+                extra["huge"] = big_push_rss(bench, Registry(fresh), args.huge_gib)
+            finally:
+                fresh.stop()
+                shutil.rmtree(os.path.join(workdir, "berth-rss"), ignore_errors=True)
         if not args.skip_alone:
             print("Berth alone: referrers, tags, GC", flush=True)
             extra["alone"] = berth_alone(bench, registries[0], args, workdir)
