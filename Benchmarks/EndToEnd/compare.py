@@ -410,9 +410,9 @@ def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
         who = reg.server.name
         # A suffix unique to the run and registry: every push stores new content.
         suffix = f"{run}-{who}".encode()
-        digest = file_digest(payload, suffix)
+        mono_digest = file_digest(payload, suffix)
         length = size + len(suffix)
-        t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, digest))
+        t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, mono_digest))
         bench.record("push 1 GiB, monolithic (MiB/s)", who, length / t / MiB)
 
         suffix = f"{run}-{who}-chunked".encode()
@@ -423,7 +423,6 @@ def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
         # Pull the monolithic blob back: first right after the push (Berth wrote it with
         # O_DIRECT, so it comes from the disk; the peer's is in the page cache), then again
         # with the file cached, which is what the comparison with nginx is about.
-        mono_digest = file_digest(payload, f"{run}-{who}".encode())
         url = f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{mono_digest}"
         got, seconds = curl_download(url)
         assert got == length, f"{who}: pulled {got} bytes, expected {length}"

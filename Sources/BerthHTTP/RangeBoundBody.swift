@@ -1,4 +1,5 @@
 import BerthEngine
+import BerthModel
 import Hummingbird
 import NIOCore
 
@@ -11,8 +12,17 @@ struct RangeBoundBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
     let body: RequestBody
-    let length: Int64
+    /// The bytes the range declares; nil when there is nothing to hold the body to (no
+    /// `Content-Range`, or a `Content-Length` already checked against it): the body as it is.
+    let length: Int64?
     let range: String
+
+    /// The request's body, held to `range` when it has no `Content-Length`.
+    init(_ request: Request, _ range: ContentRange?) {
+        body = request.body
+        length = request.headers[.contentLength] == nil ? range?.length : nil
+        self.range = range.map { "\($0.start)-\($0.end)" } ?? ""
+    }
 
     func makeAsyncIterator() -> Iterator {
         Iterator(base: body.makeAsyncIterator(), remaining: length, range: range)
@@ -20,22 +30,23 @@ struct RangeBoundBody: AsyncSequence, Sendable {
 
     struct Iterator: AsyncIteratorProtocol {
         var base: RequestBody.AsyncIterator
-        var remaining: Int64
+        var remaining: Int64?
         let range: String
         var overrun = false
 
         mutating func next() async throws -> ByteBuffer? {
+            guard let left = remaining else { return try await base.next() }
             if overrun { throw Self.mismatch("longer than", range) }
             guard var buffer = try await base.next() else {
-                if remaining > 0 { throw Self.mismatch("shorter than", range) }
+                if left > 0 { throw Self.mismatch("shorter than", range) }
                 return nil
             }
-            if Int64(buffer.readableBytes) > remaining {
+            if Int64(buffer.readableBytes) > left {
                 // Pass on what fits, then fail on the next call: the upload keeps the range's bytes.
-                buffer = buffer.getSlice(at: buffer.readerIndex, length: Int(remaining)) ?? ByteBuffer()
+                buffer = buffer.getSlice(at: buffer.readerIndex, length: Int(left)) ?? ByteBuffer()
                 overrun = true
             }
-            remaining -= Int64(buffer.readableBytes)
+            remaining = left - Int64(buffer.readableBytes)
             return buffer
         }
 

@@ -35,13 +35,8 @@ extension RegistryRoutes {
     func patchUpload(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let id = try uploadID(text)
         let range = try contentRange(request)
-        let session: UploadRecord
-        if let range, request.headers[.contentLength] == nil {
-            let body = RangeBoundBody(body: request.body, length: range.length, range: "\(range.start)-\(range.end)")
-            session = try await registry.appendUpload(id, in: name, at: range.start, owner: principal?.name, body: body)
-        } else {
-            session = try await registry.appendUpload(id, in: name, at: range?.start, owner: principal?.name, body: request.body)
-        }
+        let session = try await registry.appendUpload(id, in: name, at: range?.start, owner: principal?.name,
+                                                      body: RangeBoundBody(request, range))
         return uploadAccepted(request, name, session, status: .accepted)
     }
 
@@ -52,13 +47,8 @@ extension RegistryRoutes {
         }
         let digest = try parseDigest(String(digestText))
         let range = try contentRange(request)
-        if let range, request.headers[.contentLength] == nil {
-            let body = RangeBoundBody(body: request.body, length: range.length, range: "\(range.start)-\(range.end)")
-            _ = try await registry.finishUpload(id, in: name, digest: digest, at: range.start, owner: principal?.name, lastChunk: body)
-        } else {
-            _ = try await registry.finishUpload(id, in: name, digest: digest, at: range?.start, owner: principal?.name,
-                                                lastChunk: request.body)
-        }
+        _ = try await registry.finishUpload(id, in: name, digest: digest, at: range?.start, owner: principal?.name,
+                                            lastChunk: RangeBoundBody(request, range))
         return blobCreated(request, name, digest)
     }
 
