@@ -44,9 +44,10 @@ import Testing
     }
 
     @Test func alignedAndUnalignedWritesMixWithinOneUploadByteForByte() async throws {
-        try await withRegistry { registry, _ in
-            // 8 KiB (aligned: straight to disk), 2 MiB + 100 (two aligned full buffers, then a
-            // tail through the page cache), then 1 MiB at an unaligned offset (page cache).
+        try await withRegistry(configure: { $0.writeBufferSize = 1 << 20 }) { registry, _ in
+            // 8 KiB (aligned: straight to disk), 2 MiB + 100 (two aligned full buffers of the
+            // 1 MiB configured here, then a tail through the page cache), then 1 MiB at an
+            // unaligned offset (page cache).
             let parts = [pseudoRandomBytes(8192, seed: 61), pseudoRandomBytes((2 << 20) + 100, seed: 62),
                          pseudoRandomBytes(1 << 20, seed: 63)]
             let whole = parts.flatMap { $0 }
@@ -76,13 +77,76 @@ import Testing
     }
 }
 
+/// The pool of ingest buffers: what it always lends, what it lends within its limit, what it keeps.
+@Suite struct IngestBufferPoolTests {
+    @Test func thePoolAlwaysLendsPlainBuffersAndExtrasOnlyWithinItsLimit() {
+        let pool = IngestBufferPool(bufferSize: 4096, memoryLimit: 2 * 4096)
+        let plain = (0..<5).map { _ in pool.take() }
+        #expect(plain.count == 5)
+        let first = pool.takeExtra()
+        let second = pool.takeExtra()
+        #expect(first != nil && second != nil)
+        #expect(pool.takeExtra() == nil)
+        #expect(pool.extrasLentOut == 2)
+        #expect(pool.lentOut == 7)
+        if let first { pool.give(first, extra: true) }
+        #expect(pool.extrasLentOut == 1)
+        #expect(pool.takeExtra() != nil)
+    }
+
+    @Test func aBufferGivenBackIsReusedEmptyAndTheIdleOnesStayWithinTheLimit() {
+        let pool = IngestBufferPool(bufferSize: 4096, memoryLimit: 2 * 4096)
+        let buffers = (0..<3).map { _ in pool.take() }
+        let bytes = [UInt8](repeating: 9, count: 100)
+        _ = bytes.withUnsafeBytes { buffers[0].append($0) }
+        for buffer in buffers { pool.give(buffer, extra: false) }
+        #expect(pool.idleCount == 2)
+        let again = pool.take()
+        #expect(again === buffers[0] || again === buffers[1])
+        #expect(again.isEmpty)
+    }
+
+    @Test func everyBufferGoesBackToThePoolAfterAPush() async throws {
+        try await withRegistry(configure: { $0.writeBufferSize = 64 << 10; $0.ingestBuffersInFlight = 4 }) { registry, _ in
+            let content = pseudoRandomBytes((1 << 20) + 77, seed: 67)
+            let chunks = stride(from: 0, to: content.count, by: 10_000).map { Array(content[$0..<min($0 + 10_000, content.count)]) }
+            _ = try await registry.pushBlob(to: repo("pool"), digest: sha256(content), body: ChunkSequence(chunks: chunks))
+            #expect(registry.ingestBuffers.lentOut == 0)
+            #expect(registry.ingestBuffers.extrasLentOut == 0)
+            #expect(registry.ingestBuffers.idleCount >= 2)
+        }
+    }
+
+    @Test func aBodyThatTricklesInIsHashedAsItArrivesAndDigestsExactly() async throws {
+        // Pauses between pieces leave the hash idle, so it takes each buffer's bytes in several
+        // parts before the buffer is full; a part hashed twice or skipped would change the digest.
+        try await withRegistry(configure: { $0.writeBufferSize = 1 << 20 }) { registry, _ in
+            let content = pseudoRandomBytes((3 << 20) + 12_345, seed: 68)
+            let pieces = stride(from: 0, to: content.count, by: 300_000).map { Array(content[$0..<min($0 + 300_000, content.count)]) }
+            let info = try await registry.pushBlob(to: repo("trickle"), digest: sha256(content),
+                                                   body: ChunkSequence(chunks: pieces, pause: .milliseconds(2)))
+            #expect(info.size == Int64(content.count))
+            let reader = try await registry.openBlob(sha256(content), in: repo("trickle"))
+            #expect(try await registry.read(reader, at: 0, count: content.count) == content)
+        }
+    }
+}
+
 /// Yields the given chunks in order.
 private struct ChunkSequence: AsyncSequence, Sendable {
     typealias Element = [UInt8]
     let chunks: [[UInt8]]
-    func makeAsyncIterator() -> Iterator { Iterator(chunks: chunks[...]) }
+    /// A pause before every chunk after the first (a slow client).
+    var pause: Duration? = nil
+    func makeAsyncIterator() -> Iterator { Iterator(chunks: chunks[...], pause: pause) }
     struct Iterator: AsyncIteratorProtocol {
         var chunks: ArraySlice<[UInt8]>
-        mutating func next() async -> [UInt8]? { chunks.popFirst() }
+        let pause: Duration?
+        var started = false
+        mutating func next() async throws -> [UInt8]? {
+            if started, let pause { try await Task.sleep(for: pause) }
+            started = true
+            return chunks.popFirst()
+        }
     }
 }

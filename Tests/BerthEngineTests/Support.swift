@@ -25,9 +25,12 @@ final class TemporaryRoot: Sendable {
 }
 
 /// Opens a registry on a fresh root, runs `body`, closes it.
-func withRegistry<T>(_ body: (Registry, TemporaryRoot) async throws -> T) async throws -> T {
+func withRegistry<T>(configure: (inout RegistryConfiguration) -> Void = { _ in },
+                     _ body: (Registry, TemporaryRoot) async throws -> T) async throws -> T {
     let root = TemporaryRoot()
-    let registry = try await root.open()
+    var configuration = root.configuration()
+    configure(&configuration)
+    let registry = try await Registry.open(configuration)
     do {
         let result = try await body(registry, root)
         await registry.close()

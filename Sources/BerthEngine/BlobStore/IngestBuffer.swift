@@ -1,11 +1,17 @@
+import Foundation
+
 /// A page-aligned byte buffer that a request body is gathered into before one disk write.
 ///
 /// Aligned, and written when full (its capacity a multiple of the alignment), so that the write
 /// can bypass the page cache (`O_DIRECT`): the disk then reads the bytes straight from here,
 /// with no copy into the page cache and no writeback left for the commit's `fsync`.
 ///
+/// The storage is its own anonymous mapping, returned to the system when the buffer goes: a
+/// few megabytes from `malloc` would stay in the allocator's arenas (and in the resident set)
+/// after the push that needed them. Buffers are reused through an `IngestBufferPool`.
+///
 /// One owner at a time: the task filling it, then the append that writes and hashes it, then
-/// back (it is reused, so a push allocates two buffers whatever its size).
+/// back; never shared.
 final class IngestBuffer: @unchecked Sendable {
     // @unchecked: ownership passes between tasks explicitly (see above), never shared.
 
@@ -16,16 +22,29 @@ final class IngestBuffer: @unchecked Sendable {
     let capacity: Int
     /// Bytes held now.
     private(set) var count = 0
+    /// Bytes at the start already handed to the hash (`takeUnhashed`).
+    private(set) var hashedCount = 0
     private let base: UnsafeMutableRawPointer
+    /// Whether `base` is a mapping of its own (else heap memory, when mapping failed).
+    private let mapped: Bool
 
     /// An empty buffer of `capacity` bytes, rounded up to a multiple of the alignment.
     init(capacity: Int) {
         let rounded = max(Self.alignment, (capacity + Self.alignment - 1) / Self.alignment * Self.alignment)
         self.capacity = rounded
-        self.base = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: Self.alignment)
+        let mapping = mmap(nil, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        if let mapping, mapping != MAP_FAILED {
+            self.base = mapping
+            self.mapped = true
+        } else {
+            self.base = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: Self.alignment)
+            self.mapped = false
+        }
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        if mapped { munmap(base, capacity) } else { base.deallocate() }
+    }
 
     var isEmpty: Bool { count == 0 }
     var isFull: Bool { count == capacity }
@@ -43,6 +62,21 @@ final class IngestBuffer: @unchecked Sendable {
         return taken
     }
 
+    /// The bytes held and not yet handed to the hash, now marked as handed. The range stays
+    /// valid, and is not written again, until `reset`: later `append`s only write past it, so
+    /// a hash may read it on another thread while the buffer goes on filling.
+    func takeUnhashed() -> UnsafeRawBufferPointer {
+        let range = UnsafeRawBufferPointer(start: base + hashedCount, count: count - hashedCount)
+        hashedCount = count
+        return range
+    }
+
+    /// Bytes held and not yet handed to the hash.
+    var unhashedCount: Int { count - hashedCount }
+
     /// Empties the buffer for reuse.
-    func reset() { count = 0 }
+    func reset() {
+        count = 0
+        hashedCount = 0
+    }
 }

@@ -25,6 +25,8 @@ public final class Registry: Sendable {
     public let index: any MetadataIndex
     let sessions: UploadSessions
     let sweepGate = SweepGate()
+    /// The buffers request bodies are gathered into before they are written and hashed.
+    let ingestBuffers: IngestBufferPool
     let collecting = Mutex(false)
     /// Recently verified credentials (SHA-256 of name and password → principal, until).
     let credentialCache = Mutex<[String: (principal: Principal, until: Date)]>([:])
@@ -37,6 +39,8 @@ public final class Registry: Sendable {
                  ioPool: NIOThreadPool, lock: DataRootLock?, policies: RegistryPolicies) {
         self.policyCache = Mutex(policies)
         self.configuration = configuration
+        self.ingestBuffers = IngestBufferPool(bufferSize: configuration.writeBufferSize,
+                                              memoryLimit: configuration.ingestBufferMemory)
         self.sessions = UploadSessions(maximumIdleWriters: configuration.maximumIdleUploadWriters)
         self.layout = layout
         self.blobs = FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites)

@@ -15,8 +15,16 @@ public struct RegistryConfiguration: Sendable {
     public var mapSize: Int
     /// Manifest documents above this many bytes are kept zstd-compressed when that saves space.
     public var compressionThreshold: Int
-    /// Bytes gathered from a request body before one write to disk (fewer, larger writes).
+    /// Bytes gathered from a request body before one write to disk and one hand-off to the
+    /// hash (fewer, larger writes; fewer wake-ups between the body, the disk and the hash).
     public var writeBufferSize: Int
+    /// Memory for ingest buffers beyond the two each ingest always gets: extra buffers in
+    /// flight (up to `ingestBuffersInFlight` per ingest) come out of it, and at most this much
+    /// is kept idle for reuse between requests.
+    public var ingestBufferMemory: Int
+    /// Full buffers one ingest may have being written and hashed while the next one fills
+    /// (at least 1; more than 1 only as `ingestBufferMemory` allows).
+    public var ingestBuffersInFlight: Int
     /// The largest blob accepted; a push past it fails with `.blobTooLarge` and stores nothing.
     public var maximumBlobSize: Int64
     /// The slowest a request body may arrive, in bytes per second averaged from its start, once
@@ -34,11 +42,13 @@ public struct RegistryConfiguration: Sendable {
     public var directBlobWrites: Bool
 
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
-    /// 1 KiB compression threshold, 1 MiB write buffer, 64 GiB largest blob, bodies at
-    /// least 1 KiB/s after 30 s, 256 idle upload writers, direct blob writes.
+    /// 1 KiB compression threshold, 4 MiB write buffers (4 in flight per ingest, 64 MiB of
+    /// extra and idle buffers in all), 64 GiB largest blob, bodies at least 1 KiB/s after
+    /// 30 s, 256 idle upload writers, direct blob writes.
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
-                writeBufferSize: Int = 1 << 20, maximumBlobSize: Int64 = 64 << 30,
+                writeBufferSize: Int = 4 << 20, ingestBufferMemory: Int = 64 << 20, ingestBuffersInFlight: Int = 4,
+                maximumBlobSize: Int64 = 64 << 30,
                 minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256,
                 directBlobWrites: Bool = true) {
         self.maximumIdleUploadWriters = maximumIdleUploadWriters
@@ -53,5 +63,7 @@ public struct RegistryConfiguration: Sendable {
         self.mapSize = mapSize
         self.compressionThreshold = compressionThreshold
         self.writeBufferSize = writeBufferSize
+        self.ingestBufferMemory = ingestBufferMemory
+        self.ingestBuffersInFlight = ingestBuffersInFlight
     }
 }

@@ -1,0 +1,30 @@
+import Dispatch
+import Synchronization
+
+/// The two serial queues of one ingest: disk writes in order, hashes in order, side by side.
+///
+/// Dispatch queues rather than the cooperative pool: a hash submitted from the thread that
+/// filled the buffer starts at once, and the pool stays free for the requests it serves.
+final class IngestQueues: Sendable {
+    let writing = DispatchQueue(label: "berth.ingest.write")
+    let hashing = DispatchQueue(label: "berth.ingest.hash")
+    /// Hash jobs submitted and not yet finished: zero means the hash is idle, waiting for bytes.
+    private let hashesOutstanding = Atomic(0)
+
+    /// Whether no hash job is queued or running.
+    var hashIsIdle: Bool { hashesOutstanding.load(ordering: .acquiring) == 0 }
+
+    /// Starts `body` on the hash queue, behind the hashes submitted before it.
+    func hash(_ body: @escaping @Sendable () throws -> Void) -> PendingIO {
+        hashesOutstanding.add(1, ordering: .relaxed)
+        return PendingIO(on: hashing) { [self] in
+            defer { hashesOutstanding.subtract(1, ordering: .releasing) }
+            try body()
+        }
+    }
+
+    /// Starts `body` on the write queue, behind the writes submitted before it.
+    func write(_ body: @escaping @Sendable () throws -> Void) -> PendingIO {
+        PendingIO(on: writing, body)
+    }
+}

@@ -1,0 +1,165 @@
+import BerthModel
+import Foundation
+
+/// The ingest pipeline: a request body gathered into page-aligned buffers, each written to
+/// disk and fed to the running hash on two serial queues while the next one fills.
+///
+/// The state of one buffer, in order: *filling* (the body task appends to it; whenever the
+/// hash queue is idle, the bytes gathered so far are handed to the hash at once, so the hash
+/// never waits for a buffer to fill) → *in flight* (full, or the body ended: its write and
+/// the hash of its remaining bytes are queued) → *settled* (both done; the writer's offset
+/// moves past it, in order) → *spare* (empty, reused). Invariants:
+/// 1. Bytes reach the file and the hash in body order: one write queue, one hash queue.
+/// 2. The offset only moves past bytes both written and hashed, buffer by buffer, in order.
+/// 3. After a failed append nothing more counts: the offset stays where the file is right,
+///    and the running hash is discarded (rebuilt from the file on next use) once no hash runs.
+/// 4. Nothing touches the writer or a buffer after `stream` returns or throws.
+extension Registry {
+    /// Writes a request body into `writer` (see the pipeline above). Bytes that arrived before
+    /// a failure of the body are kept: an upload keeps every byte it received.
+    func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError)
+    where Body.Element: ContiguousBytesCollection {
+        let limit = configuration.maximumBlobSize
+        var received = writer.value.offset
+        try await io { try writer.value.prepareHash() }
+        let started = ContinuousClock.now
+        let startOffset = received
+        let minimumRate = configuration.minimumBodyRate
+        let grace = configuration.slowBodyGrace
+        let maximumInFlight = max(1, configuration.ingestBuffersInFlight)
+        var loan = IngestBufferLoan(pool: ingestBuffers)
+        defer { loan.giveBack() }
+        var filling = loan.another()
+        // Hashes of the filling buffer's first bytes, started before it was full.
+        var fillingHashes: [PendingIO] = []
+        var spares: [IngestBuffer] = []
+        var failure: RegistryError?
+        var inFlight: [Append] = []
+        var nextPosition = writer.value.offset
+        let queues = IngestQueues()
+        var appendFailed = false
+
+        /// Waits for the oldest append in flight; its buffer becomes a spare.
+        func settleOldest() async -> RegistryError? {
+            guard !inFlight.isEmpty else { return nil }
+            let oldest = inFlight.removeFirst()
+            let error = await finish(oldest, into: writer, counting: !appendFailed)
+            if error != nil { appendFailed = true }
+            oldest.buffer.reset()
+            spares.append(oldest.buffer)
+            return appendFailed ? (error ?? .storage("an earlier buffer failed")) : nil
+        }
+
+        /// The buffer to fill next: a spare, else one more from the pool while it lends one,
+        /// else the oldest append's once it has settled.
+        func nextBuffer() async throws(RegistryError) -> IngestBuffer {
+            while true {
+                if let spare = spares.popLast() { return spare }
+                if inFlight.count < maximumInFlight, let more = loan.more() { return more }
+                // Every buffer borrowed beyond the first two is in flight here, so one settles.
+                guard !inFlight.isEmpty else { return loan.another() }
+                if let error = await settleOldest() { throw error }
+            }
+        }
+
+        /// Queues the filling buffer's write and the hash of its remaining bytes.
+        func launchFilling() {
+            inFlight.append(start(filling, earlierHashes: fillingHashes, into: writer, at: nextPosition, on: queues))
+            fillingHashes = []
+            nextPosition += Int64(filling.count)
+        }
+
+        do {
+            for try await chunk in body {
+                let length = chunk.withContiguousBytes { $0.count }
+                received += Int64(length)
+                if received > limit { throw RegistryError.blobTooLarge(limit: limit) }
+                var consumed = 0
+                while consumed < length {
+                    consumed += chunk.withContiguousBytes { raw in filling.append(UnsafeRawBufferPointer(rebasing: raw[consumed...])) }
+                    guard filling.isFull else { continue }
+                    launchFilling()
+                    filling = try await nextBuffer()
+                }
+                // An idle hash gets what has arrived now rather than when the buffer is full:
+                // at the start of a body, and whenever the hash has caught up with it.
+                if filling.unhashedCount >= Self.earliestHash, queues.hashIsIdle {
+                    fillingHashes.append(startHash(of: filling, into: writer, on: queues))
+                }
+                // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
+                if let minimumRate {
+                    let elapsed = ContinuousClock.now - started
+                    if elapsed > grace, Double(received - startOffset) < Double(minimumRate) * elapsed.seconds {
+                        throw RegistryError.bodyTooSlow(minimum: minimumRate)
+                    }
+                }
+            }
+        } catch {
+            failure = RegistryError(error)
+        }
+        var settleFailure: RegistryError?
+        while !inFlight.isEmpty {
+            if let error = await settleOldest(), settleFailure == nil { settleFailure = error }
+        }
+        if appendFailed {
+            // Only with no hash running may the hash be discarded (invariant 3).
+            for hash in fillingHashes { _ = await hash.result() }
+            writer.value.discardHash()
+            throw failure ?? settleFailure ?? .storage("an earlier buffer failed")
+        }
+        if !filling.isEmpty {
+            launchFilling()
+            if let error = await settleOldest() {
+                writer.value.discardHash()
+                throw error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// A body's bytes may go to an idle hash before their buffer is full once this many have
+    /// arrived: fewer would cost more in hand-offs than the hash gains.
+    static var earliestHash: Int { 256 << 10 }
+}
+
+extension Registry {
+    /// One buffer being appended: its disk write and its hash (in one or more parts).
+    struct Append {
+        let buffer: IngestBuffer
+        let written: PendingIO
+        let hashed: [PendingIO]
+    }
+
+    /// Hands the buffer's bytes not yet hashed to the hash queue, behind the earlier hashes.
+    func startHash(of buffer: IngestBuffer, into writer: UnsafeTransfer<FileBlobWriter>, on queues: IngestQueues) -> PendingIO {
+        let bytes = UnsafeTransfer(buffer.takeUnhashed())
+        return queues.hash { try writer.value.hashUnwritten(bytes.value) }
+    }
+
+    /// Starts appending `buffer` at `position`: its disk write goes to the write queue and the
+    /// hash of its bytes not yet hashed to the hash queue, each behind the earlier buffers'
+    /// (both serial, so a writer's state is never touched by two threads at once).
+    /// `earlierHashes` are the hashes of its first bytes, already started. `finish` the appends
+    /// in the order they were started.
+    func start(_ buffer: IngestBuffer, earlierHashes: [PendingIO], into writer: UnsafeTransfer<FileBlobWriter>,
+               at position: Int64, on queues: IngestQueues) -> Append {
+        let bytes = UnsafeTransfer(buffer.bytes)
+        let written = queues.write { try writer.value.writeUnhashed(bytes.value, at: position) }
+        let rest = buffer.unhashedCount > 0 ? [startHash(of: buffer, into: writer, on: queues)] : []
+        return Append(buffer: buffer, written: written, hashed: earlierHashes + rest)
+    }
+
+    /// Waits for the write and every part of the hash; moves the offset past the buffer only
+    /// if all succeeded and `counting` (no earlier append failed). The caller discards the
+    /// running hash after a failure, once no hash is running.
+    func finish(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>, counting: Bool) async -> RegistryError? {
+        var failure = await append.written.result()
+        for hash in append.hashed {
+            if let error = await hash.result(), failure == nil { failure = error }
+        }
+        if let failure { return failure }
+        guard counting else { return nil }
+        writer.value.advance(by: append.buffer.count)
+        return nil
+    }
+}
