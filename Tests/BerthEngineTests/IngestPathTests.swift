@@ -118,8 +118,9 @@ import Testing
     }
 
     @Test func aBodyThatTricklesInIsHashedAsItArrivesAndDigestsExactly() async throws {
-        // Pauses between pieces leave the hash idle, so it takes each buffer's bytes in several
-        // parts before the buffer is full; a part hashed twice or skipped would change the digest.
+        // Pauses between pieces leave the hash and the disk idle, so each takes a buffer's bytes
+        // in several parts before it is full; a part hashed twice or skipped would change the
+        // digest, a part written at the wrong place the bytes read back.
         try await withRegistry(configure: { $0.writeBufferSize = 1 << 20 }) { registry, _ in
             let content = pseudoRandomBytes((3 << 20) + 12_345, seed: 68)
             let pieces = stride(from: 0, to: content.count, by: 300_000).map { Array(content[$0..<min($0 + 300_000, content.count)]) }
@@ -128,6 +129,29 @@ import Testing
             #expect(info.size == Int64(content.count))
             let reader = try await registry.openBlob(sha256(content), in: repo("trickle"))
             #expect(try await registry.read(reader, at: 0, count: content.count) == content)
+        }
+    }
+}
+
+extension IngestBufferPoolTests {
+    @Test func trickledChunksOfAnUploadLandInPlaceFromAnUnalignedOffset() async throws {
+        // The first chunk ends off the page alignment, so the second's early writes go through
+        // the page cache at unaligned positions.
+        try await withRegistry(configure: { $0.writeBufferSize = 1 << 20 }) { registry, _ in
+            let first = pseudoRandomBytes((1 << 20) + 1_001, seed: 69)
+            let second = pseudoRandomBytes((2 << 20) + 3_003, seed: 70)
+            let whole = first + second
+            let session = try await registry.startUpload(in: repo("trickle-up"))
+            var offset: Int64 = 0
+            for part in [first, second] {
+                let pieces = stride(from: 0, to: part.count, by: 270_000).map { Array(part[$0..<min($0 + 270_000, part.count)]) }
+                _ = try await registry.appendUpload(session.id, in: repo("trickle-up"), at: offset,
+                                                    body: ChunkSequence(chunks: pieces, pause: .milliseconds(2)))
+                offset += Int64(part.count)
+            }
+            _ = try await registry.finishUpload(session.id, in: repo("trickle-up"), digest: sha256(whole))
+            let reader = try await registry.openBlob(sha256(whole), in: repo("trickle-up"))
+            #expect(try await registry.read(reader, at: 0, count: whole.count) == whole)
         }
     }
 }

@@ -24,6 +24,8 @@ final class IngestBuffer: @unchecked Sendable {
     private(set) var count = 0
     /// Bytes at the start already handed to the hash (`takeUnhashed`).
     private(set) var hashedCount = 0
+    /// Bytes at the start already handed to a disk write (`takeUnwritten`).
+    private(set) var writtenCount = 0
     private let base: UnsafeMutableRawPointer
     /// Whether `base` is a mapping of its own (else heap memory, when mapping failed).
     private let mapped: Bool
@@ -74,9 +76,24 @@ final class IngestBuffer: @unchecked Sendable {
     /// Bytes held and not yet handed to the hash.
     var unhashedCount: Int { count - hashedCount }
 
+    /// The bytes held and not yet handed to a disk write, now marked as handed, with where
+    /// they start in the buffer. With `alignedOnly`, only a multiple of the alignment (so that
+    /// the write can bypass the page cache): the rest waits for the next call. Stable until
+    /// `reset`, as for `takeUnhashed`.
+    func takeUnwritten(alignedOnly: Bool) -> (start: Int, bytes: UnsafeRawBufferPointer) {
+        let end = alignedOnly ? writtenCount + (count - writtenCount) / Self.alignment * Self.alignment : count
+        let taken = (start: writtenCount, bytes: UnsafeRawBufferPointer(start: base + writtenCount, count: end - writtenCount))
+        writtenCount = end
+        return taken
+    }
+
+    /// Bytes held and not yet handed to a disk write.
+    var unwrittenCount: Int { count - writtenCount }
+
     /// Empties the buffer for reuse.
     func reset() {
         count = 0
         hashedCount = 0
+        writtenCount = 0
     }
 }

@@ -8,11 +8,15 @@ import Synchronization
 final class IngestQueues: Sendable {
     let writing = DispatchQueue(label: "berth.ingest.write")
     let hashing = DispatchQueue(label: "berth.ingest.hash")
-    /// Hash jobs submitted and not yet finished: zero means the hash is idle, waiting for bytes.
+    /// Jobs submitted and not yet finished: zero means that side is idle, waiting for bytes.
     private let hashesOutstanding = Atomic(0)
+    private let writesOutstanding = Atomic(0)
 
     /// Whether no hash job is queued or running.
     var hashIsIdle: Bool { hashesOutstanding.load(ordering: .acquiring) == 0 }
+
+    /// Whether no write is queued or running.
+    var writeIsIdle: Bool { writesOutstanding.load(ordering: .acquiring) == 0 }
 
     /// Starts `body` on the hash queue, behind the hashes submitted before it.
     func hash(_ body: @escaping @Sendable () throws -> Void) -> PendingIO {
@@ -25,6 +29,10 @@ final class IngestQueues: Sendable {
 
     /// Starts `body` on the write queue, behind the writes submitted before it.
     func write(_ body: @escaping @Sendable () throws -> Void) -> PendingIO {
-        PendingIO(on: writing, body)
+        writesOutstanding.add(1, ordering: .relaxed)
+        return PendingIO(on: writing) { [self] in
+            defer { writesOutstanding.subtract(1, ordering: .releasing) }
+            try body()
+        }
     }
 }

@@ -5,10 +5,12 @@ import Foundation
 /// disk and fed to the running hash on two serial queues while the next one fills.
 ///
 /// The state of one buffer, in order: *filling* (the body task appends to it; whenever the
-/// hash queue is idle, the bytes gathered so far are handed to the hash at once, so the hash
-/// never waits for a buffer to fill) → *in flight* (full, or the body ended: its write and
-/// the hash of its remaining bytes are queued) → *settled* (both done; the writer's offset
-/// moves past it, in order) → *spare* (empty, reused). Invariants:
+/// hash queue is idle, the bytes gathered so far are handed to the hash at once, and whenever
+/// the write queue is idle, their aligned part to a disk write, so neither waits for a buffer
+/// to fill, and little is left to do when the body ends) → *in flight* (full, or the body
+/// ended: the write and the hash of its remaining bytes are queued) → *settled* (all its
+/// writes and hashes done; the writer's offset moves past it, in order) → *spare* (empty,
+/// reused). Invariants:
 /// 1. Bytes reach the file and the hash in body order: one write queue, one hash queue.
 /// 2. The offset only moves past bytes both written and hashed, buffer by buffer, in order.
 /// 3. After a failed append nothing more counts: the offset stays where the file is right,
@@ -30,8 +32,9 @@ extension Registry {
         var loan = IngestBufferLoan(pool: ingestBuffers)
         defer { loan.giveBack() }
         var filling = loan.another()
-        // Hashes of the filling buffer's first bytes, started before it was full.
+        // Hashes and writes of the filling buffer's first bytes, started before it was full.
         var fillingHashes: [PendingIO] = []
+        var fillingWrites: [PendingIO] = []
         var spares: [IngestBuffer] = []
         var failure: RegistryError?
         var inFlight: [Append] = []
@@ -64,8 +67,10 @@ extension Registry {
 
         /// Queues the filling buffer's write and the hash of its remaining bytes.
         func launchFilling() {
-            inFlight.append(start(filling, earlierHashes: fillingHashes, into: writer, at: nextPosition, on: queues))
+            inFlight.append(start(filling, earlierWrites: fillingWrites, earlierHashes: fillingHashes,
+                                  into: writer, at: nextPosition, on: queues))
             fillingHashes = []
+            fillingWrites = []
             nextPosition += Int64(filling.count)
         }
 
@@ -86,6 +91,9 @@ extension Registry {
                 if filling.unhashedCount >= Self.earliestHash, queues.hashIsIdle {
                     fillingHashes.append(startHash(of: filling, into: writer, on: queues))
                 }
+                if filling.unwrittenCount >= Self.earliestWrite, queues.writeIsIdle {
+                    fillingWrites.append(startWrite(of: filling, alignedOnly: true, into: writer, at: nextPosition, on: queues))
+                }
                 // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
                 if let minimumRate {
                     let elapsed = ContinuousClock.now - started
@@ -97,37 +105,50 @@ extension Registry {
         } catch {
             failure = RegistryError(error)
         }
+        if !appendFailed, !filling.isEmpty { launchFilling() }
         var settleFailure: RegistryError?
         while !inFlight.isEmpty {
             if let error = await settleOldest(), settleFailure == nil { settleFailure = error }
         }
         if appendFailed {
             // Only with no hash running may the hash be discarded (invariant 3).
-            for hash in fillingHashes { _ = await hash.result() }
+            for job in fillingWrites + fillingHashes { _ = await job.result() }
             writer.value.discardHash()
             throw failure ?? settleFailure ?? .storage("an earlier buffer failed")
-        }
-        if !filling.isEmpty {
-            launchFilling()
-            if let error = await settleOldest() {
-                writer.value.discardHash()
-                throw error
-            }
         }
         if let failure { throw failure }
     }
 
-    /// A body's bytes may go to an idle hash before their buffer is full once this many have
-    /// arrived: fewer would cost more in hand-offs than the hash gains.
+    /// A body's bytes may go to an idle hash (an idle disk) before their buffer is full once
+    /// this many have arrived: fewer would cost more in hand-offs than they gain.
     static var earliestHash: Int { 256 << 10 }
+    static var earliestWrite: Int { 256 << 10 }
+
+    /// The first failure among `jobs`, once all of them are done.
+    static func firstFailure(of jobs: [PendingIO]) async -> RegistryError? {
+        var failure: RegistryError?
+        for job in jobs {
+            if let error = await job.result(), failure == nil { failure = error }
+        }
+        return failure
+    }
 }
 
 extension Registry {
-    /// One buffer being appended: its disk write and its hash (in one or more parts).
+    /// One buffer being appended: its disk writes and its hash (each in one or more parts).
     struct Append {
         let buffer: IngestBuffer
-        let written: PendingIO
+        let written: [PendingIO]
         let hashed: [PendingIO]
+    }
+
+    /// Hands the buffer's bytes not yet written to the write queue, behind the earlier writes;
+    /// the buffer starts at `bufferPosition` in the file.
+    func startWrite(of buffer: IngestBuffer, alignedOnly: Bool, into writer: UnsafeTransfer<FileBlobWriter>,
+                    at bufferPosition: Int64, on queues: IngestQueues) -> PendingIO {
+        let (start, bytes) = buffer.takeUnwritten(alignedOnly: alignedOnly)
+        let part = UnsafeTransfer(bytes)
+        return queues.write { try writer.value.writeUnhashed(part.value, at: bufferPosition + Int64(start)) }
     }
 
     /// Hands the buffer's bytes not yet hashed to the hash queue, behind the earlier hashes.
@@ -139,25 +160,23 @@ extension Registry {
     /// Starts appending `buffer` at `position`: its disk write goes to the write queue and the
     /// hash of its bytes not yet hashed to the hash queue, each behind the earlier buffers'
     /// (both serial, so a writer's state is never touched by two threads at once).
-    /// `earlierHashes` are the hashes of its first bytes, already started. `finish` the appends
-    /// in the order they were started.
-    func start(_ buffer: IngestBuffer, earlierHashes: [PendingIO], into writer: UnsafeTransfer<FileBlobWriter>,
-               at position: Int64, on queues: IngestQueues) -> Append {
-        let bytes = UnsafeTransfer(buffer.bytes)
-        let written = queues.write { try writer.value.writeUnhashed(bytes.value, at: position) }
-        let rest = buffer.unhashedCount > 0 ? [startHash(of: buffer, into: writer, on: queues)] : []
-        return Append(buffer: buffer, written: written, hashed: earlierHashes + rest)
+    /// `earlierWrites` and `earlierHashes` are those of its first bytes, already started.
+    /// `finish` the appends in the order they were started.
+    func start(_ buffer: IngestBuffer, earlierWrites: [PendingIO], earlierHashes: [PendingIO],
+               into writer: UnsafeTransfer<FileBlobWriter>, at position: Int64, on queues: IngestQueues) -> Append {
+        let writes = buffer.unwrittenCount > 0
+            ? [startWrite(of: buffer, alignedOnly: false, into: writer, at: position, on: queues)] : []
+        let hashes = buffer.unhashedCount > 0 ? [startHash(of: buffer, into: writer, on: queues)] : []
+        return Append(buffer: buffer, written: earlierWrites + writes, hashed: earlierHashes + hashes)
     }
 
     /// Waits for the write and every part of the hash; moves the offset past the buffer only
     /// if all succeeded and `counting` (no earlier append failed). The caller discards the
     /// running hash after a failure, once no hash is running.
     func finish(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>, counting: Bool) async -> RegistryError? {
-        var failure = await append.written.result()
-        for hash in append.hashed {
-            if let error = await hash.result(), failure == nil { failure = error }
-        }
-        if let failure { return failure }
+        let writeFailure = await Self.firstFailure(of: append.written)
+        let hashFailure = await Self.firstFailure(of: append.hashed)
+        if let failure = writeFailure ?? hashFailure { return failure }
         guard counting else { return nil }
         writer.value.advance(by: append.buffer.count)
         return nil
