@@ -45,15 +45,28 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible, C
         guard rawBytes.count == algorithm.byteCount else {
             throw .invalidDigest("\(algorithm.rawValue):", reason: "expected \(algorithm.byteCount) hash bytes, got \(rawBytes.count)")
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(algorithm.hexLength)
-        for byte in rawBytes {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
         self.algorithm = algorithm
-        self.encoded = String(decoding: hex, as: UTF8.self)
+        // Digests decoded from the index go through here by the hundred thousand (GC, fsck,
+        // listings): one pass over contiguous bytes into the string's own storage.
+        self.encoded = rawBytes.withContiguousStorageIfAvailable(Self.lowercaseHex) ?? Self.lowercaseHex(Array(rawBytes))
+    }
+
+    private static func lowercaseHex(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer(lowercaseHex)
+    }
+
+    private static func lowercaseHex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (position, byte) in bytes.enumerated() {
+                out[2 * position] = hexDigit(byte >> 4)
+                out[2 * position + 1] = hexDigit(byte & 0x0f)
+            }
+            return bytes.count * 2
+        }
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 
     private init(algorithm: DigestAlgorithm, encodedBytes: ArraySlice<UInt8>, original: String) throws(ValidationError) {

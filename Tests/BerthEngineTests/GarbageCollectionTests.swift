@@ -20,6 +20,31 @@ import Testing
         try await GarbageCollector(registry: registry).run(.init(dryRun: dryRun, collectUntagged: untagged), now: now ?? later)
     }
 
+    @Test func theRootWalkVisitsEachTaggedManifestOnceWhateverItsTagsAndSkipsTagSchemeTags() async throws {
+        try await withRegistry { registry, _ in
+            let many = try await makeImage(registry, repo("app"), seed: 11)
+            let manyTags = (0..<300).map { tag(String(format: "build-%03d", $0)) }
+            _ = try await registry.putManifest(many.bytes, contentType: ociManifest, in: repo("app"),
+                                               reference: .tag(manyTags[0]), tags: manyTags)
+            let elsewhere = try await makeImage(registry, repo("other"), seed: 12)
+            _ = try await registry.putManifest(elsewhere.bytes, contentType: ociManifest, in: repo("other"), reference: .tag(tag("v1")))
+            let schemeOnly = try await makeImage(registry, repo("app"), seed: 13)
+            try await put(registry, schemeOnly, .tag(tag("sha256-\(many.digest.encoded).sig")))
+            // Its scheme tag sorts before its plain one: the walk must look past the first.
+            let both = try await makeImage(registry, repo("app"), seed: 14)
+            try await put(registry, both, .tag(tag("sha256-\(elsewhere.digest.encoded).att")))
+            try await put(registry, both, .tag(tag("zz-release")))
+            let untagged = try await makeImage(registry, repo("app"), seed: 15)
+            try await put(registry, untagged, .digest(untagged.digest))
+
+            var visited: [String] = []
+            try registry.index.forEachTaggedManifest(ignoringTags: { AccessoryClassifier.tagSchemeSubject($0) != nil }) {
+                visited.append("\($0)@\($1)")
+            }
+            #expect(visited.sorted() == ["app@\(many.digest)", "app@\(both.digest)", "other@\(elsewhere.digest)"].sorted())
+        }
+    }
+
     @Test func withoutTheUntaggedRuleOnlyUnreferencedBlobsGo() async throws {
         try await withRegistry { registry, root in
             let tagged = try await makeImage(registry, repo("app"), seed: 1)

@@ -79,20 +79,20 @@ public struct GarbageCollector: Sendable {
         let blobCutoff = now.addingTimeInterval(-options.blobGrace.seconds)
 
         // Mark.
-        var records: [String: ManifestRecord] = [:]
-        var rooted: Set<String> = []
-        var accessories: [String: [Digest]] = [:]
+        var records: [ManifestKey: ManifestRecord] = [:]
+        var rooted: Set<ManifestKey> = []
+        var accessories: [ManifestKey: [Digest]] = [:]
         try RegistryError.wrapping {
             try index.forEachManifest { records[Self.key($0.repository, $0.digest)] = $0 }
-            try index.forEachTag { repository, tag, digest in
-                if AccessoryClassifier.tagSchemeSubject(tag) == nil { rooted.insert(Self.key(repository, digest)) }
+            try index.forEachTaggedManifest(ignoringTags: { AccessoryClassifier.tagSchemeSubject($0) != nil }) { repository, digest in
+                rooted.insert(Self.key(repository, digest))
             }
             try index.forEachAccessoryLink { repository, link in
                 accessories[Self.key(repository, link.subject), default: []].append(link.accessory)
             }
         }
         progress("marking \(records.count) manifests")
-        var live: Set<String> = []
+        var live: Set<ManifestKey> = []
         var pending: [(RepositoryName, Digest)] = records.values.compactMap { record in
             let key = Self.key(record.repository, record.digest)
             let isRoot = rooted.contains(key) || !options.collectUntagged || record.pushedAt >= untaggedCutoff
@@ -178,7 +178,15 @@ public struct GarbageCollector: Sendable {
         return report
     }
 
-    private static func key(_ repository: RepositoryName, _ digest: Digest) -> String { "\(repository.value)@\(digest)" }
+    private static func key(_ repository: RepositoryName, _ digest: Digest) -> ManifestKey {
+        ManifestKey(repository: repository, digest: digest)
+    }
+
+    /// A manifest as GC tracks it: a digest within one repository.
+    private struct ManifestKey: Hashable {
+        let repository: RepositoryName
+        let digest: Digest
+    }
 }
 
 extension Duration {

@@ -93,6 +93,9 @@ public protocol MetadataIndex: Sendable {
     func forEachBlobLink(_ body: (RepositoryName, BlobLink) throws -> Void) throws
     /// Visits every tag of every repository.
     func forEachTag(_ body: (RepositoryName, Tag, Digest) throws -> Void) throws
+    /// Visits once every manifest that a tag `isIgnored` does not reject names; costs one
+    /// seek per tagged manifest, however many tags it has.
+    func forEachTaggedManifest(ignoringTags isIgnored: (Tag) -> Bool, _ body: (RepositoryName, Digest) throws -> Void) throws
     /// Visits every referrer edge: repository, subject, referrer.
     func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws
     /// Visits the digest of every stored manifest document.
