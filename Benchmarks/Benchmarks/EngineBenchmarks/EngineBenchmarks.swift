@@ -38,6 +38,29 @@ let benchmarks: @Sendable () -> Void = {
               setup: { try await ingest.open() },
               teardown: { await ingest.close() })
 
+    let chunked = Stage()
+    Benchmark("ingest 1 GiB as an upload of 16 MiB chunks (each durable before the next)",
+              configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(10), maxIterations: 5),
+              closure: { benchmark in
+                  guard let registry = chunked.registry, let repository = chunked.repository else { return }
+                  for iteration in benchmark.scaledIterations {
+                      var varied = chunk
+                      varied[0] = UInt8(truncatingIfNeeded: iteration &+ Int(chunked.counter.add()))
+                      let hasher = try? ContentHasher(.sha256)
+                      for _ in 0..<megabytes { try? hasher?.update(varied) }
+                      guard let digest = try? hasher?.finish() else { return }
+                      benchmark.startMeasurement()
+                      guard let session = try? await registry.startUpload(in: repository) else { return }
+                      for _ in 0..<(megabytes / 16) {
+                          _ = try? await registry.appendUpload(session.id, in: repository, body: RepeatedChunk(chunk: varied, count: 16))
+                      }
+                      _ = try? await registry.finishUpload(session.id, in: repository, digest: digest)
+                      benchmark.stopMeasurement()
+                  }
+              },
+              setup: { try await chunked.open() },
+              teardown: { await chunked.close() })
+
     let puts = Stage()
     Benchmark("put manifest", configuration: .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3), maxIterations: 2000),
               closure: { benchmark in

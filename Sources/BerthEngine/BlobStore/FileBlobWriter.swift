@@ -80,6 +80,9 @@ public final class FileBlobWriter: BlobWriter {
     /// upload. Blocking I/O: call it on the I/O threads.
     func prepareHash() throws { _ = try liveHasher() }
 
+    /// Whether the running hash exists (`prepareHash` would do nothing).
+    var hasRunningHash: Bool { hasher != nil }
+
     /// Writes `bytes` at `position` (the current offset) without hashing them or moving the offset.
     func writeUnhashed(_ bytes: UnsafeRawBufferPointer, at position: Int64) throws {
         if let directFD = directDescriptor(for: bytes, at: position) {

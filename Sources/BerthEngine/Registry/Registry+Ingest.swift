@@ -23,7 +23,9 @@ extension Registry {
     where Body.Element: ContiguousBytesCollection {
         let limit = configuration.maximumBlobSize
         var received = writer.value.offset
-        try await io { try writer.value.prepareHash() }
+        // Only a reopened upload needs the I/O threads here (it rebuilds its hash from the file);
+        // the next chunk of a live session goes straight on.
+        if !writer.value.hasRunningHash { try await io { try writer.value.prepareHash() } }
         let started = ContinuousClock.now
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
