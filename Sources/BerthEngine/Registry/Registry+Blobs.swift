@@ -19,7 +19,8 @@ extension Registry {
                 return info
             }
         } catch {
-            blobs.abort(writer.value)
+            // Closing and unlinking block: on the I/O threads, as every file call here.
+            _ = try? await io { blobs.abort(writer.value) }
             throw error
         }
     }
