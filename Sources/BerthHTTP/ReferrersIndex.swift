@@ -41,7 +41,7 @@ struct ReferrersIndex: Encodable {
                 out.append(UInt8(ascii: ","))
             }
             out += #""digest":"#.utf8
-            Self.appendQuoted(descriptor.digest.description, to: &out)
+            Self.appendQuoted(descriptor.digest, to: &out)
             out += #","mediaType":"#.utf8
             Self.appendQuoted(descriptor.mediaType.rawValue, to: &out)
             out += #","size":"#.utf8
@@ -53,28 +53,43 @@ struct ReferrersIndex: Encodable {
     }
 
     /// `text` as a JSON string: quotes, backslashes and control characters escaped, everything
-    /// else (slashes and non-ASCII included) as is. Most strings need no escape and are copied
-    /// whole.
+    /// else (slashes and non-ASCII included) as is. One pass over the UTF-8 bytes, copying the
+    /// runs between escapes whole (most strings have none): a page of 1 000 descriptors quotes
+    /// thousands of strings, and a per-byte walk of `String.UTF8View` was a tenth of its time.
     static func appendQuoted(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let utf8 = text.utf8
-        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += utf8
-        } else {
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): out += #"\""#.utf8
-                case UInt8(ascii: "\\"): out += #"\\"#.utf8
-                case UInt8(ascii: "\n"): out += #"\n"#.utf8
-                case UInt8(ascii: "\r"): out += #"\r"#.utf8
-                case UInt8(ascii: "\t"): out += #"\t"#.utf8
-                case 0..<0x20:
-                    let hex = String(byte, radix: 16)
-                    out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
-                default: out.append(byte)
-                }
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for (position, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
+                appendEscaped(byte, to: &out)
+                runStart = position + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// `digest` as a JSON string: `algorithm:hex` needs no escape (both parts are validated).
+    static func appendQuoted(_ digest: Digest, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        out += digest.algorithm.rawValue.utf8
+        out.append(UInt8(ascii: ":"))
+        out += digest.encoded.utf8
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): out += #"\""#.utf8
+        case UInt8(ascii: "\\"): out += #"\\"#.utf8
+        case UInt8(ascii: "\n"): out += #"\n"#.utf8
+        case UInt8(ascii: "\r"): out += #"\r"#.utf8
+        case UInt8(ascii: "\t"): out += #"\t"#.utf8
+        default:
+            let hex = String(byte, radix: 16)
+            out += ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8
+        }
     }
 }
