@@ -658,6 +658,9 @@ def report(bench, extra, machine):
     # the page cache then fdatasync, or O_DIRECT): the strictest limit to hold Berth against.
     durable = max(bench.median("durable write (dd fdatasync)", "limit"), bench.median("durable write (dd O_DIRECT)", "limit"))
     push_limit = min(bench.median("sha256 (1 core)", "limit"), durable)
+    # The issue's own limit: the lower of single-core SHA-256 and `dd conv=fdatasync`. Both
+    # verdicts are printed; the table's limit column is the stricter one.
+    issue_push_limit = min(bench.median("sha256 (1 core)", "limit"), bench.median("durable write (dd fdatasync)", "limit"))
     manifests_metric = f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)"
     targets = TARGETS + [(manifests_metric, 3.0, None)]
     lines = [
@@ -676,7 +679,12 @@ def report(bench, extra, machine):
             verdicts.append((metric, "peer", rp, peer_target))
         if limit_target:
             wanted.append(f"≥ {limit_target}× limit")
-            verdicts.append((metric, "limit", rl, limit_target))
+            if metric.startswith("push 1 GiB"):
+                issue = b / issue_push_limit if b and issue_push_limit else None
+                verdicts.append((metric, "limit as the issue defines it (min of sha256, dd fdatasync)", issue, limit_target))
+                verdicts.append((metric, "stricter limit (min of sha256, faster dd)", rl, limit_target))
+            else:
+                verdicts.append((metric, "limit", rl, limit_target))
         lines.append(f"| {metric} | {fmt(b)} | {fmt(p)} | {fmt(limit)} | {fmt(rp, 2)} | {fmt(rl, 2)} | {', '.join(wanted) or '–'} |")
     for metric in ("sha256 (1 core)", "durable write (dd fdatasync)", "durable write (dd O_DIRECT)",
                    "loopback transfer, same client (null sink)"):
