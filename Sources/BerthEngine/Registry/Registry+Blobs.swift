@@ -19,8 +19,14 @@ extension Registry {
                 return info
             }
         } catch {
-            // Closing and unlinking block: on the I/O threads, as every file call here.
-            _ = try? await io { blobs.abort(writer.value) }
+            // Closing and unlinking block: on the I/O threads, as every file call here; inline
+            // when those refuse the job (a cancelled task, a pool shutting down), so the file
+            // never outlives the failed push.
+            do {
+                try await io { blobs.abort(writer.value) }
+            } catch {
+                blobs.abort(writer.value)
+            }
             throw error
         }
     }
