@@ -76,6 +76,29 @@ import Testing
         #expect(report.problems.contains { $0.kind == "tag-dangling" && $0.detail.contains("app:v1") })
     }
 
+    @Test func aManifestTagEntryNoTagBacksIsReportedAndRepairedSoGCNoLongerCountsItsManifestAsTagged() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        // Damage the index behind the engine's back: drop the tag, keep its manifest → tag entry.
+        let index = try LMDBIndex(directory: root.layout.index, mapSize: 1 << 30)
+        try await index.write { txn in
+            guard let repoID = try index.repositoryID(repo("app"), txn) else { return }
+            try txn.delete(index.db.tags, LMDBIndex.tagKey(repoID, "v1"))
+        }
+        index.close()
+        let report = try await check(root)
+        #expect(report.problems.contains { $0.kind == "tag-index-stale" && $0.detail.contains("app:v1") && $0.detail.contains(image.digest.description) })
+
+        let repaired = try await check(root, repair: true)
+        #expect(repaired.repairs.contains { $0.contains("tag index entry app:v1") })
+        #expect(try await check(root).isClean)
+        let registry = try await root.open()
+        var tagged: [Digest] = []
+        try registry.index.forEachTaggedManifest(ignoringTags: { _ in false }) { _, digest in tagged.append(digest) }
+        await registry.close()
+        #expect(tagged.isEmpty)
+    }
+
     @Test func missingBlobFileIsADanglingLink() async throws {
         let root = TemporaryRoot()
         let image = try await populatedRoot(root)

@@ -113,6 +113,10 @@ public struct Fsck: Sendable {
                     report.problems.append(Problem(kind: "tag-dangling", detail: "\(repository):\(tag) points at missing \(digest)"))
                 }
             }
+            for entry in try index.staleTagIndexEntries() {
+                report.problems.append(Problem(kind: "tag-index-stale",
+                                               detail: "\(entry.repository):\(entry.tag) is indexed under \(entry.digest), which it does not name"))
+            }
             try index.forEachReferrerEdge { repository, subject, referrer in
                 if !manifests.contains("\(repository)@\(referrer)") {
                     report.problems.append(Problem(kind: "referrer-dangling", detail: "\(repository)@\(subject) lists missing referrer \(referrer)"))

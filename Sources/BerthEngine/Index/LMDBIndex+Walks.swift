@@ -73,6 +73,34 @@ extension LMDBIndex {
         }
     }
 
+    /// Entries of the manifest → tag index that no tag backs: the tag is gone, or names another
+    /// manifest. Every write keeps the two in step, so these come only from damage; GC would
+    /// count their manifests as tagged.
+    public func staleTagIndexEntries() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)] {
+        try read { txn in
+            var names = RepositoryNameCache()
+            return try staleTagIndexEntries(txn).map { (try names.name($0.repo, self, txn), $0.digest, $0.tag) }
+        }
+    }
+
+    private func staleTagIndexEntries(_ txn: LMDBTransaction) throws -> [(key: [UInt8], repo: UInt32, digest: Digest, tag: Tag)] {
+        var stale: [(key: [UInt8], repo: UInt32, digest: Digest, tag: Tag)] = []
+        try txn.scan(db.manifestTags, from: [], prefix: []) { key, _ in
+            var reader = BinaryReader(Array(key))
+            let repo = try reader.u32()
+            let digest = try reader.digest()
+            let name = String(decoding: key[(4 + 1 + digest.algorithm.byteCount)...], as: UTF8.self)
+            guard let tag = try? Tag(parsing: name) else { throw IndexCorruption("bad tag in manifest-tag key") }
+            let current = try txn.get(db.tags, Self.tagKey(repo, name)).map { value in
+                var valueReader = BinaryReader(value)
+                return try valueReader.digest()
+            }
+            if current != digest { stale.append((Array(key), repo, digest, tag)) }
+            return true
+        }
+        return stale
+    }
+
     public func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws {
         try read { txn in
             var names = RepositoryNameCache()
@@ -129,6 +157,12 @@ extension LMDBIndex {
                 return true
             }
             for key in danglingTags { try txn.delete(self.db.tags, key) }
+            // The manifest → tag entries no tag backs any more (those of the tags just removed
+            // among them): GC would count their manifests as tagged.
+            for entry in try self.staleTagIndexEntries(txn) {
+                try txn.delete(self.db.manifestTags, entry.key)
+                removed.append("tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest) (tag gone or moved)")
+            }
             var danglingLinks: [[UInt8]] = []
             try txn.scan(self.db.blobLinks, from: [], prefix: []) { key, _ in
                 var reader = BinaryReader(Array(key))

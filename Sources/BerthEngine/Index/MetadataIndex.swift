@@ -96,11 +96,14 @@ public protocol MetadataIndex: Sendable {
     /// Visits once every manifest that a tag `isIgnored` does not reject names; costs one
     /// seek per tagged manifest, however many tags it has.
     func forEachTaggedManifest(ignoringTags isIgnored: (Tag) -> Bool, _ body: (RepositoryName, Digest) throws -> Void) throws
+    /// Entries of the manifest → tag index that no tag backs (the tag gone, or moved).
+    func staleTagIndexEntries() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
     /// Visits every referrer edge: repository, subject, referrer.
     func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws
     /// Visits the digest of every stored manifest document.
     func forEachManifestDocument(_ body: (Digest) throws -> Void) throws
-    /// Removes index entries that name missing targets: tags whose manifest is gone, links to
+    /// Removes index entries that name missing targets: tags whose manifest is gone (and
+    /// manifest → tag entries no tag backs), links to
     /// missing blob files (per `blobExists`), referrer edges whose referrer is gone. Returns what it removed.
     func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String]
     /// Garbage collection's sweep of manifests: removes each listed manifest (alone, not its
