@@ -20,6 +20,18 @@ import Testing
         return report
     }
 
+    /// Changes the index of a closed root behind the engine's back, as damage would; `change`
+    /// gets the id of repository `app`.
+    private func damageIndex(_ root: TemporaryRoot,
+                             _ change: @escaping @Sendable (LMDBIndex, LMDBTransaction, UInt32) throws -> Void) async throws {
+        let index = try LMDBIndex(directory: root.layout.index, mapSize: 1 << 30)
+        try await index.write { txn in
+            let app = try #require(try index.repositoryID(repo("app"), txn))
+            try change(index, txn, app)
+        }
+        index.close()
+    }
+
     private func flipByte(_ path: String, at offset: UInt64) throws {
         let handle = try #require(FileHandle(forUpdatingAtPath: path))
         handle.seek(toFileOffset: offset)
@@ -65,13 +77,10 @@ import Testing
     @Test func danglingTagIsDetected() async throws {
         let root = TemporaryRoot()
         let image = try await populatedRoot(root)
-        // Damage the index behind the engine's back: drop the manifest record, keep its tag.
-        let index = try LMDBIndex(directory: root.layout.index, mapSize: 1 << 30)
-        try await index.write { txn in
-            guard let repoID = try index.repositoryID(repo("app"), txn) else { return }
-            try txn.delete(index.db.manifests, LMDBIndex.repoDigestKey(repoID, image.digest))
+        // Drop the manifest record, keep its tag.
+        try await damageIndex(root) { index, txn, app in
+            _ = try txn.delete(index.db.manifests, LMDBIndex.repoDigestKey(app, image.digest))
         }
-        index.close()
         let report = try await check(root)
         #expect(report.problems.contains { $0.kind == "tag-dangling" && $0.detail.contains("app:v1") })
     }
@@ -79,13 +88,10 @@ import Testing
     @Test func aManifestTagEntryNoTagBacksIsReportedAndRepairedSoGCNoLongerCountsItsManifestAsTagged() async throws {
         let root = TemporaryRoot()
         let image = try await populatedRoot(root)
-        // Damage the index behind the engine's back: drop the tag, keep its manifest → tag entry.
-        let index = try LMDBIndex(directory: root.layout.index, mapSize: 1 << 30)
-        try await index.write { txn in
-            guard let repoID = try index.repositoryID(repo("app"), txn) else { return }
-            try txn.delete(index.db.tags, LMDBIndex.tagKey(repoID, "v1"))
+        // Drop the tag, keep its manifest → tag entry.
+        try await damageIndex(root) { index, txn, app in
+            _ = try txn.delete(index.db.tags, LMDBIndex.tagKey(app, "v1"))
         }
-        index.close()
         let report = try await check(root)
         #expect(report.problems.contains { $0.kind == "tag-index-stale" && $0.detail.contains("app:v1") && $0.detail.contains(image.digest.description) })
 
