@@ -156,6 +156,48 @@ extension IngestBufferPoolTests {
     }
 }
 
+extension IngestBufferPoolTests {
+    @Test func theBuffersOfAnAcknowledgedChunkReturnToThePoolWithoutAnotherRequest() async throws {
+        // A chunk counts once written; its last hashes run on and give the buffers back.
+        try await withRegistry(configure: { $0.writeBufferSize = 256 << 10 }) { registry, _ in
+            let session = try await registry.startUpload(in: repo("behind"))
+            _ = try await registry.appendUpload(session.id, in: repo("behind"), body: OneChunk(pseudoRandomBytes(3 << 20, seed: 71)))
+            try await expectAllBuffersReturn(to: registry.ingestBuffers)
+        }
+    }
+
+    @Test(arguments: [256, 0])
+    func anUploadWhoseChunksAreHashedBehindTheirAcknowledgementDigestsExactly(idleWriters: Int) async throws {
+        // Each chunk's hashes may still run when the next chunk's are queued, and when the
+        // session finishes: the digest is taken after all of them, over exactly the bytes sent.
+        // With no idle writers kept, every chunk reopens the upload and rebuilds the hash from
+        // the file while the previous writer's last hashes may still run.
+        try await withRegistry(configure: { $0.writeBufferSize = 256 << 10; $0.maximumIdleUploadWriters = idleWriters }) { registry, _ in
+            let chunks = (0..<6).map { pseudoRandomBytes((1 << 20) + 4096 * $0, seed: 72 + UInt64($0)) }
+            let whole = chunks.flatMap { $0 }
+            let session = try await registry.startUpload(in: repo("behind"))
+            for chunk in chunks {
+                _ = try await registry.appendUpload(session.id, in: repo("behind"), body: OneChunk(chunk))
+            }
+            let info = try await registry.finishUpload(session.id, in: repo("behind"), digest: sha256(whole))
+            #expect(info.size == Int64(whole.count))
+            // A reopened writer's predecessor may still be giving its last buffers back.
+            try await expectAllBuffersReturn(to: registry.ingestBuffers)
+            let reader = try await registry.openBlob(sha256(whole), in: repo("behind"))
+            #expect(try await registry.read(reader, at: 0, count: whole.count) == whole)
+        }
+    }
+}
+
+/// Expects every buffer lent by `pool` back within a few seconds (hashes left behind an
+/// acknowledged chunk give theirs back from the hash queue, on their own).
+private func expectAllBuffersReturn(to pool: IngestBufferPool) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while pool.lentOut > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+    #expect(pool.lentOut == 0)
+    #expect(pool.extrasLentOut == 0)
+}
+
 /// Yields the given chunks in order.
 private struct ChunkSequence: AsyncSequence, Sendable {
     typealias Element = [UInt8]

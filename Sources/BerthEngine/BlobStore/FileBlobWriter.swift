@@ -12,8 +12,13 @@ public final class FileBlobWriter: BlobWriter {
     /// The partial file.
     public let path: String
     private let fd: Int32
-    /// Bytes written and hashed so far.
+    /// Bytes counted so far: written, and handed to the hash (which may still be running
+    /// behind an upload's acknowledged chunk; `finish` waits for it).
     public private(set) var offset: Int64
+    /// The serial queues every disk write and hash of this writer runs on, across the
+    /// requests of an upload: bytes reach the file and the hash in order, and a chunk's hash
+    /// may still run when the next chunk's is queued behind it.
+    let queues = IngestQueues()
     private var hasher: ContentHasher?
     private var closed = false
     /// Where the bytes not yet handed to writeback begin (see `startWriteback`).
@@ -77,11 +82,8 @@ public final class FileBlobWriter: BlobWriter {
     // `discardHash` makes the next use rebuild the hash from what the file really holds.
 
     /// Makes sure the running hash exists, rebuilding it from the partial file of a reopened
-    /// upload. Blocking I/O: call it on the I/O threads.
+    /// upload. Blocking I/O: call it on the hash queue, before the hashes that need it.
     func prepareHash() throws { _ = try liveHasher() }
-
-    /// Whether the running hash exists (`prepareHash` would do nothing).
-    var hasRunningHash: Bool { hasher != nil }
 
     /// Writes `bytes` at `position` (the current offset) without hashing them or moving the offset.
     func writeUnhashed(_ bytes: UnsafeRawBufferPointer, at position: Int64) throws {
@@ -152,6 +154,9 @@ public final class FileBlobWriter: BlobWriter {
     /// The digest of everything written, in `algorithm`. SHA-256 comes from the running hash;
     /// SHA-512 (rare: a client that declares it) re-reads the file once.
     func finish(_ algorithm: DigestAlgorithm) throws -> Digest {
+        // Hashes left running behind acknowledged chunks finish first (never called from the
+        // hash queue itself).
+        queues.hashing.sync {}
         switch algorithm {
         case .sha256: return try liveHasher().finish()
         case .sha512: return try hashFile(.sha512)

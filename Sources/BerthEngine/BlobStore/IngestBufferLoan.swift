@@ -23,6 +23,20 @@ struct IngestBufferLoan {
         return buffer
     }
 
+    /// Takes `buffer` out of the loan: its new owner gives it back to the pool itself, with
+    /// the returned `extra` flag (nil: not a buffer of this loan).
+    mutating func handOver(_ buffer: IngestBuffer) -> Bool? {
+        if let position = taken.firstIndex(where: { $0 === buffer }) {
+            taken.remove(at: position)
+            return false
+        }
+        if let position = extras.firstIndex(where: { $0 === buffer }) {
+            extras.remove(at: position)
+            return true
+        }
+        return nil
+    }
+
     /// Returns every buffer to the pool. Call once no append uses them.
     mutating func giveBack() {
         for buffer in taken { pool.give(buffer, extra: false) }

@@ -15,17 +15,25 @@ import Foundation
 /// 2. The offset only moves past bytes both written and hashed, buffer by buffer, in order.
 /// 3. After a failed append nothing more counts: the offset stays where the file is right,
 ///    and the running hash is discarded (rebuilt from the file on next use) once no hash runs.
-/// 4. Nothing touches the writer or a buffer after `stream` returns or throws.
+/// 4. Nothing touches the writer or a buffer after `stream` returns or throws, except, with
+///    `leavingHashesBehind`, the last buffers' hashes on the writer's own hash queue.
+///
+/// That exception is for the chunks of an upload session: a chunk must be durable before its
+/// `202`, not hashed (the digest is needed only at the end). So its last buffers count once
+/// written, their hashes run on, and each buffer goes back to the pool from the hash queue
+/// right after its hash (a hash that failed discards the running hash there: it is rebuilt
+/// from the file). The next chunk's hashes queue behind them on the same serial queue, so
+/// the hash does not pause between chunks for the fsync, the index commit and the next
+/// request; `FileBlobWriter.finish` waits for the queue before taking the digest.
 extension Registry {
     /// Writes a request body into `writer` (see the pipeline above). Bytes that arrived before
     /// a failure of the body are kept: an upload keeps every byte it received.
-    func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>) async throws(RegistryError)
+    func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>,
+                                     leavingHashesBehind: Bool = false) async throws(RegistryError)
     where Body.Element: ContiguousBytesCollection {
         let limit = configuration.maximumBlobSize
         var received = writer.value.offset
-        // Only a reopened upload needs the I/O threads here (it rebuilds its hash from the file);
-        // the next chunk of a live session goes straight on.
-        if !writer.value.hasRunningHash { try await io { try writer.value.prepareHash() } }
+        let queues = writer.value.queues
         let started = ContinuousClock.now
         let startOffset = received
         let minimumRate = configuration.minimumBodyRate
@@ -35,13 +43,15 @@ extension Registry {
         defer { loan.giveBack() }
         var filling = loan.another()
         // Hashes and writes of the filling buffer's first bytes, started before it was full.
-        var fillingHashes: [PendingIO] = []
+        // First of all, on the hash queue behind any hash still running for this writer: a
+        // reopened upload rebuilds its hash from the file there (nothing to do otherwise).
+        let prepared = queues.hash { try writer.value.prepareHash() }
+        var fillingHashes: [PendingIO] = [prepared]
         var fillingWrites: [PendingIO] = []
         var spares: [IngestBuffer] = []
         var failure: RegistryError?
         var inFlight: [Append] = []
         var nextPosition = writer.value.offset
-        let queues = IngestQueues()
         var appendFailed = false
 
         /// Waits for the oldest append in flight; its buffer becomes a spare.
@@ -108,13 +118,40 @@ extension Registry {
             failure = RegistryError(error)
         }
         if !appendFailed, !filling.isEmpty { launchFilling() }
+        let behind = leavingHashesBehind && failure == nil
+        // Nothing may count before the hash is prepared: a reopened upload's rebuild reads the
+        // file up to the offset (the settled path waits for it with the first buffer's hashes).
+        if behind, let error = await prepared.result() {
+            appendFailed = true
+            failure = error
+        }
         var settleFailure: RegistryError?
         while !inFlight.isEmpty {
-            if let error = await settleOldest(), settleFailure == nil { settleFailure = error }
+            let error: RegistryError?
+            if behind && !appendFailed {
+                // Written is enough to count (the exception above); the hashes run on, and the
+                // buffer goes back to the pool from the hash queue once they are done.
+                let oldest = inFlight.removeFirst()
+                error = await Self.firstFailure(of: oldest.written)
+                if error == nil { writer.value.advance(by: oldest.buffer.count) } else { appendFailed = true }
+                let extra = loan.handOver(oldest.buffer)
+                let buffer = oldest.buffer, parts = oldest.hashed, pool = ingestBuffers
+                _ = queues.hash {
+                    if parts.contains(where: { $0.failureIfFinished != nil }) { writer.value.discardHash() }
+                    if let extra { pool.give(buffer, extra: extra) }
+                }
+            } else {
+                error = await settleOldest()
+            }
+            if let error, settleFailure == nil { settleFailure = error }
         }
+        // Early jobs of a buffer never launched (an empty body's hash preparation, or a
+        // buffer left after a failure).
+        for job in fillingWrites + fillingHashes { _ = await job.result() }
         if appendFailed {
-            // Only with no hash running may the hash be discarded (invariant 3).
-            for job in fillingWrites + fillingHashes { _ = await job.result() }
+            // Only with no hash running may the hash be discarded (invariant 3): the hashes
+            // left behind run on the same queue, before this marker.
+            _ = await queues.hash {}.result()
             writer.value.discardHash()
             throw failure ?? settleFailure ?? .storage("an earlier buffer failed")
         }

@@ -45,7 +45,7 @@ extension Registry {
         let (record, writer) = try await resume(id, in: repository, at: offset, owner: owner, lease: lease)
         var failure: RegistryError?
         do {
-            try await stream(body, into: writer)
+            try await stream(body, into: writer, leavingHashesBehind: true)
         } catch {
             failure = error
         }

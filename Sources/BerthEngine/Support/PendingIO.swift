@@ -43,6 +43,15 @@ final class PendingIO: Sendable {
         }
     }
 
+    /// The call's failure if it has finished and failed; nil while it runs or once it succeeded.
+    /// For a job behind this one on the same serial queue, where it has always finished.
+    var failureIfFinished: RegistryError? {
+        state.withLock { state in
+            if case .done(let error) = state { return error }
+            return nil
+        }
+    }
+
     private func complete(_ error: RegistryError?) {
         let waiting: CheckedContinuation<RegistryError?, Never>? = state.withLock { state in
             guard case .running(let continuation) = state else { return nil }
