@@ -1,7 +1,8 @@
 import Dispatch
 import Synchronization
 
-/// The two serial queues of one ingest: disk writes in order, hashes in order, side by side.
+/// The two serial queues of one writer (`FileBlobWriter.queues`): disk writes in order,
+/// hashes in order, side by side, across every request that feeds the writer.
 ///
 /// Dispatch queues rather than the cooperative pool: a hash submitted from the thread that
 /// filled the buffer starts at once, and the pool stays free for the requests it serves.

@@ -2,7 +2,7 @@ import BerthModel
 import Foundation
 
 /// The ingest pipeline: a request body gathered into page-aligned buffers, each written to
-/// disk and fed to the running hash on two serial queues while the next one fills.
+/// disk and fed to the running hash on the writer's two serial queues while the next one fills.
 ///
 /// The state of one buffer, in order: *filling* (the body task appends to it; whenever the
 /// hash queue is idle, the bytes gathered so far are handed to the hash at once, and whenever
@@ -12,7 +12,8 @@ import Foundation
 /// writes and hashes done; the writer's offset moves past it, in order) → *spare* (empty,
 /// reused). Invariants:
 /// 1. Bytes reach the file and the hash in body order: one write queue, one hash queue.
-/// 2. The offset only moves past bytes both written and hashed, buffer by buffer, in order.
+/// 2. The offset only moves past bytes written and hashed, buffer by buffer, in order; for
+///    the last buffers of an upload chunk (below), written and handed to the hash queue.
 /// 3. After a failed append nothing more counts: the offset stays where the file is right,
 ///    and the running hash is discarded (rebuilt from the file on next use) once no hash runs.
 /// 4. Nothing touches the writer or a buffer after `stream` returns or throws, except, with
