@@ -64,8 +64,10 @@ public final class FileBlobWriter: BlobWriter {
         if case .open(let directFD) = direct { Foundation.close(directFD) }
     }
 
-    /// Appends `bytes` at the offset and feeds them to the hash.
+    /// Appends `bytes` at the offset and feeds them to the hash (after any hash still running
+    /// on the writer's queue behind an acknowledged chunk).
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        queues.hashing.sync {}
         let hasher = try liveHasher()
         try POSIXFile.write(fd, bytes, at: offset, path: path)
         try hasher.update(bytes)
