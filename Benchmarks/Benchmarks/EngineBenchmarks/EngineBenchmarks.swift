@@ -25,11 +25,7 @@ let benchmarks: @Sendable () -> Void = {
               closure: { benchmark in
                   guard let registry = ingest.registry, let repository = ingest.repository else { return }
                   for iteration in benchmark.scaledIterations {
-                      var varied = chunk
-                      varied[0] = UInt8(truncatingIfNeeded: iteration &+ Int(ingest.counter.add()))
-                      let hasher = try? ContentHasher(.sha256)
-                      for _ in 0..<megabytes { try? hasher?.update(varied) }
-                      guard let digest = try? hasher?.finish() else { return }
+                      guard let (varied, digest) = Fixture.unique(chunk, times: megabytes, mark: iteration &+ Int(ingest.counter.add())) else { return }
                       benchmark.startMeasurement()
                       _ = try? await registry.pushBlob(to: repository, digest: digest, body: RepeatedChunk(chunk: varied, count: megabytes))
                       benchmark.stopMeasurement()
@@ -44,11 +40,7 @@ let benchmarks: @Sendable () -> Void = {
               closure: { benchmark in
                   guard let registry = chunked.registry, let repository = chunked.repository else { return }
                   for iteration in benchmark.scaledIterations {
-                      var varied = chunk
-                      varied[0] = UInt8(truncatingIfNeeded: iteration &+ Int(chunked.counter.add()))
-                      let hasher = try? ContentHasher(.sha256)
-                      for _ in 0..<megabytes { try? hasher?.update(varied) }
-                      guard let digest = try? hasher?.finish() else { return }
+                      guard let (varied, digest) = Fixture.unique(chunk, times: megabytes, mark: iteration &+ Int(chunked.counter.add())) else { return }
                       benchmark.startMeasurement()
                       guard let session = try? await registry.startUpload(in: repository) else { return }
                       for _ in 0..<(megabytes / 16) {
@@ -255,6 +247,17 @@ struct RepeatedChunk: AsyncSequence, Sendable {
 
 /// A registry with one config blob, for manifest benchmarks.
 enum Fixture {
+    /// `chunk` with its first byte changed by `mark` (so every push stores new content), and
+    /// the digest of it repeated `times` times: computed before the measurement starts.
+    static func unique(_ chunk: [UInt8], times: Int, mark: Int) -> ([UInt8], Digest)? {
+        var varied = chunk
+        varied[0] = UInt8(truncatingIfNeeded: mark)
+        guard let hasher = try? ContentHasher(.sha256) else { return nil }
+        for _ in 0..<times { try? hasher.update(varied) }
+        guard let digest = try? hasher.finish() else { return nil }
+        return (varied, digest)
+    }
+
     static func make() async throws -> (Registry, String, RepositoryName, Digest) {
         let root = NSTemporaryDirectory() + "berth-bench-\(UUID().uuidString)"
         let registry = try await Registry.open(RegistryConfiguration(root: root))
