@@ -30,9 +30,14 @@ final class IngestBuffer: @unchecked Sendable {
     /// Whether `base` is a mapping of its own (else heap memory, when mapping failed).
     private let mapped: Bool
 
+    /// `capacity` rounded up to a multiple of the alignment (at least one).
+    static func roundedCapacity(_ capacity: Int) -> Int {
+        max(alignment, (capacity + alignment - 1) / alignment * alignment)
+    }
+
     /// An empty buffer of `capacity` bytes, rounded up to a multiple of the alignment.
     init(capacity: Int) {
-        let rounded = max(Self.alignment, (capacity + Self.alignment - 1) / Self.alignment * Self.alignment)
+        let rounded = Self.roundedCapacity(capacity)
         self.capacity = rounded
         let mapping = mmap(nil, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         if let mapping, mapping != MAP_FAILED {

@@ -9,18 +9,17 @@ import Synchronization
 /// Guarantees:
 /// 1. `take()` always succeeds: every ingest can have the two buffers it needs to make
 ///    progress (one filling, one being written), whatever the load.
-/// 2. `takeExtra()` lends more only while the extras lent out stay within `extraLimit`
-///    buffers; it never waits. Extras let one ingest keep several buffers in flight, which
+/// 2. `takeExtra()` lends more only while the extras lent out stay within `limit` buffers;
+///    it never waits. Extras let one ingest keep several buffers in flight, which
 ///    absorbs scheduling hiccups between the body, the disk and the hash.
-/// 3. At most `idleLimit` buffers are kept between ingests; the rest are unmapped when given back.
+/// 3. At most `limit` buffers are kept between ingests; the rest are unmapped when given back.
 /// Buffers come back empty (`reset`).
 final class IngestBufferPool: Sendable {
     /// The capacity of every buffer lent.
     let bufferSize: Int
-    /// Extra buffers that may be lent out at once (beyond the ones `take` lends).
-    let extraLimit: Int
-    /// Buffers kept for reuse between ingests.
-    let idleLimit: Int
+    /// Extra buffers that may be lent out at once (beyond the ones `take` lends), and buffers
+    /// kept for reuse between ingests: the memory limit in buffers.
+    let limit: Int
 
     private struct State {
         var idle: [IngestBuffer] = []
@@ -33,10 +32,8 @@ final class IngestBufferPool: Sendable {
     /// A pool of `bufferSize`-byte buffers whose extras and idle buffers each stay within
     /// `memoryLimit` bytes.
     init(bufferSize: Int, memoryLimit: Int) {
-        let size = max(IngestBuffer.alignment, (bufferSize + IngestBuffer.alignment - 1) / IngestBuffer.alignment * IngestBuffer.alignment)
-        self.bufferSize = size
-        self.extraLimit = max(0, memoryLimit / size)
-        self.idleLimit = max(0, memoryLimit / size)
+        self.bufferSize = IngestBuffer.roundedCapacity(bufferSize)
+        self.limit = max(0, memoryLimit / self.bufferSize)
     }
 
     /// Extra buffers lent out now.
@@ -59,7 +56,7 @@ final class IngestBufferPool: Sendable {
     /// An extra buffer, or nil when the extras lent out have reached the limit.
     func takeExtra() -> IngestBuffer? {
         let reserved: (Bool, IngestBuffer?) = state.withLock { state in
-            guard state.extrasLent < extraLimit else { return (false, nil) }
+            guard state.extrasLent < limit else { return (false, nil) }
             state.extrasLent += 1
             state.lent += 1
             return (true, state.idle.popLast())
@@ -75,7 +72,7 @@ final class IngestBufferPool: Sendable {
         let dropped: IngestBuffer? = state.withLock { state in
             if extra { state.extrasLent -= 1 }
             state.lent -= 1
-            guard state.idle.count < idleLimit, buffer.capacity == bufferSize else { return buffer }
+            guard state.idle.count < limit, buffer.capacity == bufferSize else { return buffer }
             state.idle.append(buffer)
             return nil
         }

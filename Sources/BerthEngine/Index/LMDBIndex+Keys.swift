@@ -105,6 +105,18 @@ extension LMDBIndex {
         repoDigestKey(repo, digest) + Array(tag.value.utf8)
     }
 
+    /// The parts of a manifest → tag key; `manifestKeyLength` bytes of it are repo ‖ digest.
+    static func manifestTag(fromKey key: UnsafeRawBufferPointer) throws -> (repo: UInt32, digest: Digest, tag: Tag, manifestKeyLength: Int) {
+        var reader = BinaryReader(Array(key))
+        let repo = try reader.u32()
+        let digest = try reader.digest()
+        let manifestKeyLength = 4 + 1 + digest.algorithm.byteCount
+        guard let tag = try? Tag(parsing: String(decoding: key[manifestKeyLength...], as: UTF8.self)) else {
+            throw IndexCorruption("bad tag in manifest-tag key")
+        }
+        return (repo, digest, tag, manifestKeyLength)
+    }
+
     /// digest ‖ repo.
     static func manifestRepositoryKey(_ digest: Digest, _ repo: UInt32) -> [UInt8] {
         var w = BinaryWriter(capacity: 69)

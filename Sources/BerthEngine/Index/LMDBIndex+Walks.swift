@@ -55,15 +55,10 @@ extension LMDBIndex {
             while true {
                 var found: (repo: UInt32, digest: Digest, next: [UInt8])?
                 try txn.scan(db.manifestTags, from: start, prefix: []) { key, _ in
-                    var reader = BinaryReader(Array(key))
-                    let repo = try reader.u32()
-                    let digest = try reader.digest()
-                    let manifestKeyLength = 4 + 1 + digest.algorithm.byteCount
-                    let name = String(decoding: key[manifestKeyLength...], as: UTF8.self)
-                    guard let tag = try? Tag(parsing: name) else { throw IndexCorruption("bad tag in manifest-tag key") }
-                    guard !isIgnored(tag) else { return true }
+                    let entry = try Self.manifestTag(fromKey: key)
+                    guard !isIgnored(entry.tag) else { return true }
                     // Tags are ASCII, so every key of this manifest sorts below ‖ 0xFF.
-                    found = (repo, digest, Array(key[..<manifestKeyLength]) + [0xFF])
+                    found = (entry.repo, entry.digest, Array(key[..<entry.manifestKeyLength]) + [0xFF])
                     return false
                 }
                 guard let found else { return }
@@ -86,16 +81,12 @@ extension LMDBIndex {
     private func staleTagIndexEntries(_ txn: LMDBTransaction) throws -> [(key: [UInt8], repo: UInt32, digest: Digest, tag: Tag)] {
         var stale: [(key: [UInt8], repo: UInt32, digest: Digest, tag: Tag)] = []
         try txn.scan(db.manifestTags, from: [], prefix: []) { key, _ in
-            var reader = BinaryReader(Array(key))
-            let repo = try reader.u32()
-            let digest = try reader.digest()
-            let name = String(decoding: key[(4 + 1 + digest.algorithm.byteCount)...], as: UTF8.self)
-            guard let tag = try? Tag(parsing: name) else { throw IndexCorruption("bad tag in manifest-tag key") }
-            let current = try txn.get(db.tags, Self.tagKey(repo, name)).map { value in
+            let entry = try Self.manifestTag(fromKey: key)
+            let current = try txn.get(db.tags, Self.tagKey(entry.repo, entry.tag.value)).map { value in
                 var valueReader = BinaryReader(value)
                 return try valueReader.digest()
             }
-            if current != digest { stale.append((Array(key), repo, digest, tag)) }
+            if current != entry.digest { stale.append((Array(key), entry.repo, entry.digest, entry.tag)) }
             return true
         }
         return stale
