@@ -8,9 +8,17 @@ import Hummingbird
 extension RegistryRoutes {
     func catalog(_ request: Request) async throws -> Response {
         let paging = try paging(request)
-        let identity = try await identity(request, scope: TokenScope(type: "registry", name: "catalog", actions: ["*"]))
+        let scope = RegistryAuthentication.catalogScope
+        let identity = try await identity(request, scope: scope)
         let page: Page<RepositoryName>
-        if let identity {
+        if let identity, let authentication = options.authentication {
+            // A token lists only if it carries the catalog scope (the token spec's rule); a token
+            // asked for repositories alone is answered as for any missing scope, so the client can
+            // ask the token endpoint again.
+            guard identity.tokenPermits(scope) else {
+                throw authentication.unauthorized("the token does not grant \(scope)",
+                                                  challenge: authentication.challenge(realm: realm(request), scope: scope, insufficient: true))
+            }
             // Only what the caller may pull; pages are filled past hidden names.
             var visible: [RepositoryName] = []
             var last = paging.last

@@ -6,7 +6,8 @@ import Hummingbird
 
 /// `/v2/<name>/manifests/<reference>`: GET, HEAD, PUT, DELETE.
 extension RegistryRoutes {
-    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
+    func getManifest(_ request: Request, _ name: RepositoryName, _ text: String,
+                     identity: RegistryAuthentication.Identity?) async throws -> Response {
         let reference = try lookupReference(text, in: name)
         var headers: HTTPFields = [:]
         if request.method == .head {
@@ -19,8 +20,10 @@ extension RegistryRoutes {
         }
         let (record, bytes) = try registry.manifest(reference, in: name)
         // HEAD is always answered; a GET of the content obeys the signed-only policy, except for
-        // those who may push here (they read what they are about to sign).
-        let maySign = try principal.map { try registry.allowedActions($0, on: name).contains(.push) } ?? false
+        // those who may push here (they read what they are about to sign). With a token, "may
+        // push" means the token grants push too: a pull-only token (what `docker pull` caches)
+        // of an account with the push role is a puller, not a signer.
+        let maySign = try identity.map { try allows($0, .push, on: name) } ?? false
         if !maySign { try await registry.checkPullPolicy(record) }
         headers[.contentType] = record.mediaType.rawValue
         headers[.dockerContentDigest] = record.digest.description

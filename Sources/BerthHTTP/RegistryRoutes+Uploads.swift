@@ -6,14 +6,16 @@ import Hummingbird
 
 /// `/v2/<name>/blobs/uploads/[<id>]`: POST (start, monolithic, mount), PATCH, PUT, GET, DELETE.
 extension RegistryRoutes {
-    func startUpload(_ request: Request, _ name: RepositoryName, principal: Principal?) async throws -> Response {
+    func startUpload(_ request: Request, _ name: RepositoryName, identity: RegistryAuthentication.Identity?) async throws -> Response {
         let query = request.uri.queryParameters
+        let principal = identity?.principal
         if let principal { try await registry.ensureProject(for: name, pushedBy: principal) }
         if let mount = query["mount"] {
             let digest = try parseDigest(String(mount))
-            // Mounting needs pull on the source as well; without it the spec's answer is a new session.
+            // Mounting needs pull on the source as well (a token must grant it too, not only the
+            // account's roles allow it); without it the spec's answer is a new session.
             if let fromText = query["from"], let from = try? RepositoryName(parsing: fromText),
-               try principal.map({ try registry.allowedActions($0, on: from).contains(.pull) }) ?? true,
+               try identity.map({ try allows($0, .pull, on: from) }) ?? true,
                try await registry.mountBlob(digest, from: from, into: name) {
                 return blobCreated(request, name, digest)
             }

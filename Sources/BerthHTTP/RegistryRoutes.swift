@@ -92,8 +92,8 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
         case .manifest(let name, let reference):
             switch method {
             case .get, .head:
-                let principal = try await authorize(request, .pull, on: name)
-                return try await getManifest(request, name, reference, principal: principal)
+                let identity = try await authorizedIdentity(request, .pull, on: name)
+                return try await getManifest(request, name, reference, identity: identity)
             case .put:
                 let principal = try await authorize(request, .push, on: name)
                 return try await putManifest(request, name, reference, principal: principal)
@@ -114,8 +114,8 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
             }
         case .uploads(let name):
             guard method == .post else { break }
-            let principal = try await authorize(request, .push, on: name)
-            return try await startUpload(request, name, principal: principal)
+            let identity = try await authorizedIdentity(request, .push, on: name)
+            return try await startUpload(request, name, identity: identity)
         case .upload(let name, let id):
             let principal = try await authorize(request, .push, on: name)
             switch method {
@@ -143,13 +143,35 @@ public struct RegistryRoutes<Context: RequestContext>: Sendable {
     }
 
     /// The base for URLs in headers: the external URL, a trusted proxy's, or none (absolute paths).
+    ///
+    /// From a trusted proxy: the first element of `X-Forwarded-Host` and `X-Forwarded-Proto`
+    /// (repeated fields arrive joined with ", ", and a chain of proxies lists the client-facing
+    /// one first). A host that is not a plain `host[:port]` is ignored for the request's own
+    /// authority, and a scheme other than `http` or `https` for the server's own scheme, so the
+    /// URL is always well formed.
     func base(_ request: Request) -> String {
         if let external = options.externalURL { return external }
-        if options.trustForwardedHeaders, let host = request.headers[.xForwardedHost] ?? request.head.authority {
-            let scheme = request.headers[.xForwardedProto] ?? "http"
-            return "\(scheme)://\(host)"
+        guard options.trustForwardedHeaders else { return "" }
+        let forwardedHost = Self.firstElement(request.headers[.xForwardedHost]).flatMap { Self.isPlainHost($0) ? $0 : nil }
+        guard let host = forwardedHost ?? request.head.authority else { return "" }
+        let forwardedScheme = Self.firstElement(request.headers[.xForwardedProto])?.lowercased()
+        let scheme = forwardedScheme.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? options.scheme
+        return "\(scheme)://\(host)"
+    }
+
+    /// The first element of a comma-separated header value, trimmed; nil when empty or absent.
+    static func firstElement(_ value: String?) -> String? {
+        guard let first = value?.split(separator: ",", omittingEmptySubsequences: false).first else { return nil }
+        let trimmed = first.trimmingCharacters(in: .whitespaces)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// Whether `text` can stand as the authority of a URL: a name or address and an optional
+    /// port, nothing that would start a path, query, fragment or user part.
+    static func isPlainHost(_ text: String) -> Bool {
+        text.utf8.count <= 255 && text.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-.:[]_".unicodeScalars.contains(scalar))
         }
-        return ""
     }
 
     func jsonResponse(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, head: Bool = false,
@@ -202,6 +224,7 @@ extension HTTPField.Name {
     static let ociTag = literal("OCI-Tag")
     static let xForwardedHost = literal("X-Forwarded-Host")
     static let xForwardedProto = literal("X-Forwarded-Proto")
+    static let xForwardedFor = literal("X-Forwarded-For")
     static let link = literal("Link")
     static let wwwAuthenticate = literal("WWW-Authenticate")
 

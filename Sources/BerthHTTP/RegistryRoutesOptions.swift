@@ -7,7 +7,8 @@ public struct RegistryRoutesOptions: Sendable {
     /// which clients resolve against the URL they requested.
     public var externalURL: String?
     /// Honour `X-Forwarded-Proto` and `X-Forwarded-Host` from a trusted reverse proxy when
-    /// building absolute URLs (only when `externalURL` is nil).
+    /// building absolute URLs (only when `externalURL` is nil), and, for the rate limit of
+    /// ``RegistryServer``, take the client's address from `X-Forwarded-For`.
     public var trustForwardedHeaders: Bool
     /// The largest page of tags or repositories one request may ask for (`n`).
     public var maximumPageSize: Int
@@ -15,9 +16,12 @@ public struct RegistryRoutesOptions: Sendable {
     public var referrersPageSize: Int
     /// Authentication and authorization; nil runs the registry anonymously (everyone may do everything).
     public var authentication: RegistryAuthentication?
-    /// Uploads one account may have in progress at once (nil: no limit).
+    /// Uploads one account may have in progress at once (nil: no limit). Anonymous mode has no
+    /// accounts to count against, so there it does not apply (the rate limit, keyed by client
+    /// address, does).
     public var maximumUploadsPerPrincipal: Int?
-    /// Requests per second one account (or one anonymous client address) may make; nil: no limit.
+    /// Requests per second one account (known by a verified bearer token) or one client address
+    /// (every other request) may make; nil: no limit. See ``RateLimitMiddleware``.
     public var requestsPerSecond: Double?
     /// Where failures inside the server are logged (their details never reach clients).
     public var logger: Logger

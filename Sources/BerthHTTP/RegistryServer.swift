@@ -7,13 +7,17 @@ import Logging
 /// A whole registry server: the OCI routes, the admin API, `GET /healthz`, `GET /metrics`, the access log.
 /// `berth serve` runs exactly this; embedders who want the routes alone use `RegistryRoutes`.
 public enum RegistryServer {
-    /// Builds the router of a standalone registry.
+    /// Builds the router of a standalone registry. Its context, ``RegistryRequestContext``,
+    /// carries the client's address, which the rate limit needs.
     public static func router(registry: Registry, options: RegistryRoutesOptions = RegistryRoutesOptions(),
                               metrics: RegistryMetrics = RegistryMetrics(),
-                              logger: Logger = Logger(label: "berth")) -> Router<BasicRequestContext> {
-        let router = Router()
+                              logger: Logger = Logger(label: "berth")) -> Router<RegistryRequestContext> {
+        let router = Router(context: RegistryRequestContext.self)
         router.add(middleware: RequestObservationMiddleware(metrics: metrics, logger: logger))
-        if let rate = options.requestsPerSecond { router.add(middleware: RateLimitMiddleware(requestsPerSecond: rate)) }
+        if let rate = options.requestsPerSecond {
+            router.add(middleware: RateLimitMiddleware(requestsPerSecond: rate, authentication: options.authentication,
+                                                       trustForwardedFor: options.trustForwardedHeaders))
+        }
         router.get("/healthz") { _, _ -> Response in
             // Healthy when the index answers a read.
             do {
@@ -37,16 +41,18 @@ public enum RegistryServer {
         }
         var options = options
         options.logger = logger
-        RegistryRoutes<BasicRequestContext>(registry: registry, options: options).register(on: router)
-        AdminRoutes<BasicRequestContext>(registry: registry, authentication: options.authentication).register(on: router)
+        RegistryRoutes<RegistryRequestContext>(registry: registry, options: options).register(on: router)
+        AdminRoutes<RegistryRequestContext>(registry: registry, authentication: options.authentication, logger: logger).register(on: router)
         return router
     }
 
-    /// Administrators (Basic or token) and holders of the configured metrics token.
+    /// Administrators (Basic credentials, or a token carrying the admin scope) and holders of the
+    /// configured metrics token. An administrator's token without the admin scope (one cached for
+    /// pulls) does not do.
     static func mayReadMetrics(_ request: Request, _ authentication: RegistryAuthentication, _ registry: Registry) async -> Bool {
         guard let header = request.headers[.authorization] else { return false }
         if let token = authentication.metricsToken, header == "Bearer \(token)" { return true }
         guard let identity = try? await authentication.identity(of: request, registry: registry, challenge: "") else { return false }
-        return identity.principal.isAdmin
+        return identity.principal.isAdmin && identity.tokenPermits(RegistryAuthentication.administrationScope)
     }
 }

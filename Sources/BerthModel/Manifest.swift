@@ -44,6 +44,16 @@ public struct Manifest: Sendable, Hashable {
     /// Child manifests an index names (its `manifests` array).
     public var childManifests: [Descriptor] { manifests }
 
+    /// Whether a container runtime could run it: an image config (OCI's or Docker's) and at
+    /// least one filesystem layer (`MediaType.isImageLayer`). Artifacts are not: signatures,
+    /// attestations and SBOMs carry no filesystem layer, and artifacts pushed the OCI 1.1 way
+    /// (oras) have the empty config whatever their layers' types.
+    public var isRunnableImage: Bool {
+        guard let config, config.mediaType.essence == MediaType.ociImageConfig.rawValue
+            || config.mediaType.essence == MediaType.dockerImageConfig.rawValue else { return false }
+        return layers.contains { $0.mediaType.isImageLayer }
+    }
+
     /// Parses and validates a manifest exactly as pushed.
     ///
     /// Checked in this order, so a client learns the most useful problem first: the size, that

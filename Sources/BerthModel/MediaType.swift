@@ -92,6 +92,16 @@ public struct MediaType: Sendable, Hashable, RawRepresentable, ExpressibleByStri
         return essence == Self.dockerForeignLayer.rawValue || Self.ociNondistributableLayers.contains { $0.rawValue == essence }
     }
 
+    /// Whether the essence is a container filesystem layer, what a runtime unpacks and runs:
+    /// the OCI layer types (`application/vnd.oci.image.layer.v1.tar`, `+gzip`, `+zstd`, and the
+    /// non-distributable ones) and Docker's (`application/vnd.docker.image.rootfs.diff.tar.gzip`,
+    /// `…diff.tar.zstd`, the foreign type). Signatures, attestations and SBOMs carry none.
+    public var isImageLayer: Bool {
+        let essence = essence
+        return essence.hasPrefix("application/vnd.oci.image.layer.")
+            || essence.hasPrefix("application/vnd.docker.image.rootfs.")
+    }
+
     // MARK: Grammar
 
     /// Why `bytes` is not a media type, or nil when it is one.

@@ -218,6 +218,89 @@ final class EventLog: Sendable {
         }
     }
 
+    /// Pushes `image` untagged into `app` as if `daysAgo` days ago (old enough for the untagged rule).
+    private func pushOld(_ registry: Registry, _ image: PushedImage, daysAgo: Double = 10) async throws {
+        let manifest = try Manifest(parsing: image.bytes, contentType: ociManifest)
+        _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: image.digest, bytes: image.bytes,
+                                                                      manifest: manifest, tags: [], now: Date().addingTimeInterval(-daysAgo * 86_400)))
+    }
+
+    private func isPresent(_ registry: Registry, _ digest: Digest) -> Bool {
+        (try? registry.manifestRecord(.digest(digest), in: repo("app"))) != nil
+    }
+
+    /// An old untagged image and an old cosign signature of it (both dead under the untagged rule).
+    private func oldSignedImage(_ registry: Registry, seed: UInt64) async throws -> (subject: PushedImage, signature: PushedImage) {
+        let subject = try await makeImage(registry, repo("app"), seed: seed)
+        try await pushOld(registry, subject)
+        let signature = try await makeImage(registry, repo("app"), seed: seed + 1, artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+                                            subject: subject.digest, layerMediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
+        try await pushOld(registry, signature)
+        return (subject, signature)
+    }
+
+    /// The sweep of manifests given both, as a collection that marked them dead a day ago would run it.
+    private func sweep(_ registry: Registry, _ images: PushedImage...) async throws -> [Digest] {
+        try await registry.index.collectManifests(images.map { (repo("app"), $0.digest) }, pushedBefore: Date().addingTimeInterval(-86_400)).map(\.1)
+    }
+
+    @Test func aSubjectPushedAgainDuringACollectionKeepsItsSignature() async throws {
+        try await withRegistry { registry, _ in
+            let (subject, signature) = try await oldSignedImage(registry, seed: 92)
+            // The collector marked both dead (old, untagged); then the client pushes the subject again.
+            _ = try await registry.putManifest(subject.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(subject.digest))
+            #expect(try await sweep(registry, subject, signature).isEmpty)
+            #expect(isPresent(registry, signature.digest))
+            #expect(try registry.index.accessoryLinks(of: subject.digest, in: repo("app")).map(\.accessory) == [signature.digest])
+        }
+    }
+
+    @Test func aChildGoesWithItsIndexWhicheverComesFirstInTheSweep() async throws {
+        for childFirst in [true, false] {
+            try await withRegistry { registry, _ in
+                let child = try await makeImage(registry, repo("app"), seed: 94)
+                try await pushOld(registry, child)
+                let indexBytes = Array(#"{"schemaVersion":2,"mediaType":"\#(ociIndex)","manifests":[\#(descriptorJSON(ociManifest, child.digest, child.bytes.count))]}"#.utf8)
+                let index = try Manifest(parsing: indexBytes, contentType: ociIndex)
+                _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: sha256(indexBytes), bytes: indexBytes,
+                                                                              manifest: index, tags: [], now: Date().addingTimeInterval(-10 * 86_400)))
+                let both = [(repo("app"), child.digest), (repo("app"), sha256(indexBytes))]
+                let removed = try await registry.index.collectManifests(childFirst ? both : both.reversed(), pushedBefore: Date())
+                #expect(removed.count == 2)
+                #expect(!isPresent(registry, child.digest))
+                #expect(try await Fsck(registry: registry).run(repair: false).isClean)
+            }
+        }
+    }
+
+    @Test func anAccessoryThatOutlivesItsSubjectIsAttachedAgainWhenTheSubjectReturns() async throws {
+        try await withRegistry { registry, _ in
+            let (subject, signature) = try await oldSignedImage(registry, seed: 95)
+            // Marked dead with its subject, the signature is pushed again before the sweep: it stays, the subject goes.
+            _ = try await registry.putManifest(signature.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(signature.digest))
+            #expect(try await sweep(registry, subject, signature) == [subject.digest])
+            #expect(isPresent(registry, signature.digest))
+            _ = try await registry.putManifest(subject.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
+            #expect(try registry.index.accessoryLinks(of: subject.digest, in: repo("app")).map(\.accessory) == [signature.digest])
+            #expect(try registry.referrers(of: subject.digest, in: repo("app")).map(\.digest) == [signature.digest])
+        }
+    }
+
+    @Test func aBlobPushedAgainIsLinkedAnewAndOutlivesTheGrace() async throws {
+        try await withRegistry { registry, _ in
+            let bytes = pseudoRandomBytes(2000, seed: 97)
+            let digest = sha256(bytes)
+            // Linked long ago and never referenced: a collection now would unlink it...
+            _ = try await registry.pushBlob(to: repo("old"), digest: digest, bytes: bytes)
+            try await registry.index.linkBlob(digest, size: Int64(bytes.count), into: repo("app"), now: Date().addingTimeInterval(-2 * 86_400))
+            // ...but the client pushes it again, about to push a manifest naming it.
+            _ = try await registry.pushBlob(to: repo("app"), digest: digest, bytes: bytes)
+            let removed = try await registry.index.collectBlobLinks([(repo("app"), digest)], linkedBefore: Date().addingTimeInterval(-3600))
+            #expect(removed.isEmpty)
+            #expect(try registry.index.blobLink(digest, in: repo("app")) != nil)
+        }
+    }
+
     @Test func aRepushReplacesADamagedBlobFile() async throws {
         try await withRegistry { registry, root in
             let bytes = pseudoRandomBytes(1000, seed: 91)

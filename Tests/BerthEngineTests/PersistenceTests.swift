@@ -22,6 +22,14 @@ import Testing
         await registry.close()
     }
 
+    @Test func openingARootCreatesEveryFanOutDirectoryBeforeAnyCommit() async throws {
+        try await withRegistry { _, root in
+            let names = try FileManager.default.contentsOfDirectory(atPath: root.layout.blobAlgorithmDirectory(.sha256))
+            #expect(names.count == 256)
+            #expect(Set(names) == Set((0..<256).map { String(format: "%02x", $0) }))
+        }
+    }
+
     @Test func secondWriterOnTheSameRootFailsAtOnce() async throws {
         let root = TemporaryRoot()
         let owner = try await root.open()

@@ -118,10 +118,33 @@ import Testing
             let image = try await makeImage(registry, repo("app"), seed: 1)
             let record = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
             await #expect(performing: { try await registry.checkPullPolicy(record) }, throws: denied)
-            let signature = try await makeImage(registry, repo("app"), seed: 2, artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json", subject: image.digest)
+            let signature = try await makeImage(registry, repo("app"), seed: 2, artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json", subject: image.digest,
+                                                layerMediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
             let signatureRecord = try await registry.putManifest(signature.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(signature.digest))
             try await registry.checkPullPolicy(record)
             try await registry.checkPullPolicy(signatureRecord)
+        }
+    }
+
+    @Test func aRunnableImageNamingASubjectIsHeldToThePolicyButASignatureIsNot() async throws {
+        try await withRegistry { registry, _ in
+            try await registry.updatePolicies { $0.signedOnly = [SignedOnlyPolicy(repositories: "app", level: .present)] }
+            let signed = try await makeImage(registry, repo("app"), seed: 1)
+            _ = try await registry.putManifest(signed.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
+            // An unsigned image whose subject field names the signed one: still an image.
+            let smuggled = try await makeImage(registry, repo("app"), seed: 2, subject: signed.digest)
+            let smuggledRecord = try await registry.putManifest(smuggled.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(smuggled.digest))
+            await #expect(performing: { try await registry.checkPullPolicy(smuggledRecord) }, throws: denied)
+            // cosign's signature (an image config, a simplesigning layer) and an oras artifact
+            // (empty config, a tar layer) are accessories a runtime cannot run: served.
+            let signature = try await makeImage(registry, repo("app"), seed: 3, layerMediaType: "application/vnd.dev.cosign.simplesigning.v1+json")
+            let signatureRecord = try await registry.putManifest(signature.bytes, contentType: ociManifest, in: repo("app"),
+                                                                 reference: .tag(tag("sha256-\(signed.digest.encoded).sig")))
+            try await registry.checkPullPolicy(signatureRecord)
+            let artifact = try await makeImage(registry, repo("app"), seed: 4, artifactType: "application/vnd.example.report", subject: signed.digest,
+                                               configMediaType: "application/vnd.oci.empty.v1+json", layerMediaType: "application/vnd.oci.image.layer.v1.tar")
+            let artifactRecord = try await registry.putManifest(artifact.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(artifact.digest))
+            try await registry.checkPullPolicy(artifactRecord)
         }
     }
 

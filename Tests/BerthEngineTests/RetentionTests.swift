@@ -31,6 +31,8 @@ import Testing
             let report = try await registry.runRetention(dryRun: false)
             #expect(Set(report.tags) == ["app:v1", "app:v2"])
             #expect(report.manifests.contains("app@\(oldSignature.digest)"))
+            // The dry run foretold exactly this.
+            #expect(Set(dry.manifests) == Set(report.manifests))
             #expect(try registry.tags(in: repo("app")).items.map(\.value) == ["v3", "v4"])
             #expect((try? registry.manifestRecord(.digest(oldSignature.digest), in: repo("app"))) == nil)
         }
@@ -66,6 +68,49 @@ import Testing
             try await registry.updatePolicies { $0.retention = [RetentionRule(repositories: "app", tags: "v*", keepLatest: 1)] }
             _ = try await registry.runRetention(dryRun: false)
             #expect(Set(try registry.tags(in: repo("app")).items.map(\.value)) == ["v2", "latest"])
+        }
+    }
+
+    @Test func aManifestAKeptIndexNamesStaysWhenItsOwnTagGoes() async throws {
+        try await withRegistry { registry, _ in
+            let old = try await pushTags(registry, ["v1-amd64"])
+            let child = try #require(old["v1-amd64"])
+            let indexBytes = Array(#"{"schemaVersion":2,"mediaType":"\#(ociIndex)","manifests":[\#(descriptorJSON(ociManifest, child.digest, child.bytes.count))]}"#.utf8)
+            _ = try await registry.putManifest(indexBytes, contentType: ociIndex, in: repo("app"), reference: .tag(tag("v1")))
+            _ = try await pushTags(registry, ["v2-amd64"])
+            try await registry.updatePolicies { $0.retention = [RetentionRule(repositories: "app", tags: "*-amd64", keepLatest: 1)] }
+            let report = try await registry.runRetention(dryRun: false)
+            #expect(report.tags == ["app:v1-amd64"])
+            #expect(report.manifests.isEmpty)
+            // `v1` still resolves to an index whose child is there.
+            #expect((try? registry.manifestRecord(.digest(child.digest), in: repo("app"))) != nil)
+            #expect(try await Fsck(registry: registry).run(repair: false).isClean)
+        }
+    }
+
+    @Test func aTagPushedAgainAfterTheRuleLookedIsKept() async throws {
+        try await withRegistry { registry, _ in
+            _ = try await pushTags(registry, ["nightly"])
+            let listed = try registry.index.tagRecords(in: repo("app"))
+            // CI moves the tag to a new build between the listing and the removal.
+            let newer = try await makeImage(registry, repo("app"), seed: 300)
+            _ = try await registry.putManifest(newer.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("nightly")))
+            let outcome = try await registry.index.retireTags(listed, in: repo("app"), dryRun: false, protection: nil)
+            #expect(outcome == TagRetirement())
+            #expect(try registry.index.resolve(tag: tag("nightly"), in: repo("app")) == newer.digest)
+        }
+    }
+
+    @Test func aTagAddedToADoomedManifestAfterTheRuleLookedKeepsTheManifest() async throws {
+        try await withRegistry { registry, _ in
+            let images = try await pushTags(registry, ["v1"])
+            let image = try #require(images["v1"])
+            let listed = try registry.index.tagRecords(in: repo("app"))
+            _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("stable")))
+            let outcome = try await registry.index.retireTags(listed, in: repo("app"), dryRun: false, protection: nil)
+            #expect(outcome.tags == [tag("v1")])
+            #expect(outcome.manifests.isEmpty)
+            #expect(try registry.index.resolve(tag: tag("stable"), in: repo("app")) == image.digest)
         }
     }
 }

@@ -166,6 +166,16 @@ import Testing
         }
     }
 
+    @Test func theUploadLimitCountsEachOwnersSessionsAndNotAnonymousOnes() async throws {
+        try await withRegistry { registry, _ in
+            _ = try await registry.startUpload(in: repo("app"), owner: "alice", limit: 1)
+            await expectError(.tooManyUploads(limit: 1)) { try await registry.startUpload(in: repo("app"), owner: "alice", limit: 1) }
+            _ = try await registry.startUpload(in: repo("app"), owner: "bob", limit: 1)
+            // Without accounts every client would share one allowance: one could use it up for all.
+            for _ in 0..<3 { _ = try await registry.startUpload(in: repo("app"), owner: nil, limit: 1) }
+        }
+    }
+
     @Test func uploadIdsAreRandomAndUnguessable() async throws {
         try await withRegistry { registry, _ in
             var ids = Set<String>()
@@ -271,7 +281,7 @@ struct TricklingBody: AsyncSequence, Sendable {
             _ = try await registry.appendUpload(session.id, in: repo("app"), body: OneChunk(Array(content[..<10_000])))
             // A file where the blob's fan-out directory goes: the rename fails (ENOTDIR), root or not.
             let fanout = root.layout.blobFanoutDirectory(digest)
-            try FileManager.default.createDirectory(atPath: root.layout.blobAlgorithmDirectory(.sha256), withIntermediateDirectories: true)
+            try FileManager.default.removeItem(atPath: fanout)
             #expect(FileManager.default.createFile(atPath: fanout, contents: Data([0])))
             await #expect(throws: RegistryError.self) {
                 _ = try await registry.finishUpload(session.id, in: repo("app"), digest: digest, at: 10_000,

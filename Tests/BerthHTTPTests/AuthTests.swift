@@ -10,7 +10,8 @@ import Testing
 
 /// A server with authentication on and a cast: admin (administrator), alice (developer of
 /// `team`), bob (guest of `team`), carol (no role), a public project `pub`.
-func withAuthServer<T: Sendable>(_ body: @Sendable (any TestClientProtocol, Registry, RegistryAuthentication) async throws -> T) async throws -> T {
+func withAuthServer<T: Sendable>(configure: (inout RegistryRoutesOptions) -> Void = { _ in },
+                                 _ body: @Sendable (any TestClientProtocol, Registry, RegistryAuthentication) async throws -> T) async throws -> T {
     let root = NSTemporaryDirectory() + "berth-auth-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     let registry = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30))
@@ -23,7 +24,9 @@ func withAuthServer<T: Sendable>(_ body: @Sendable (any TestClientProtocol, Regi
         try await registry.saveProject("pub", isPublic: true)
         try await registry.setMember("alice", of: "team", role: .developer)
         try await registry.setMember("bob", of: "team", role: .guest)
-        let app = Application(router: RegistryServer.router(registry: registry, options: RegistryRoutesOptions(authentication: authentication)),
+        var options = RegistryRoutesOptions(authentication: authentication)
+        configure(&options)
+        let app = Application(router: RegistryServer.router(registry: registry, options: options),
                               configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         let result = try await app.test(.live) { client in try await body(client, registry, authentication) }
         await registry.close()

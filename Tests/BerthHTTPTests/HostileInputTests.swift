@@ -36,13 +36,26 @@ import Testing
         }
     }
 
-    @Test func tooManyUploadsAtOnceGets429() async throws {
-        try await withServer(options: RegistryRoutesOptions(maximumUploadsPerPrincipal: 2)) { client, _ in
-            for _ in 0..<2 { #expect(try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post).status == .accepted) }
-            let third = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post)
+    @Test func tooManyUploadsOfOneAccountAtOnceGet429() async throws {
+        try await withAuthServer(configure: { $0.maximumUploadsPerPrincipal = 2 }) { client, _, _ in
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/v2/team/app/blobs/uploads/", method: .post, headers: basic("alice")).status == .accepted)
+            }
+            let third = try await client.execute(uri: "/v2/team/app/blobs/uploads/", method: .post, headers: basic("alice"))
             #expect(third.status == .tooManyRequests)
             #expect(third.errorCode == "TOOMANYREQUESTS")
             #expect(third.header("Retry-After") != nil)
+            // Another account's allowance is its own.
+            #expect(try await client.execute(uri: "/v2/team/app/blobs/uploads/", method: .post, headers: basic("admin")).status == .accepted)
+        }
+    }
+
+    @Test func anonymousUploadsAreNotLimitedAsOneAccount() async throws {
+        // Without accounts every client would share one allowance, and one could use it up.
+        try await withServer(options: RegistryRoutesOptions(maximumUploadsPerPrincipal: 2)) { client, _ in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<3 { statuses.append(try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post).status) }
+            #expect(statuses == [.accepted, .accepted, .accepted])
         }
     }
 

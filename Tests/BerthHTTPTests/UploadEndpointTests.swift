@@ -147,6 +147,47 @@ import Testing
         }
     }
 
+    @Test func forwardedHeadersListingSeveralValuesUseTheFirst() async throws {
+        try await withServer(options: RegistryRoutesOptions(trustForwardedHeaders: true)) { client, _ in
+            let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post,
+                                                    headers: .named(["X-Forwarded-Proto": "https, http",
+                                                                     "X-Forwarded-Host": "registry.example.com, internal.lan:5000"]))
+            #expect(response.header("Location")?.hasPrefix("https://registry.example.com/v2/app/blobs/uploads/") == true)
+        }
+    }
+
+    @Test func repeatedForwardedHeaderFieldsUseTheFirst() async throws {
+        try await withServer(options: RegistryRoutesOptions(trustForwardedHeaders: true)) { client, _ in
+            let host = try #require(HTTPField.Name("X-Forwarded-Host"))
+            let proto = try #require(HTTPField.Name("X-Forwarded-Proto"))
+            var headers = HTTPFields()
+            headers.append(HTTPField(name: proto, value: "https"))
+            headers.append(HTTPField(name: proto, value: "http"))
+            headers.append(HTTPField(name: host, value: "registry.example.com"))
+            headers.append(HTTPField(name: host, value: "internal.lan:5000"))
+            let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post, headers: headers)
+            #expect(response.header("Location")?.hasPrefix("https://registry.example.com/v2/app/blobs/uploads/") == true)
+        }
+    }
+
+    @Test func aForwardedSchemeOtherThanHTTPOrHTTPSIsIgnored() async throws {
+        try await withServer(options: RegistryRoutesOptions(trustForwardedHeaders: true)) { client, _ in
+            let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post,
+                                                    headers: .named(["X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "registry.example.com"]))
+            #expect(response.header("Location")?.hasPrefix("http://registry.example.com/v2/app/blobs/uploads/") == true)
+        }
+    }
+
+    @Test func aForwardedHostThatIsNoPlainHostIsIgnored() async throws {
+        try await withServer(options: RegistryRoutesOptions(trustForwardedHeaders: true)) { client, _ in
+            let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post,
+                                                    headers: .named(["X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example.com/steal?x="]))
+            let location = try #require(response.header("Location"))
+            #expect(!location.contains("evil.example.com"))
+            #expect(location.contains("/v2/app/blobs/uploads/"))
+        }
+    }
+
     @Test func forwardedHeadersAreIgnoredUnlessTrusted() async throws {
         try await withServer { client, _ in
             let response = try await client.execute(uri: "/v2/app/blobs/uploads/", method: .post,

@@ -1,4 +1,5 @@
 import BerthModel
+import Foundation
 
 /// Where everything lives under a data root. Paths only; no I/O but `create()`.
 ///
@@ -50,13 +51,45 @@ public struct DataRootLayout: Sendable, Hashable {
     /// A temporary file.
     public func temporaryFile(_ name: String) -> String { "\(temporary)/\(name)" }
 
-    /// Creates the root and its directories where missing.
+    /// Creates the root and its directories where missing, the 256 fan-out directories of
+    /// every digest algorithm among them, each made durable (its parent fsynced) before the
+    /// engine uses it.
+    ///
+    /// Why all fan-out directories up front: a commit renames a blob into one and fsyncs it,
+    /// but the directory's own entry is durable only once its parent is fsynced. Created on
+    /// demand, a second commit could find a directory another commit had just made, and be
+    /// acknowledged before that entry was durable; a crash would then lose a linked blob.
     public func create() throws {
-        for directory in [root, index, blobs, uploads, temporary] {
-            try POSIXFile.makeDirectory(directory)
+        try makeDurableDirectory(root, in: parentOfRoot)
+        for directory in [index, blobs, uploads, temporary] {
+            try makeDurableDirectory(directory, in: root)
         }
         for algorithm in DigestAlgorithm.allCases {
-            try POSIXFile.makeDirectory(blobAlgorithmDirectory(algorithm))
+            let top = blobAlgorithmDirectory(algorithm)
+            try makeDurableDirectory(top, in: blobs)
+            let present = Set(try POSIXFile.list(top))
+            var created = false
+            for byte in 0..<256 {
+                let name = Self.fanoutName(byte)
+                if !present.contains(name), try POSIXFile.makeDirectory("\(top)/\(name)") { created = true }
+            }
+            if created { try POSIXFile.fsyncDirectory(top) }
         }
+    }
+
+    private func makeDurableDirectory(_ path: String, in parent: String) throws {
+        if try POSIXFile.makeDirectory(path) { try POSIXFile.fsyncDirectory(parent) }
+    }
+
+    /// The folder holding the root (the current directory for a relative root without one).
+    private var parentOfRoot: String {
+        let parent = (root as NSString).deletingLastPathComponent
+        return parent.isEmpty ? "." : parent
+    }
+
+    /// The fan-out directory name of a first byte: two lowercase hex digits, as digests print.
+    private static func fanoutName(_ byte: Int) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[byte >> 4], digits[byte & 0xf]])
     }
 }

@@ -22,7 +22,7 @@ extension LMDBIndex {
     public func parents(of child: Digest, in repository: RepositoryName) throws -> [Digest] {
         try read { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }
-            return try digestsAfter(prefix: Self.repoDigestKey(repo, child), in: db.manifestParents, txn)
+            return try parents(of: child, repo: repo, txn)
         }
     }
 
@@ -52,6 +52,19 @@ extension LMDBIndex {
 
     func subjects(ofAccessory accessory: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Digest] {
         try digestsAfter(prefix: Self.repoDigestKey(repo, accessory), in: db.accessorySubjects, txn)
+    }
+
+    /// The subjects `accessory` is linked to that are stored in the repository (an accessory
+    /// may be linked to a subject not pushed yet, or no longer there).
+    func presentSubjects(ofAccessory accessory: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Digest] {
+        try subjects(ofAccessory: accessory, repo: repo, txn).filter { subject in
+            try txn.contains(db.manifests, Self.repoDigestKey(repo, subject))
+        }
+    }
+
+    /// The indexes that name `child`. A parent edge lives only while its index does.
+    func parents(of child: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Digest] {
+        try digestsAfter(prefix: Self.repoDigestKey(repo, child), in: db.manifestParents, txn)
     }
 
     /// The digests that follow `prefix` in the keys of a `prefix ‖ digest` database.

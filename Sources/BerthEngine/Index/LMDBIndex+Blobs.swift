@@ -18,8 +18,10 @@ extension LMDBIndex {
     func link(_ digest: Digest, size: Int64, into repository: RepositoryName, now: Date, _ txn: LMDBTransaction) throws {
         let repo = try ensureRepositoryID(repository, txn, now: now)
         let key = Self.repoDigestKey(repo, digest)
-        // An existing link keeps its time: re-pushing a blob does not make it younger for GC.
-        guard try !txn.contains(db.blobLinks, key) else { return }
+        // Linking again (a push or mount of a blob the repository already has) makes the link
+        // young again: the client is about to push a manifest naming it, and garbage collection
+        // spares links younger than its grace. Keeping the first time instead would let a
+        // collection unlink, between this 201 and that manifest, a blob left unreferenced long ago.
         var value = BinaryWriter(capacity: 16)
         value.i64(size)
         value.i64(now.millisecondsSince1970)

@@ -7,36 +7,56 @@ extension LMDBIndex {
     public func collectManifests(_ candidates: [(RepositoryName, Digest)], pushedBefore: Date) async throws -> [(RepositoryName, Digest)] {
         let cutoff = pushedBefore.millisecondsSince1970
         return try await write { txn in
-            var removed: [(RepositoryName, Digest)] = []
+            // First each candidate on its own: gone already, pushed again or tagged since the mark.
+            var doomed: [CollectedManifest: RepositoryName] = [:]
             for (repository, digest) in candidates {
                 guard let repo = try self.repositoryID(repository, txn),
-                      let value = try txn.get(self.db.manifests, Self.repoDigestKey(repo, digest)) else { continue }
-                let record = try self.decodeManifest(value, repository: repository, digest: digest, txn)
-                guard record.pushedAt.millisecondsSince1970 < cutoff else { continue }
-                if let pushed = try txn.get(self.db.manifestRepositories, Self.manifestRepositoryKey(digest, repo)), pushed.count == 8 {
-                    var reader = BinaryReader(pushed)
-                    guard try reader.i64() < cutoff else { continue }
+                      try self.isStillDead(digest, repo: repo, repository: repository, cutoff: cutoff, txn) else { continue }
+                doomed[CollectedManifest(repo: repo, digest: digest)] = repository
+            }
+            // Then what holds it: an index that names it, or the subject it is an accessory of.
+            // One that stays (live all along, or revived above) keeps it, and what it keeps may
+            // keep others in turn: repeat until nothing changes. So a subject revived while the
+            // collection ran keeps its signatures, and whether a child goes with its index no
+            // longer depends on the order of the list.
+            var changed = true
+            while changed {
+                changed = false
+                for manifest in Array(doomed.keys) where try self.isHeld(manifest, outside: doomed, txn) {
+                    doomed[manifest] = nil
+                    changed = true
                 }
-                let prefix = Self.repoDigestKey(repo, digest)
-                var tagged = false
-                try txn.scan(self.db.manifestTags, from: prefix, prefix: prefix) { key, _ in
-                    let tag = try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self))
-                    tagged = AccessoryClassifier.tagSchemeSubject(tag) == nil
-                    return !tagged
-                }
-                guard !tagged else { continue }
-                // Named since the mark by an index pushed meanwhile, or linked as an accessory:
-                // it is live now.
-                var named = false
-                try txn.scan(self.db.manifestParents, from: prefix, prefix: prefix) { _, _ in
-                    named = true
-                    return false
-                }
-                guard !named else { continue }
-                if try self.deleteManifest(digest, repo: repo, repository: repository, txn) { removed.append((repository, digest)) }
+            }
+            var removed: [(RepositoryName, Digest)] = []
+            for (manifest, repository) in doomed.sorted(by: { ($0.key.repo, $0.key.digest.description) < ($1.key.repo, $1.key.digest.description) })
+            where try self.deleteManifest(manifest.digest, repo: manifest.repo, repository: repository, txn) {
+                removed.append((repository, manifest.digest))
             }
             return removed
         }
+    }
+
+    /// Whether a manifest the mark found dead is still there and still dead on its own: not
+    /// pushed (first or again) after `cutoff`, and without a tag other than a cosign
+    /// tag-scheme tag.
+    private func isStillDead(_ digest: Digest, repo: UInt32, repository: RepositoryName, cutoff: Int64, _ txn: LMDBTransaction) throws -> Bool {
+        let key = Self.repoDigestKey(repo, digest)
+        guard let value = try txn.get(db.manifests, key) else { return false }
+        let record = try decodeManifest(value, repository: repository, digest: digest, txn)
+        guard record.pushedAt.millisecondsSince1970 < cutoff else { return false }
+        if let pushed = try txn.get(db.manifestRepositories, Self.manifestRepositoryKey(digest, repo)), pushed.count == 8 {
+            var reader = BinaryReader(pushed)
+            guard try reader.i64() < cutoff else { return false }
+        }
+        return try !hasPlainTag(digest, repo: repo, txn)
+    }
+
+    /// Whether an index naming `manifest`, or a subject it is an accessory of, exists and is
+    /// not itself among the `doomed`.
+    private func isHeld(_ manifest: CollectedManifest, outside doomed: [CollectedManifest: RepositoryName], _ txn: LMDBTransaction) throws -> Bool {
+        let others = try parents(of: manifest.digest, repo: manifest.repo, txn)
+            + presentSubjects(ofAccessory: manifest.digest, repo: manifest.repo, txn)
+        return others.contains { doomed[CollectedManifest(repo: manifest.repo, digest: $0)] == nil }
     }
 
     public func collectBlobLinks(_ candidates: [(RepositoryName, Digest)], linkedBefore: Date) async throws -> [(RepositoryName, Digest)] {
@@ -55,4 +75,10 @@ extension LMDBIndex {
             return removed
         }
     }
+}
+
+/// A manifest garbage collection is about to remove: a digest within one repository (by id).
+private struct CollectedManifest: Hashable {
+    let repo: UInt32
+    let digest: Digest
 }

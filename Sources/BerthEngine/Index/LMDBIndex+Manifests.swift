@@ -204,9 +204,15 @@ extension LMDBIndex {
         return try closure.filter { try deleteManifest($0, repo: repo, repository: repository, txn) }
     }
 
-    /// Removes one manifest record with its tags, its own referrer edge, its accessory links
-    /// (both ways), its back references to its children and, when no other repository holds
-    /// it, its document.
+    /// Removes one manifest record with its tags, its own referrer edge, the links to the
+    /// subjects it is an accessory of, its back references to its children and, when no other
+    /// repository holds it, its document.
+    ///
+    /// The links of its own accessories stay: they belong to the accessories (written from
+    /// their subject field or tag), and go when each accessory goes. An accessory that
+    /// outlives its subject (pushed again while a collection removed the subject) is then
+    /// attached again the moment the subject is pushed again, as one pushed before its
+    /// subject is.
     func deleteManifest(_ digest: Digest, repo: UInt32, repository: RepositoryName, _ txn: LMDBTransaction) throws -> Bool {
         let recordKey = Self.repoDigestKey(repo, digest)
         guard let value = try txn.get(db.manifests, recordKey) else { return false }
@@ -220,9 +226,6 @@ extension LMDBIndex {
         for tag in tags {
             try txn.delete(db.tags, Self.tagKey(repo, tag.value))
             try txn.delete(db.manifestTags, Self.manifestTagKey(repo, digest, tag))
-        }
-        for link in try accessoryLinks(of: digest, repo: repo, txn) {
-            try unlink(accessory: link.accessory, from: digest, flags: [.subjectField, .tagScheme], repo: repo, txn)
         }
         for subject in try subjects(ofAccessory: digest, repo: repo, txn) {
             try unlink(accessory: digest, from: subject, flags: [.subjectField, .tagScheme], repo: repo, txn)
@@ -258,13 +261,31 @@ extension LMDBIndex {
             guard let value = try txn.get(self.db.tags, key) else { return false }
             if let reason = protection?(tag) { throw RegistryError.protectedByRule(reason) }
             var reader = BinaryReader(value)
-            let digest = try reader.digest()
-            try txn.delete(self.db.tags, key)
-            try txn.delete(self.db.manifestTags, Self.manifestTagKey(repo, digest, tag))
-            if let scheme = AccessoryClassifier.tagSchemeSubject(tag) {
-                try self.unlink(accessory: digest, from: scheme.subject, flags: .tagScheme, repo: repo, txn)
-            }
+            try self.removeTag(tag, from: try reader.digest(), repo: repo, txn)
             return true
+        }
+    }
+
+    /// Whether `digest` carries a tag other than a cosign tag-scheme tag (those name an
+    /// accessory's subject; they never keep a manifest on their own).
+    func hasPlainTag(_ digest: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> Bool {
+        let key = Self.repoDigestKey(repo, digest)
+        var tagged = false
+        try txn.scan(db.manifestTags, from: key, prefix: key) { tagKey, _ in
+            let tag = try Tag(parsing: String(decoding: tagKey[key.count...], as: UTF8.self))
+            tagged = AccessoryClassifier.tagSchemeSubject(tag) == nil
+            return !tagged
+        }
+        return tagged
+    }
+
+    /// Removes `tag`, which points at `digest`, with its manifest → tag entry and, for a
+    /// cosign tag-scheme tag, the accessory link it made.
+    func removeTag(_ tag: Tag, from digest: Digest, repo: UInt32, _ txn: LMDBTransaction) throws {
+        try txn.delete(db.tags, Self.tagKey(repo, tag.value))
+        try txn.delete(db.manifestTags, Self.manifestTagKey(repo, digest, tag))
+        if let scheme = AccessoryClassifier.tagSchemeSubject(tag) {
+            try unlink(accessory: digest, from: scheme.subject, flags: .tagScheme, repo: repo, txn)
         }
     }
 

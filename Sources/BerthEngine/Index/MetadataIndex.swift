@@ -31,6 +31,13 @@ public protocol MetadataIndex: Sendable {
     /// Removes one tag; returns false if it did not exist.
     /// Also refused, inside the transaction, when `protection` names a reason.
     func deleteTag(_ tag: Tag, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> Bool
+    /// Retention's removal of `records` (tags a rule does not keep, as listed by `tagRecords`)
+    /// in one transaction: a tag is removed only if it still names the same manifest with the
+    /// same push time, and one `protection` names a reason for is kept; a manifest left
+    /// without a tag goes with its accessories unless an index names it, it is an accessory
+    /// of a present subject, or `protection` protects it. `dryRun`: the same outcome, nothing kept.
+    func retireTags(_ records: [TagRecord], in repository: RepositoryName, dryRun: Bool,
+                    protection: (@Sendable (Tag) -> String?)?) async throws -> TagRetirement
     /// Tags of a repository in case-insensitive lexical order, after `last`, at most `limit`.
     /// Returns nil when the repository does not exist.
     func tags(in repository: RepositoryName, after last: String?, limit: Int) throws -> Page<Tag>?
@@ -108,7 +115,9 @@ public protocol MetadataIndex: Sendable {
     func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String]
     /// Garbage collection's sweep of manifests: removes each listed manifest (alone, not its
     /// accessories: the collector lists those it found dead itself) unless, by now, it carries
-    /// a tag other than a cosign tag-scheme tag or was pushed after `pushedBefore`. Returns what it removed.
+    /// a tag other than a cosign tag-scheme tag or was pushed after `pushedBefore`, or an index
+    /// or a subject that stays (by those rules, or because it was never listed) still holds it.
+    /// Returns what it removed.
     func collectManifests(_ candidates: [(RepositoryName, Digest)], pushedBefore: Date) async throws -> [(RepositoryName, Digest)]
     /// Garbage collection's sweep of blob links: removes each listed link unless, by now, it was
     /// linked or touched after `linkedBefore`. Returns what it removed.

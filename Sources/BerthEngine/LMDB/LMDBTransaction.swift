@@ -106,6 +106,17 @@ final class LMDBTransaction {
         }
     }
 
+    /// Runs `body` in a child transaction whose changes are always dropped: what a write
+    /// would do, computed against the live index, without doing it (dry runs).
+    func rehearsal<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        var txn: OpaquePointer?
+        try LMDBError.check(mdb_txn_begin(mdb_txn_env(handle), handle, 0, &txn), "mdb_txn_begin nested")
+        guard let txn else { throw LMDBError(code: ENOMEM, operation: "mdb_txn_begin nested") }
+        let child = LMDBTransaction(handle: txn, isReadOnly: false)
+        defer { child.abort() }
+        return try body(child)
+    }
+
     /// Visits entries in key order starting at the first key `>= start`, while keys begin with
     /// `prefix`; `body` returns false to stop. Keys and values are borrowed for the call only.
     func scan(_ db: LMDBDatabase, from start: [UInt8], prefix: [UInt8],

@@ -45,13 +45,14 @@ extension Registry {
     }
 
     /// Refuses (`.deniedByPolicy`) reading the content of a manifest that a signed-only policy
-    /// covers and that is not signed. Accessories are never refused: they are what signs.
+    /// covers and that is not signed. Accessories are never refused (they are what signs, and
+    /// replication reads them), unless they are runnable images themselves: an image that
+    /// names a subject is held to the policy like any other, or a subject field would be all
+    /// an unsigned image needs to be pulled.
     public func checkPullPolicy(_ record: ManifestRecord) async throws(RegistryError) {
         let repository = record.repository
         guard let policy = policies.signedOnlyPolicy(for: repository) else { return }
-        if record.subject != nil { return }
-        let subjects = try RegistryError.wrapping { try index.subjects(ofAccessory: record.digest, in: repository) }
-        if !subjects.isEmpty { return }
+        if try isAccessory(record), try !isRunnableImage(record) { return }
         switch policy.level {
         case .present:
             if try isSigned(record.digest, in: repository) { return }
@@ -60,5 +61,21 @@ extension Registry {
             if try await hasVerifiedSignature(record.digest, in: repository) { return }
             throw .deniedByPolicy("\(repository)@\(record.digest) has no verified signature: the signed-only policy for \"\(policy.repositories)\" requires a signature that verifies against one of the \(policies.trustedKeys.count) trusted key(s) and names this digest")
         }
+    }
+
+    /// Whether a manifest is an accessory: it names a subject, or a cosign tag-scheme tag
+    /// links it to one.
+    private func isAccessory(_ record: ManifestRecord) throws(RegistryError) -> Bool {
+        if record.subject != nil { return true }
+        return try RegistryError.wrapping { try !index.subjects(ofAccessory: record.digest, in: record.repository).isEmpty }
+    }
+
+    /// Whether a stored manifest is a runnable image (`Manifest.isRunnableImage`, read from its document).
+    private func isRunnableImage(_ record: ManifestRecord) throws(RegistryError) -> Bool {
+        guard let bytes = try RegistryError.wrapping({ try index.manifestBytes(record.digest) }) else {
+            throw .storage("manifest \(record.digest) is indexed but its document is missing (run fsck)")
+        }
+        let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: record.mediaType.rawValue) }
+        return manifest.isRunnableImage
     }
 }

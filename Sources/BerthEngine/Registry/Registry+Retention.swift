@@ -18,7 +18,8 @@ extension Registry {
     /// Applies the retention rules: in each repository a rule covers, the tags the rule matches
     /// are kept when among its `keepLatest` most recently pushed or pushed within
     /// `keepWithinDays`; the others are removed, and a manifest left without a tag goes with its
-    /// accessories. Immutable tags and cosign tag-scheme tags are never touched.
+    /// accessories, unless a kept index names it or it is itself an accessory of a present
+    /// subject. Immutable tags and cosign tag-scheme tags are never touched.
     public func runRetention(dryRun: Bool, now: Date = Date()) async throws(RegistryError) -> RetentionReport {
         var report = RetentionReport(dryRun: dryRun)
         let policies = self.policies
@@ -41,28 +42,15 @@ extension Registry {
                 }
                 doomed.append(record)
             }
-            let doomedTags = Set(doomed.map(\.tag))
-            for record in doomed {
-                report.tags.append("\(repository):\(record.tag)")
-                if !dryRun { try await deleteTag(record.tag, in: repository) }
+            guard !doomed.isEmpty else { continue }
+            // One transaction re-checks what the listing said: a tag pushed again or moved
+            // since, or pushed onto a doomed manifest, is kept.
+            let outcome = try await RegistryError.wrapping {
+                try await index.retireTags(doomed, in: repository, dryRun: dryRun, protection: tagProtection(in: repository))
             }
-            // Manifests whose every plain tag was removed go, with their accessories.
-            for digest in Set(doomed.map(\.digest)) {
-                let remaining = plain.filter { $0.digest == digest && !doomedTags.contains($0.tag) }
-                guard remaining.isEmpty else { continue }
-                if dryRun {
-                    report.manifests.append("\(repository)@\(digest)")
-                    continue
-                }
-                do {
-                    let removed = try await deleteManifest(digest, in: repository)
-                    report.manifests += removed.map { "\(repository)@\($0)" }
-                } catch .protectedByRule(let reason) {
-                    report.protected.append(reason)
-                } catch .manifestUnknown {
-                    continue
-                }
-            }
+            report.tags += outcome.tags.map { "\(repository):\($0)" }
+            report.manifests += outcome.manifests.map { "\(repository)@\($0)" }
+            report.protected += outcome.protected
         }
         return report
     }

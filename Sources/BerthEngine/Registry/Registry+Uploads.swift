@@ -10,9 +10,10 @@ extension Registry {
     /// Opens a new session bound to `repository` (and to `owner`, when given: only the same
     /// owner may continue it).
     /// - Parameter limit: refuse (`.tooManyUploads`) when `owner` already has this many sessions
-    ///   active in the last ten minutes.
+    ///   active in the last ten minutes. Without an owner (anonymous mode) there is no account
+    ///   to count against: all clients would share one allowance, and one could use it up.
     public func startUpload(in repository: RepositoryName, owner: String? = nil, limit: Int? = nil) async throws(RegistryError) -> UploadRecord {
-        if let limit {
+        if let limit, let owner {
             let recent = Date().addingTimeInterval(-600)
             let active = try RegistryError.wrapping { try index.allUploads() }.filter { $0.owner == owner && $0.updatedAt > recent }.count
             guard active < limit else { throw .tooManyUploads(limit: limit) }
@@ -130,6 +131,9 @@ extension Registry {
             // take it while it is being discarded.
             guard (try? sessions.acquire(record.id)) != nil else { continue }
             defer { sessions.release(record.id) }
+            // The listing may predate a chunk that was acknowledged while earlier sessions were
+            // being discarded: judge the session by its record as it is now.
+            guard let current = try RegistryError.wrapping({ try index.upload(record.id) }), isExpired(current, now: now) else { continue }
             try await discardUpload(record.id)
         }
     }

@@ -100,25 +100,23 @@ extension AdminRoutes {
     func accessRequest(_ request: Request, _ parts: [String]) async throws -> Response? {
         guard let first = parts.first, ["users", "robots", "projects"].contains(first) else { return nil }
         let actor = try await authorizeAdministrator(request)
-        let body = { () async throws -> Data in Data(buffer: try await request.body.collect(upTo: 1 << 20)) }
-        let decoder = AdminModels.decoder()
         switch (request.method, first, parts.count) {
         case (.get, "users", 1):
             return json(try registry.accounts().map(AdminModels.Account.init))
         case (.post, "users", 1):
-            let new = try decoder.decode(AdminModels.NewAccount.self, from: try await body())
+            let new = try await decodeBody(AdminModels.NewAccount.self, from: request)
             let account = try await registry.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
                                                         canCreateProjects: new.canCreateProjects ?? false, actor: actor)
             return json(AdminModels.Account(account))
         case (.put, "users", 3) where parts[2] == "password":
-            let password = try decoder.decode(AdminModels.Value<String>.self, from: try await body()).value
+            let password = try await decodeBody(AdminModels.Value<String>.self, from: request).value
             try await registry.setPassword(parts[1], to: password, actor: actor)
             return json(AdminModels.Removed(removed: []))
         case (.delete, "users", 2):
             try await registry.removeAccount(parts[1], actor: actor)
             return json(AdminModels.Removed(removed: [parts[1]]))
         case (.post, "robots", 1):
-            let asked = try decoder.decode(AdminModels.Robot.self, from: try await body())
+            let asked = try await decodeBody(AdminModels.Robot.self, from: request)
             let expires = Date().addingTimeInterval(Double(asked.expiresInDays ?? 30) * 86_400)
             let made = try await registry.addRobot(name: asked.name, expiresAt: expires, actor: actor)
             return json(AdminModels.Robot(name: made.account.name, secret: made.secret, expiresAt: made.account.expiresAt))
@@ -128,14 +126,14 @@ extension AdminRoutes {
                                         members: Dictionary(uniqueKeysWithValues: try registry.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
             })
         case (.put, "projects", 2):
-            let isPublic = try decoder.decode(AdminModels.Value<Bool>.self, from: try await body()).value
+            let isPublic = try await decodeBody(AdminModels.Value<Bool>.self, from: request).value
             let project = try await registry.saveProject(parts[1], isPublic: isPublic, actor: actor)
             return json(AdminModels.ProjectInfo(name: project.name, public: project.isPublic, members: [:]))
         case (.delete, "projects", 2):
             try await registry.removeProject(parts[1], actor: actor)
             return json(AdminModels.Removed(removed: [parts[1]]))
         case (.put, "projects", 4) where parts[2] == "members":
-            let text = try decoder.decode(AdminModels.Value<String>.self, from: try await body()).value
+            let text = try await decodeBody(AdminModels.Value<String>.self, from: request).value
             guard let role = ProjectRole(rawValue: text) else { throw OCIError("INVALID_POLICY", .badRequest, "role must be guest, developer, maintainer or admin") }
             try await registry.setMember(parts[3], of: parts[1], role: role, actor: actor)
             return json(AdminModels.Removed(removed: []))

@@ -3,23 +3,34 @@ import BerthModel
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
+import NIOCore
 
 /// The admin JSON API under `/admin/v1`: artifacts and their accessories, deletes, garbage
 /// collection, retention runs, and the rules and policies. Documented in `Docs/admin-api.md`.
 ///
-/// Errors use the same JSON format as the OCI API. (Access control arrives with a later issue;
-/// until then, keep `berth serve` on loopback or behind a proxy that guards `/admin`.)
+/// Errors use the same JSON format as the OCI API: a malformed request body is a 400
+/// `INVALID_POLICY`, one over 1 MiB a 413 `SIZE_INVALID`, and a failure inside the server a 500
+/// `UNKNOWN` whose details go to the log only.
 public struct AdminRoutes<Context: RequestContext>: Sendable {
     /// The engine the routes manage.
     public let registry: Registry
     /// Who may call them (nil: anyone, the anonymous mode).
     public let authentication: RegistryAuthentication?
+    /// Where failures inside the server are logged (their details never reach clients).
+    public let logger: Logger
+
+    /// The largest request body the admin API reads (policies, accounts, projects).
+    static var maximumBodySize: Int { 1 << 20 }
 
     /// Routes over `registry`; with `authentication`, reading and deleting artifacts need the
-    /// repository's pull and delete rights, everything else a system administrator.
-    public init(registry: Registry, authentication: RegistryAuthentication? = nil) {
+    /// repository's pull and delete rights, everything else a system administrator: Basic
+    /// credentials of one, or a bearer token of one carrying
+    /// ``RegistryAuthentication/administrationScope``.
+    public init(registry: Registry, authentication: RegistryAuthentication? = nil, logger: Logger = Logger(label: "berth")) {
         self.registry = registry
         self.authentication = authentication
+        self.logger = logger
     }
 
     /// The caller, who must be a system administrator (nil in anonymous mode).
@@ -38,11 +49,65 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
             error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
             throw error
         }
-        if identity.principal.isAdmin { return identity.principal }
-        if let action, let repository, try registry.allowedActions(identity.principal, on: repository).contains(action) {
+        // A bearer token administers only if it carries the admin scope: an administrator's
+        // token cached by `docker pull` must not create accounts, run GC or replace policies.
+        // Basic credentials carry no scopes; for them the account alone decides.
+        let administration = RegistryAuthentication.administrationScope
+        if identity.principal.isAdmin && identity.tokenPermits(administration) { return identity.principal }
+        // Repository reads and deletes: the roles, and for a token what it grants.
+        if let action, let repository, identity.tokenPermits(action, on: repository),
+           try registry.allowedActions(identity.principal, on: repository).contains(action) {
             return identity.principal
         }
+        if identity.principal.isAdmin {
+            throw OCIError("DENIED", .forbidden, "the token does not grant \(administration); ask the token endpoint for that scope, or use Basic credentials")
+        }
         throw OCIError("DENIED", .forbidden, "\(identity.principal.displayName) may not do this")
+    }
+
+    /// The request body, at most ``maximumBodySize`` bytes; a longer one is refused with 413
+    /// `SIZE_INVALID` (not left to surface as an internal error).
+    func collectBody(_ request: Request) async throws -> Data {
+        do {
+            return Data(buffer: try await request.body.collect(upTo: Self.maximumBodySize))
+        } catch is NIOTooManyBytesError {
+            throw OCIError("SIZE_INVALID", .contentTooLarge, "the request body is over \(Self.maximumBodySize) bytes")
+        }
+    }
+
+    /// The request body decoded as `T`; a body that is not such a JSON document is refused with
+    /// 400 `INVALID_POLICY` (the admin API's code for input it cannot accept) saying what is wrong.
+    func decodeBody<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let data = try await collectBody(request)
+        do {
+            return try AdminModels.decoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw OCIError("INVALID_POLICY", .badRequest, "the request body is not a valid document: \(Self.describe(error))")
+        }
+    }
+
+    /// What is wrong with a document, in words and without the decoder's internals.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.isEmpty ? "the document" : "field " + keys.map { $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context.codingPath)) has the wrong type"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not JSON" : "\(path(context.codingPath)) is invalid"
+        @unknown default:
+            return "it cannot be read"
+        }
+    }
+
+    func logInternal(_ error: any Error, _ request: Request) {
+        logger.error("admin request failed inside the server", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "error": .string(String(describing: error)),
+        ])
     }
 
     /// Adds the `/admin/v1` routes to `router`.
@@ -59,10 +124,13 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         } catch let error as OCIError {
             return error.response()
         } catch let error as RegistryError {
-            return OCIError(error).response()
+            let failure = OCIError(error)
+            if failure == .internal { logInternal(error, request) }
+            return failure.response()
         } catch let error as ValidationError {
             return OCIError(error).response()
         } catch {
+            logInternal(error, request)
             return OCIError.internal.response()
         }
     }
@@ -79,10 +147,10 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
             return json(registry.policies)
         case (.put, "policies") where parts.count == 1:
             let principal = try await authorize(request)
-            let body = try await request.body.collect(upTo: 1 << 20)
+            let body = try await collectBody(request)
             let policies: RegistryPolicies
             do {
-                policies = try JSONDecoder().decode(RegistryPolicies.self, from: Data(buffer: body))
+                policies = try JSONDecoder().decode(RegistryPolicies.self, from: body)
             } catch {
                 throw OCIError("INVALID_POLICY", .badRequest, "policies document is not valid: \(error)")
             }

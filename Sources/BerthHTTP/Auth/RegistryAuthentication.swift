@@ -33,7 +33,36 @@ public struct RegistryAuthentication: Sendable {
         public let grantedScopes: [TokenScope]?
         /// Whether the request carried credentials at all.
         public let presentedCredentials: Bool
+
+        /// Whether what was presented allows `action` on `repository` as far as a token goes: a
+        /// token must grant it (by name, or `*`); Basic credentials and no credentials carry no
+        /// scopes, so for them only the roles decide. Never consults the roles itself.
+        public func tokenPermits(_ action: RepositoryAction, on repository: RepositoryName) -> Bool {
+            guard let grantedScopes else { return true }
+            return grantedScopes.contains { scope in
+                scope.type == "repository" && scope.name == repository.value
+                    && (scope.actions.contains(action.rawValue) || scope.actions.contains("*"))
+            }
+        }
+
+        /// Whether what was presented allows the registry-wide resource `scope` (e.g.
+        /// ``RegistryAuthentication/administrationScope``) as far as a token goes: a token must
+        /// carry it; Basic credentials and no credentials carry no scopes, so the roles decide.
+        public func tokenPermits(_ scope: TokenScope) -> Bool {
+            guard let grantedScopes else { return true }
+            return grantedScopes.contains { $0.type == scope.type && $0.name == scope.name && $0.actions.contains("*") }
+        }
     }
+
+    /// `registry:admin:*`: what a bearer token must carry to use the admin API as a system
+    /// administrator, or to read `/metrics`. The token endpoint grants it to administrators who
+    /// ask for it and to nobody else, so a token cached for pulls and pushes (which asks only for
+    /// repository scopes) cannot administer the registry even when its account could.
+    public static let administrationScope = TokenScope(type: "registry", name: "admin", actions: ["*"])
+
+    /// `registry:catalog:*`: what a bearer token must carry to list `/v2/_catalog`. The token
+    /// endpoint grants it to signed-in accounts who ask for it.
+    public static let catalogScope = TokenScope(type: "registry", name: "catalog", actions: ["*"])
 
     /// The identity of a request; throws a 401 for credentials that do not check out.
     func identity(of request: Request, registry: Registry, challenge: @autoclosure () -> String) async throws -> Identity {

@@ -27,9 +27,17 @@ extension RegistryRoutes {
     /// Basic credentials lacking the role → 403 `DENIED`.
     @discardableResult
     func authorize(_ request: Request, _ action: RepositoryAction, on repository: RepositoryName) async throws -> Principal? {
+        try await authorizedIdentity(request, action, on: repository)?.principal
+    }
+
+    /// As ``authorize(_:_:on:)``, but the whole identity: handlers that decide more than the
+    /// endpoint's own action (a mount's source, the signed-only exemption) need the token's
+    /// scopes, not only the account.
+    func authorizedIdentity(_ request: Request, _ action: RepositoryAction,
+                            on repository: RepositoryName) async throws -> RegistryAuthentication.Identity? {
         let scope = TokenScope(type: "repository", name: repository.value, actions: [action.rawValue])
         guard let identity = try await identity(request, scope: scope), let authentication = options.authentication else { return nil }
-        if try allows(identity, action, on: repository) { return identity.principal }
+        if try allows(identity, action, on: repository) { return identity }
         if !identity.presentedCredentials {
             throw authentication.unauthorized("authentication required", challenge: authentication.challenge(realm: realm(request), scope: scope))
         }
@@ -42,10 +50,9 @@ extension RegistryRoutes {
 
     /// Whether an identity may do `action` (a token: what it grants and what the roles still allow).
     func allows(_ identity: RegistryAuthentication.Identity, _ action: RepositoryAction, on repository: RepositoryName) throws -> Bool {
-        let roles = try registry.allowedActions(identity.principal, on: repository)
-        guard roles.contains(action) else { return false }
-        guard let scopes = identity.grantedScopes else { return true }
-        return scopes.contains { $0.type == "repository" && $0.name == repository.value && ($0.actions.contains(action.rawValue) || $0.actions.contains("*")) }
+        // The scopes first: they cost no index read.
+        guard identity.tokenPermits(action, on: repository) else { return false }
+        return try registry.allowedActions(identity.principal, on: repository).contains(action)
     }
 
     /// `/v2/` with authentication on: any valid credentials, or a token (even anonymous); none → 401.

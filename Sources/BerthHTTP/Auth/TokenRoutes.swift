@@ -8,7 +8,9 @@ import Hummingbird
 ///
 /// With Basic credentials (or none: anonymous), for every `scope` asked (repeated parameters
 /// are honoured), the token grants the asked actions the caller's roles allow, and nothing
-/// else; a scope with nothing allowed is left out. The answer carries both `token` and
+/// else; a scope with nothing allowed is left out. `registry:catalog:*` is granted to any
+/// signed-in account that asks, `registry:admin:*` (the admin API and `/metrics`) to system
+/// administrators that ask, and neither otherwise. The answer carries both `token` and
 /// `access_token`, `expires_in` (at least 60 s) and `issued_at`.
 extension RegistryRoutes {
     func issueToken(_ request: Request, _ authentication: RegistryAuthentication) async throws -> Response {
@@ -35,8 +37,12 @@ extension RegistryRoutes {
                 let actions = scope.actions.contains("*") ? allowed.map(\.rawValue).sorted()
                     : scope.actions.filter { RepositoryAction(rawValue: $0).map(allowed.contains) ?? false }
                 if !actions.isEmpty { granted.append(TokenScope(type: "repository", name: scope.name, actions: actions)) }
-            case "registry" where scope.name == "catalog" && principal.name != nil:
-                granted.append(TokenScope(type: "registry", name: "catalog", actions: ["*"]))
+            case "registry" where scope.name == RegistryAuthentication.catalogScope.name && principal.name != nil:
+                granted.append(RegistryAuthentication.catalogScope)
+            // Only on request: tokens docker caches for pulls and pushes never carry it, so one
+            // leaking cannot administer the registry.
+            case "registry" where scope.name == RegistryAuthentication.administrationScope.name && principal.isAdmin:
+                granted.append(RegistryAuthentication.administrationScope)
             default:
                 continue
             }
