@@ -10,8 +10,10 @@ enum AuthBootstrap {
     static func signingKey(layout: DataRootLayout) throws -> TokenSigningKey {
         let path = "\(layout.auth)/token-key.pem"
         try ensureDirectory(layout.auth)
-        if let pem = try? String(contentsOfFile: path, encoding: .utf8) {
-            return try TokenSigningKey(privateKeyPEM: pem)
+        // A key that exists but cannot be read is an error to report, never a reason to make a
+        // new one (that would invalidate every token silently).
+        if FileManager.default.fileExists(atPath: path) {
+            return try TokenSigningKey(privateKeyPEM: try String(contentsOfFile: path, encoding: .utf8))
         }
         let pem = try TokenSigningKey.generatePEM()
         try writeOwnerOnly(pem, to: path)
@@ -37,15 +39,26 @@ enum AuthBootstrap {
         logger.notice("created the administrator account admin", metadata: ["password": .string(password), "saved-in": .string(file)])
     }
 
+    /// Creates the owner-only directory of secrets, or makes an existing one owner-only.
     private static func ensureDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard chmod(path, 0o700) == 0 else { throw CLIError("cannot make \(path) owner-only: \(String(cString: strerror(errno)))") }
     }
 
-    /// Writes a secret readable by its owner only (created 0600, then renamed into place).
+    /// Writes a secret readable by its owner only: created with mode 0600 from the first byte
+    /// (never a moment readable by others), made durable, then renamed into place.
     private static func writeOwnerOnly(_ text: String, to path: String) throws {
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CLIError("cannot write \(path)")
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CLIError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else {
+            unlink(temporary)
+            throw CLIError("cannot write \(temporary)")
         }
         guard rename(temporary, path) == 0 else { throw CLIError("cannot move \(temporary) to \(path): \(String(cString: strerror(errno)))") }
     }

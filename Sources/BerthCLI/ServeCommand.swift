@@ -192,7 +192,7 @@ extension ServeCommand {
                                                idleTimeout: idle, httpDecoderConfiguration: decoder)
         guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
             let plaintext = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [ReceiveBufferHandler(), HeaderDeadlineHandler(deadline: deadline), fileRegions.channelHandler()],
+                additionalChannelHandlers: [ReceiveBufferHandler(), HeaderDeadlineHandler(deadline: deadline), fileRegions.channelHandler(idleGrace: idle)],
                 idleTimeout: idle, httpDecoderConfiguration: decoder)
             return .http1(configuration: plaintext)
         }

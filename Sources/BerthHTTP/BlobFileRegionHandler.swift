@@ -18,6 +18,13 @@ import NIOHTTPTypesHTTP1
 /// response becomes `404 BLOB_UNKNOWN`; if its length changed (a damaged store), `500`. Both are
 /// decided before any byte of the head is written. Without an HTTP/1.1 codec in the pipeline
 /// (an HTTP/2 stream) the handler stamps nothing, and routes copy as usual.
+///
+/// A region is one write, so the response's end passes the handlers above at once, long before
+/// the last byte leaves: Hummingbird's idle timeout and ``HeaderDeadlineHandler`` then see an
+/// idle connection and ask to close it while the client is still downloading. Closes asked for
+/// while a region is being sent therefore wait: until the region is sent, then for `idleGrace`
+/// in which the client may send its next request (none when the server is shutting down). A
+/// client that reads slower than `minimumRate` is not waited for past `length / minimumRate`.
 public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = HTTPRequestPart
@@ -30,7 +37,32 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
     /// The open blob of the response being written, sent when its end arrives.
     private var pending: (handle: NIOFileHandle, region: FileRegion)?
 
-    init(secret: String) { self.secret = secret }
+    private let idleGrace: TimeAmount
+    private let minimumRate: Int64
+    /// The region being sent, if any, and the closes waiting for it.
+    private var sending: Sending?
+    /// Closes that waited for a region, now waiting for `idleGrace` or the next request.
+    private var afterSending: (closes: [DeferredClose], timer: Scheduled<Void>)?
+    /// The server is shutting down: waiting closes go as soon as the region is sent.
+    private var quiescing = false
+
+    private struct DeferredClose {
+        let mode: CloseMode
+        let promise: EventLoopPromise<Void>?
+    }
+
+    private struct Sending {
+        /// When a client reading at `minimumRate` would have had all of it.
+        let allowedUntil: NIODeadline
+        var closes: [DeferredClose] = []
+        var stallTimer: Scheduled<Void>?
+    }
+
+    init(secret: String, idleGrace: TimeAmount, minimumRate: Int64) {
+        self.secret = secret
+        self.idleGrace = idleGrace
+        self.minimumRate = max(1, minimumRate)
+    }
 
     public func handlerAdded(context: ChannelHandlerContext) {
         encoderSide = try? context.pipeline.syncOperations.context(handlerType: HTTP1ToHTTPServerCodec.self)
@@ -39,12 +71,21 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
     public func handlerRemoved(context: ChannelHandlerContext) {
         encoderSide = nil
         discardPending()
+        sending?.stallTimer?.cancel()
+        afterSending?.timer.cancel()
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var request) = unwrapInboundIn(data) else {
             context.fireChannelRead(data)
             return
+        }
+        // A next request: the connection is in use, so closes that waited for it to go idle
+        // are void (their handlers time the new request themselves).
+        if let (closes, timer) = afterSending {
+            timer.cancel()
+            afterSending = nil
+            for close in closes { close.promise?.fail(ClosingAbandoned()) }
         }
         // A client's own value of the header is never trusted, whatever it says.
         request.headerFields[.berthFileRegion] = nil
@@ -78,13 +119,62 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
         case .end:
             if let (handle, region) = pending, let encoderSide {
                 pending = nil
+                let allowance = TimeAmount.seconds(max(idleGrace.nanoseconds / 1_000_000_000, Int64(region.readableBytes) / minimumRate))
+                sending = Sending(allowedUntil: .now() + allowance)
                 let sent = context.eventLoop.makePromise(of: Void.self)
-                sent.futureResult.whenComplete { _ in try? handle.close() }
+                sent.futureResult.assumeIsolated().whenComplete { [self] _ in
+                    try? handle.close()
+                    regionSent(context: context)
+                }
                 encoderSide.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: sent)
             }
             context.write(data, promise: promise)
         }
     }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard var current = sending, NIODeadline.now() < current.allowedUntil else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        current.closes.append(DeferredClose(mode: mode, promise: promise))
+        if current.stallTimer == nil {
+            // A client that stops reading is not waited for past its allowance.
+            current.stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: current.allowedUntil) { [self] in
+                guard let stalled = sending else { return }
+                sending = nil
+                for close in stalled.closes { context.close(mode: close.mode, promise: close.promise) }
+            }
+        }
+        sending = current
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { quiescing = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The region is sent (or failed, the connection gone): closes that waited for it go now
+    /// when the server is shutting down, else after `idleGrace` unless a request arrives.
+    private func regionSent(context: ChannelHandlerContext) {
+        guard let finished = sending else { return }
+        sending = nil
+        finished.stallTimer?.cancel()
+        guard !finished.closes.isEmpty else { return }
+        if quiescing || !context.channel.isActive {
+            for close in finished.closes { context.close(mode: close.mode, promise: close.promise) }
+            return
+        }
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: idleGrace) { [self] in
+            guard let (closes, _) = afterSending else { return }
+            afterSending = nil
+            for close in closes { context.close(mode: close.mode, promise: close.promise) }
+        }
+        afterSending = (finished.closes, timer)
+    }
+
+    /// Why a close that waited for a download was not carried out: the client sent another request.
+    struct ClosingAbandoned: Error {}
 
     private struct Failure: Error {
         let status: HTTPResponse.Status

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Zero-copy blob downloads (`sendfile(2)`) on plaintext HTTP/1.1 connections.
 ///
@@ -29,7 +30,13 @@ public struct BlobFileRegions: Sendable {
 
     /// A handler for one connection's pipeline; give this to
     /// `HTTP1Channel.Configuration(additionalChannelHandlers:)`.
-    public func channelHandler() -> BlobFileRegionHandler { BlobFileRegionHandler(secret: secret) }
+    /// - Parameters:
+    ///   - idleGrace: after a download, how long a close that other handlers asked for during
+    ///     it waits for the client's next request (use the connection's idle timeout).
+    ///   - minimumRate: bytes per second below which a downloading client is not waited for.
+    public func channelHandler(idleGrace: TimeAmount = .seconds(30), minimumRate: Int64 = 16 * 1024) -> BlobFileRegionHandler {
+        BlobFileRegionHandler(secret: secret, idleGrace: idleGrace, minimumRate: minimumRate)
+    }
 
     /// Whether the request came through a handler of this value.
     func vouches(for request: Request) -> Bool {

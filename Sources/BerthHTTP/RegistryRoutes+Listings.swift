@@ -11,6 +11,7 @@ extension RegistryRoutes {
         let scope = RegistryAuthentication.catalogScope
         let identity = try await identity(request, scope: scope)
         let page: Page<RepositoryName>
+        let resumeAfter: String?
         if let identity, let authentication = options.authentication {
             // A token lists only if it carries the catalog scope (the token spec's rule); a token
             // asked for repositories alone is answered as for any missing scope, so the client can
@@ -19,30 +20,49 @@ extension RegistryRoutes {
                 throw authentication.unauthorized("the token does not grant \(scope)",
                                                   challenge: authentication.challenge(realm: realm(request), scope: scope, insufficient: true))
             }
-            // Only what the caller may pull; pages are filled past hidden names.
+            // Only what the caller may pull; pages are filled past hidden names, but a request
+            // looks at no more than `catalogExamineBudget` names: past it, the page ends early
+            // with a Link that resumes after the last name examined, so a caller who may see
+            // little cannot make one request walk a large catalog.
             var visible: [RepositoryName] = []
             var last = paging.last
             var more = true
-            while visible.count < paging.limit && more {
-                let batch = try registry.catalog(after: last, limit: max(paging.limit, 100))
+            var examined = 0
+            var pullable: [String: Bool] = [:]   // per project: roles are per project
+            let budget = Self.catalogExamineBudget(pageSize: paging.limit)
+            while visible.count < paging.limit, more, examined < budget {
+                let batch = try registry.catalog(after: last, limit: min(max(paging.limit, 100), budget - examined))
                 for name in batch.items where visible.count < paging.limit {
-                    if try registry.allowedActions(identity.principal, on: name).contains(.pull) { visible.append(name) }
+                    let project = Project.name(of: name)
+                    let mayPull: Bool
+                    if let known = pullable[project] {
+                        mayPull = known
+                    } else {
+                        mayPull = try registry.allowedActions(identity.principal, on: name).contains(.pull)
+                        pullable[project] = mayPull
+                    }
+                    if mayPull { visible.append(name) }
                     last = name.value
+                    examined += 1
                 }
                 more = batch.hasMore || (batch.items.last.map { $0.value != last } ?? false)
-                if visible.count >= paging.limit { break }
             }
             page = Page(items: visible, hasMore: more)
+            resumeAfter = more ? last : nil
         } else {
             page = try registry.catalog(after: paging.last, limit: paging.limit)
+            resumeAfter = page.hasMore ? page.items.last?.value : nil
         }
         let body: [String: Any] = ["repositories": page.items.map(\.value)]
         var headers: HTTPFields = [:]
-        if page.hasMore, let last = page.items.last {
-            headers[.link] = linkHeader(request, path: "/v2/_catalog", limit: paging.limit, last: last.value)
+        if let resumeAfter {
+            headers[.link] = linkHeader(request, path: "/v2/_catalog", limit: paging.limit, last: resumeAfter)
         }
         return jsonResponse(try JSONSerialization.data(withJSONObject: body), contentType: "application/json", headers: headers)
     }
+
+    /// How many repository names one filtered catalog request looks at, at most.
+    static func catalogExamineBudget(pageSize: Int) -> Int { max(1000, min(pageSize, 100_000) * 4) }
 
     func tags(_ request: Request, _ name: RepositoryName) throws -> Response {
         let paging = try paging(request)

@@ -37,6 +37,24 @@ import Testing
         }
     }
 
+    @Test func aDescriptorWhoseSizeIsNotTheBlobsIsRefused() async throws {
+        try await withRegistry { registry, _ in
+            let config = Array(#"{"architecture":"amd64","os":"linux"}"#.utf8)
+            let configDigest = try await pushBlob(registry, repo("app"), config)
+            let layer = pseudoRandomBytes(5000, seed: 4)
+            let layerDigest = try await pushBlob(registry, repo("app"), layer)
+            // The layer named with a size of 1: clients would trust it, verifiers would not check it.
+            let bytes = Array(#"{"schemaVersion":2,"mediaType":"\#(ociManifest)","config":\#(descriptorJSON("application/vnd.oci.image.config.v1+json", configDigest, config.count)),"layers":[\#(descriptorJSON("application/vnd.oci.image.layer.v1.tar", layerDigest, 1))]}"#.utf8)
+            await #expect(performing: {
+                try await registry.putManifest(bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
+            }, throws: { error in
+                guard case RegistryError.invalid(.invalidManifest(let reason)) = error else { return false }
+                return reason.contains("5000")
+            })
+            #expect(try registry.index.resolve(tag: tag("v1"), in: repo("app")) == nil)
+        }
+    }
+
     @Test func manifestNamingABlobTheRepositoryLacksIsRefused() async throws {
         try await withRegistry { registry, _ in
             let image = try await makeImage(registry, repo("app"), seed: 4)

@@ -229,6 +229,55 @@ func pushBlobStatus(_ client: any TestClientProtocol, _ name: String, headers: H
         }
     }
 
+    @Test func aRobotsTokenStopsWorkingWhenTheRobotExpires() async throws {
+        try await withAuthServer { client, registry, authentication async throws in
+            let expiry = Date().addingTimeInterval(6)
+            let robot = try await registry.addRobot(name: "ci", expiresAt: expiry)
+            try await registry.setMember(robot.account.name, of: "team", role: .developer)
+            // A token issued while the robot was valid, presented after it expired.
+            let principal = try #require(await registry.authenticate(robot.account.name, password: robot.secret))
+            let issued = try authentication.issue(to: principal, scopes: [TokenScope(type: "repository", name: "team/app", actions: ["pull"])])
+            #expect(try await client.execute(uri: "/v2/team/app/tags/list", method: .get, headers: bearer(issued.token)).status == .notFound)
+            try await Task.sleep(for: .milliseconds(Int(max(0, expiry.timeIntervalSinceNow) * 1000) + 300))
+            #expect(try await client.execute(uri: "/v2/team/app/tags/list", method: .get, headers: bearer(issued.token)).status == .unauthorized)
+        }
+    }
+
+    @Test func repositoriesOfARemovedProjectAreNotHandedToWhoeverCreatesItAgain() async throws {
+        try await withAuthServer { client, registry, _ async throws in
+            _ = try await registry.addAccount(name: "dave", password: "dave-password", canCreateProjects: true)
+            let image = try await pushImageBlobs(client, "team/app", seed: 7, headers: basic("alice"))
+            _ = try await putManifest(client, "team/app", "v1", image.bytes, headers: basic("alice"))
+            try await registry.removeProject("team")
+            // dave may create projects, but `team` still holds a repository: administrators only.
+            #expect(try await client.execute(uri: "/v2/team/app/manifests/v1", method: .get, headers: basic("dave")).status == .forbidden)
+            #expect(try await client.execute(uri: "/v2/team/app/manifests/v1", method: .delete, headers: basic("dave")).status == .forbidden)
+            #expect(try await pushBlobStatus(client, "team/other", headers: basic("dave")) == .forbidden)
+            #expect(try registry.project("team") == nil)
+            // An empty project is his to create.
+            #expect(try await pushBlobStatus(client, "daves/app", headers: basic("dave")) == .created)
+        }
+    }
+
+    @Test func aFailedLoginWithAnUnknownNameIsAuditedUnderASanitizedName() async throws {
+        try await withAuthServer { client, registry, _ async throws in
+            let name = String(repeating: "x", count: 100) + "<script>"
+            let response = try await client.execute(uri: "/v2/", method: .get, headers: basic(name, "whatever-password"))
+            #expect(response.status == .unauthorized)
+            let failure = try #require(try registry.auditLog().last { $0.action == "login-failed" })
+            #expect(failure.actor == String(repeating: "x", count: 64) + "…")
+            #expect(failure.detail == "unknown account")
+        }
+    }
+
+    @Test func aPasswordWithANulCharacterIsRefused() async throws {
+        try await withAuthServer { _, registry, _ async throws in
+            await #expect(throws: RegistryError.self) {
+                _ = try await registry.addAccount(name: "erin", password: "a\u{0}bcdefghij")
+            }
+        }
+    }
+
     @Test func aPushIntoANewProjectByAnAdministratorCreatesItPrivate() async throws {
         try await withAuthServer { client, registry, _ async throws in
             #expect(try await pushBlobStatus(client, "fresh/app", headers: basic("admin")) == .created)

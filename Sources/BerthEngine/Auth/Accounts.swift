@@ -31,8 +31,11 @@ public struct Project: Sendable, Codable, Equatable {
     /// The project a repository belongs to.
     public static func name(of repository: RepositoryName) -> String {
         let components = repository.components
-        return components.count > 1 ? String(components[0]) : "library"
+        return components.count > 1 ? String(components[0]) : library
     }
+
+    /// The project of single-segment repository names.
+    public static let library = "library"
 }
 
 /// What a member may do in a project.

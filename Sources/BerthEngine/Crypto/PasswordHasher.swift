@@ -24,9 +24,21 @@ public enum PasswordHasher {
         return hashed
     }
 
-    /// Whether `password` matches `hash`, compared in constant time.
+    /// A hash of a random password nobody knows, at the default cost. Checking a password
+    /// against it costs what checking a real account's does: callers use it for names that
+    /// have no account, so the time of an answer does not tell which names exist.
+    public static let decoyHash: String = {
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<4).map { _ in String(generator.next(), radix: 16) }.joined()
+        // Hashing fails only if libxcrypt lacks bcrypt, and then so does every check: any
+        // string that matches nothing will do.
+        return (try? hash(secret)) ?? "*"
+    }()
+
+    /// Whether `password` matches `hash`, compared in constant time. A password with a NUL
+    /// never matches (bcrypt would stop reading at it).
     public static func verify(_ password: String, hash: String) -> Bool {
-        guard hash.hasPrefix("$2"), let computed = crypt(password, hash) else { return false }
+        guard hash.hasPrefix("$2"), !password.utf8.contains(0), let computed = crypt(password, hash) else { return false }
         let a = Array(computed.utf8)
         let b = Array(hash.utf8)
         guard a.count == b.count else { return false }

@@ -50,12 +50,14 @@ extension LMDBIndex {
 
     public func auditEvents(limit: Int) throws -> [[UInt8]] {
         try read { txn in
+            // From the newest back: the cost is the events returned, not the log's length.
             var events: [[UInt8]] = []
-            try txn.scan(db.audit, from: [], prefix: []) { _, value in
+            guard limit > 0 else { return events }
+            try txn.scanBackward(db.audit) { _, value in
                 events.append(Array(value))
-                return true
+                return events.count < limit
             }
-            return Array(events.suffix(limit))
+            return events.reversed()
         }
     }
 }

@@ -14,6 +14,11 @@ extension LMDBIndex {
         for blob in manifest.requiredBlobs {
             let linkKey = Self.repoDigestKey(repo, blob.digest)
             guard let link = try txn.get(db.blobLinks, linkKey) else { throw RegistryError.manifestBlobUnknown(blob.digest) }
+            // A descriptor's size is what clients read and verify against: it must be the blob's.
+            let stored = try Self.decodeLink(blob.digest, link).size
+            guard stored == blob.size else {
+                throw RegistryError.invalid(.invalidManifest("the descriptor of \(blob.digest) gives size \(blob.size), the blob has \(stored) bytes"))
+            }
             // Touch the link: garbage collection keeps links younger than its grace, and
             // re-reads this time in its own transaction, so a blob this manifest names cannot
             // be unlinked by a collection that marked before this push.

@@ -24,12 +24,16 @@ extension Registry {
                            isRobot: Bool = false, expiresAt: Date? = nil, actor: Principal? = nil) async throws(RegistryError) -> UserAccount {
         guard Self.isUsableAccountName(name) else { throw .invalidPolicy("account name \(name) must be 1-64 characters of letters, digits, . _ - $ @") }
         guard try account(name) == nil else { throw .invalidPolicy("account \(name) exists already") }
-        guard password.utf8.count >= 8, password.utf8.count <= 72 else { throw .invalidPolicy("passwords are 8 to 72 bytes (bcrypt's limit)") }
-        let hash = try await io { try PasswordHasher.hash(password) }
+        try Self.checkUsable(password: password)
+        let hash = try await passwords { try PasswordHasher.hash(password) }
         let user = UserAccount(name: name, passwordHash: hash, isAdmin: isAdmin, canCreateProjects: canCreateProjects,
                                isRobot: isRobot, expiresAt: expiresAt, createdAt: Date())
         try await store(Self.usersKind, name, user)
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-add", detail: name))
+        // What the account may do, so that a grant of rights shows in the log.
+        let grants = [isAdmin ? "admin" : nil, canCreateProjects ? "can-create-projects" : nil, isRobot ? "robot" : nil,
+                      expiresAt.map { "expires \(ISO8601DateFormatter().string(from: $0))" }].compactMap { $0 }
+        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-add",
+                               detail: ([name] + grants).joined(separator: " ")))
         return user
     }
 
@@ -44,8 +48,8 @@ extension Registry {
     /// Changes an account's password.
     public func setPassword(_ name: String, to password: String, actor: Principal? = nil) async throws(RegistryError) {
         guard var user = try account(name) else { throw .invalidPolicy("no account \(name)") }
-        guard password.utf8.count >= 8, password.utf8.count <= 72 else { throw .invalidPolicy("passwords are 8 to 72 bytes (bcrypt's limit)") }
-        user.passwordHash = try await io { try PasswordHasher.hash(password) }
+        try Self.checkUsable(password: password)
+        user.passwordHash = try await passwords { try PasswordHasher.hash(password) }
         try await store(Self.usersKind, name, user)
         credentialCache.withLock { $0.removeAll() }
         await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-passwd", detail: name))
@@ -64,28 +68,49 @@ extension Registry {
     }
 
     /// The principal for these credentials, or nil (unknown account, wrong password, expired).
-    /// A failure is written to the audit log. Successes are cached briefly, keyed by a hash of
-    /// the credentials, so clients that send Basic credentials on every request stay fast.
+    /// A failure is written to the audit log. Successes are cached briefly (never past the
+    /// account's expiry), keyed by a hash of the credentials, so clients that send Basic
+    /// credentials on every request stay fast.
+    ///
+    /// An unknown name costs the same bcrypt round as a wrong password (against a decoy hash),
+    /// so timing does not tell which names exist; every round runs on the engine's one password
+    /// thread, so a flood of guesses cannot take the I/O threads or more than one core.
     public func authenticate(_ name: String, password: String) async -> Principal? {
         let cacheKey = (try? ContentHasher.digest(of: Array("\(name)\u{0}\(password)".utf8)).encoded) ?? ""
         let now = Date()
         if let cached = credentialCache.withLock({ $0[cacheKey] }), cached.until > now { return cached.principal }
-        guard let user = try? account(name), user.expiresAt.map({ $0 > now }) ?? true else {
-            await audit(AuditEvent(actor: name, action: "login-failed", detail: "unknown or expired account"))
-            return nil
-        }
-        let hash = user.passwordHash
-        let matches = (try? await io { PasswordHasher.verify(password, hash: hash) }) ?? false
-        guard matches else {
-            await audit(AuditEvent(actor: name, action: "login-failed", detail: "wrong password"))
+        let user = try? account(name)
+        let hash = user?.passwordHash ?? PasswordHasher.decoyHash
+        let matches = (try? await passwords { PasswordHasher.verify(password, hash: hash) }) ?? false
+        guard let user, matches, user.expiresAt.map({ $0 > now }) ?? true else {
+            let reason = user == nil ? "unknown account" : matches ? "expired account" : "wrong password"
+            await audit(AuditEvent(actor: Self.loggable(name), action: "login-failed", detail: reason))
             return nil
         }
         let principal = Principal(user)
+        let until = min(now.addingTimeInterval(60), user.expiresAt ?? .distantFuture)
         credentialCache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[cacheKey] = (principal, now.addingTimeInterval(60))
+            cache[cacheKey] = (principal, until)
         }
         return principal
+    }
+
+    /// Refuses a password bcrypt would not hash as given: shorter than 8 or longer than 72 bytes
+    /// (bcrypt ignores the rest), or with a NUL (bcrypt stops there).
+    private static func checkUsable(password: String) throws(RegistryError) {
+        guard password.utf8.count >= 8, password.utf8.count <= 72 else { throw .invalidPolicy("passwords are 8 to 72 bytes (bcrypt's limit)") }
+        guard !password.utf8.contains(0) else { throw .invalidPolicy("passwords cannot contain a NUL character") }
+    }
+
+    /// A name a client sent, as the audit log may keep it: at most 64 characters of the
+    /// account-name alphabet, anything else shown as `?`, so failed logins cannot write
+    /// arbitrary or huge text into the log.
+    static func loggable(_ name: String) -> String {
+        let kept = name.unicodeScalars.prefix(64).map { scalar -> Character in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-$@".unicodeScalars.contains(scalar)) ? Character(scalar) : "?"
+        }
+        return String(kept) + (name.unicodeScalars.count > 64 ? "…" : "")
     }
 
     // MARK: Projects and members
@@ -140,12 +165,18 @@ extension Registry {
 
     /// What `principal` may do on `repository`: all for administrators; the member's role in
     /// the repository's project; pull on public projects for anyone; push into a project that
-    /// does not exist yet for those who may create projects.
+    /// does not exist yet, and holds no repository, for those who may create projects.
+    ///
+    /// Repositories without a project (their project was removed, or they were pushed in
+    /// anonymous mode) are for administrators only: a project is new only if it is empty, so
+    /// creating it never hands someone else's repositories to its creator.
     public func allowedActions(_ principal: Principal, on repository: RepositoryName) throws(RegistryError) -> Set<RepositoryAction> {
         if principal.isAdmin { return Set(RepositoryAction.allCases) }
         let projectName = Project.name(of: repository)
         guard let project = try project(projectName) else {
-            return principal.canCreateProjects ? [.pull, .push, .delete] : []
+            // Pull and delete cover nothing in an empty project; docker asks for them with push.
+            guard principal.canCreateProjects else { return [] }
+            return try holdsRepositories(projectName) ? [] : [.pull, .push, .delete]
         }
         var actions: Set<RepositoryAction> = project.isPublic ? [.pull] : []
         if let name = principal.name,
@@ -161,9 +192,27 @@ extension Registry {
     public func ensureProject(for repository: RepositoryName, pushedBy principal: Principal) async throws(RegistryError) {
         let name = Project.name(of: repository)
         guard try project(name) == nil, principal.canCreateProjects else { return }
+        if !principal.isAdmin, try holdsRepositories(name) { return }
         try await saveProject(name, isPublic: false, actor: principal)
         if let user = principal.name, !principal.isAdmin {
             try await setMember(user, of: name, role: .admin, actor: principal)
+        }
+    }
+
+    /// Whether any repository belongs to the project `name` (`library`: the single-segment names).
+    private func holdsRepositories(_ name: String) throws(RegistryError) -> Bool {
+        guard name == Project.library else {
+            let prefix = "\(name)/"
+            return try catalog(after: prefix, limit: 1).items.first?.value.hasPrefix(prefix) ?? false
+        }
+        // Single-segment names sit among all the others: look through the catalog by pages
+        // (only asked when the project does not exist and an account could create it).
+        var last: String?
+        while true {
+            let page = try catalog(after: last, limit: 1000)
+            if page.items.contains(where: { $0.components.count == 1 }) { return true }
+            guard page.hasMore, let next = page.items.last?.value else { return false }
+            last = next
         }
     }
 

@@ -24,6 +24,9 @@ extension Registry {
         return false
     }
 
+    /// The largest signature payload or envelope read for verification (1 MiB).
+    static let maximumSignaturePayload: Int64 = 1 << 20
+
     private func verifies(_ signature: Digest, subject: Digest, key: TrustedKey, in repository: RepositoryName) async throws(RegistryError) -> Bool {
         let keyID = try RegistryError.wrapping { try ContentHasher.digest(of: Array(key.publicKeyPEM.utf8)).rawBytes }
         if let cached = try RegistryError.wrapping({ try index.signatureCheck(signature, subject: subject, key: keyID, in: repository) }) {
@@ -35,8 +38,11 @@ extension Registry {
         let verified = try await io { () throws -> Bool in
             try SignatureFormats.verifies(manifest: manifest, subject: subject, publicKeyPEM: key.publicKeyPEM) { layer in
                 // Payloads and envelopes are small; a "signature" layer of megabytes is not one.
-                guard layer.size <= 1 << 20 else { return [] }
+                // The file's own size decides, not the descriptor's: a manifest could name a
+                // huge layer with a small size, and every verification would read it whole.
+                guard layer.size <= Self.maximumSignaturePayload else { return [] }
                 let reader = try blobs.openReader(layer.digest)
+                guard reader.size <= Self.maximumSignaturePayload else { return [] }
                 return try reader.read(at: 0, count: Int(reader.size))
             }
         }

@@ -33,6 +33,9 @@ public final class Registry: Sendable {
     /// The rules and policies in force; the index holds the durable copy.
     let policyCache: Mutex<RegistryPolicies>
     private let ioPool: NIOThreadPool
+    /// One thread for bcrypt, apart from the I/O threads: password checks are CPU-bound and
+    /// slow by design, and a flood of them must not stall blob I/O or take more than a core.
+    private let passwordPool: NIOThreadPool
     private let lock: DataRootLock?
 
     private init(configuration: RegistryConfiguration, layout: DataRootLayout, index: any MetadataIndex,
@@ -46,6 +49,8 @@ public final class Registry: Sendable {
         self.blobs = FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites)
         self.index = index
         self.ioPool = ioPool
+        self.passwordPool = NIOThreadPool(numberOfThreads: 1)
+        self.passwordPool.start()
         self.lock = lock
     }
 
@@ -93,6 +98,7 @@ public final class Registry: Sendable {
     /// root, so it can be opened again (by this process or another). Calls after this fail.
     public func close() async {
         try? await ioPool.shutdownGracefully()
+        try? await passwordPool.shutdownGracefully()
         index.close()
         lock?.release()
     }
@@ -101,6 +107,15 @@ public final class Registry: Sendable {
     func io<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws(RegistryError) -> T {
         do {
             return try await ioPool.runIfActive(body)
+        } catch {
+            throw RegistryError(error)
+        }
+    }
+
+    /// Runs a password hash or check on the engine's password thread.
+    func passwords<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws(RegistryError) -> T {
+        do {
+            return try await passwordPool.runIfActive(body)
         } catch {
             throw RegistryError(error)
         }

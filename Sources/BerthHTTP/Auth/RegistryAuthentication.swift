@@ -74,7 +74,12 @@ public struct RegistryAuthentication: Sendable {
             guard let claims = verify(token) else {
                 throw unauthorized("the bearer token is invalid or expired", challenge: challenge())
             }
+            // The account as it is now: a removed account's token is anonymous, an expired
+            // robot's (or account's) token is refused like an expired token.
             let account = claims.sub.isEmpty ? nil : try registry.account(claims.sub)
+            if let expiresAt = account?.expiresAt, expiresAt <= Date() {
+                throw unauthorized("the account \(claims.sub) has expired", challenge: challenge())
+            }
             let principal = account.map(Principal.init) ?? .anonymous
             return Identity(principal: principal, grantedScopes: claims.access, presentedCredentials: true)
         }
