@@ -105,6 +105,43 @@ import Testing
         #expect(tagged.isEmpty)
     }
 
+    @Test func aTagTheManifestTagIndexLacksIsReportedAndRepairedSoGCKeepsItsManifest() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        // Drop the manifest → tag entry, keep the tag.
+        try await damageIndex(root) { index, txn, app in
+            _ = try txn.delete(index.db.manifestTags, LMDBIndex.manifestTagKey(app, image.digest, tag("v1")))
+        }
+        let report = try await check(root)
+        #expect(report.problems.contains { $0.kind == "tag-index-missing" && $0.detail.contains("app:v1") })
+
+        let repaired = try await check(root, repair: true)
+        #expect(repaired.repairs.contains { $0.hasPrefix("wrote the missing tag index entry app:v1") })
+        #expect(try await check(root).isClean)
+        let registry = try await root.open()
+        var tagged: [Digest] = []
+        try registry.index.forEachTaggedManifest(ignoringTags: { _ in false }) { _, digest in tagged.append(digest) }
+        await registry.close()
+        #expect(tagged == [image.digest])
+    }
+
+    @Test func aBlobQuarantinedAgainKeepsTheEarlierCopy() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        let layer = try #require(image.layers.first)
+        let original = try #require(FileManager.default.contents(atPath: root.layout.blobFile(layer)))
+        for offset: UInt64 in [3, 5] {
+            try flipByte(root.layout.blobFile(layer), at: offset)
+            _ = try await check(root, repair: true)
+            // The client pushes the blob again: the store heals.
+            let registry = try await root.open()
+            _ = try await registry.pushBlob(to: repo("app"), digest: layer, bytes: Array(original))
+            await registry.close()
+        }
+        #expect(filesBelow(root.layout.quarantine).count == 2)
+        #expect(try await check(root).isClean)
+    }
+
     @Test func missingBlobFileIsADanglingLink() async throws {
         let root = TemporaryRoot()
         let image = try await populatedRoot(root)

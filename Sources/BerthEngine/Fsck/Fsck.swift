@@ -55,7 +55,8 @@ public struct Fsck: Sendable {
             return all
         }
         for (number, file) in files.enumerated() {
-            let actual = try await registry.io { try ContentHasher.digest(ofFile: layout.blobFile(file.digest), using: file.digest.algorithm) }
+            // A file garbage collection removed since the listing is no finding (beside a live server).
+            guard let actual = try await registry.io({ try Self.hash(file.digest, layout) }) else { continue }
             report.blobsChecked += 1
             if actual != file.digest {
                 corrupt.append(file.digest)
@@ -70,6 +71,11 @@ public struct Fsck: Sendable {
         // Blobs a manifest names but its repository does not link: the manifest pulls, its
         // blobs answer BLOB_UNKNOWN. Repair links them (the file is present and verified).
         var unlinked: [(repository: RepositoryName, digest: Digest, size: Int64)] = []
+        // Findings that something is missing are held until the walk is over and checked
+        // again: beside a live server, a blob or a manifest pushed after the listing above is
+        // no finding. (The re-checks read files, which never happens inside a read transaction.)
+        var missingBlobFindings: [(digest: Digest, problem: Problem)] = []
+        var danglingTags: [(repository: RepositoryName, tag: Tag, digest: Digest)] = []
         try RegistryError.wrapping {
             var manifests: Set<String> = []
             try index.forEachManifest { record in
@@ -79,7 +85,7 @@ public struct Fsck: Sendable {
             try index.forEachBlobLink { repository, link in
                 linked.insert("\(repository)@\(link.digest)")
                 if present[link.digest] == nil {
-                    report.problems.append(Problem(kind: "link-dangling", detail: "\(repository) links \(link.digest), which is missing or corrupt"))
+                    missingBlobFindings.append((link.digest, Problem(kind: "link-dangling", detail: "\(repository) links \(link.digest), which is missing or corrupt")))
                 } else if present[link.digest] != link.size {
                     report.problems.append(Problem(kind: "link-size", detail: "\(repository) links \(link.digest) with size \(link.size), file has \(present[link.digest] ?? 0)"))
                 }
@@ -101,7 +107,7 @@ public struct Fsck: Sendable {
                         report.problems.append(Problem(kind: "manifest-blob-unlinked", detail: "\(name) references \(blob), which \(record.repository) does not link"))
                         unlinked.append((record.repository, blob, size))
                     } else {
-                        report.problems.append(Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt"))
+                        missingBlobFindings.append((blob, Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt")))
                     }
                 }
                 for child in record.children where !manifests.contains("\(record.repository)@\(child)") {
@@ -109,19 +115,37 @@ public struct Fsck: Sendable {
                 }
             }
             try index.forEachTag { repository, tag, digest in
-                if !manifests.contains("\(repository)@\(digest)") {
-                    report.problems.append(Problem(kind: "tag-dangling", detail: "\(repository):\(tag) points at missing \(digest)"))
-                }
+                if !manifests.contains("\(repository)@\(digest)") { danglingTags.append((repository, tag, digest)) }
             }
             for entry in try index.staleTagIndexEntries() {
                 report.problems.append(Problem(kind: "tag-index-stale",
                                                detail: "\(entry.repository):\(entry.tag) is indexed under \(entry.digest), which it does not name"))
+            }
+            for entry in try index.unindexedTags() {
+                report.problems.append(Problem(kind: "tag-index-missing",
+                                               detail: "\(entry.repository):\(entry.tag) names \(entry.digest), but the manifest → tag index lacks it (GC would take the manifest for untagged)"))
             }
             try index.forEachReferrerEdge { repository, subject, referrer in
                 if !manifests.contains("\(repository)@\(referrer)") {
                     report.problems.append(Problem(kind: "referrer-dangling", detail: "\(repository)@\(subject) lists missing referrer \(referrer)"))
                 }
             }
+        }
+
+        // The held findings, checked again now.
+        let missing = Set(missingBlobFindings.map(\.digest))
+        let arrivedSince = try await registry.io { () -> [Digest: Int64] in
+            var found: [Digest: Int64] = [:]
+            for digest in missing {
+                guard let size = try POSIXFile.stat(layout.blobFile(digest))?.size, try Self.hash(digest, layout) == digest else { continue }
+                found[digest] = size
+            }
+            return found
+        }
+        present.merge(arrivedSince) { old, _ in old }
+        report.problems += missingBlobFindings.filter { arrivedSince[$0.digest] == nil }.map(\.problem)
+        for tag in danglingTags where try RegistryError.wrapping({ try index.manifest(tag.digest, in: tag.repository) }) == nil {
+            report.problems.append(Problem(kind: "tag-dangling", detail: "\(tag.repository):\(tag.tag) points at missing \(tag.digest)"))
         }
 
         // 3. Upload sessions and their files; debris. Beside a live server a session's file is
@@ -138,7 +162,15 @@ public struct Fsck: Sendable {
         for record in uploads where !uploadFiles.contains(record.id.description) {
             report.problems.append(Problem(kind: "upload-file-missing", detail: "upload \(record.id) in \(record.repository)"))
         }
-        let orphanUploads = filesBefore.intersection(filesAfter).filter { !owned.contains($0) }.sorted()
+        // Without repair a server may own the root: a session being cancelled loses its record
+        // just before its file, so only files a minute old count as orphans there.
+        let orphanUploads = try await registry.io { () -> [String] in
+            try filesBefore.intersection(filesAfter).filter { name in
+                guard !owned.contains(name) else { return false }
+                if repair { return true }
+                return try POSIXFile.stat("\(layout.uploads)/\(name)").map { $0.modified < Date().addingTimeInterval(-60) } ?? false
+            }.sorted()
+        }
         for name in orphanUploads {
             report.problems.append(Problem(kind: "upload-orphan", detail: "\(layout.uploads)/\(name) belongs to no session"))
         }
@@ -152,8 +184,11 @@ public struct Fsck: Sendable {
             var lines: [String] = []
             try POSIXFile.makeDirectory(layout.quarantine)
             for digest in corruptBlobs {
-                let target = "\(layout.quarantine)/\(digest.algorithm.rawValue)-\(digest.encoded)"
+                // Never over an earlier quarantined copy: each is evidence of its own.
+                var target = "\(layout.quarantine)/\(digest.algorithm.rawValue)-\(digest.encoded)"
+                if try POSIXFile.stat(target) != nil { target += "-\(UploadID.random())" }
                 try POSIXFile.rename(layout.blobFile(digest), target)
+                try POSIXFile.fsyncDirectory(layout.blobFanoutDirectory(digest))
                 lines.append("moved corrupt blob \(digest) to \(target)")
             }
             for path in stray {
@@ -161,6 +196,7 @@ public struct Fsck: Sendable {
                 try POSIXFile.rename(path, target)
                 lines.append("moved stray file \(path) to \(target)")
             }
+            if !corruptBlobs.isEmpty || !stray.isEmpty { try POSIXFile.fsyncDirectory(layout.quarantine) }
             for name in orphanUploads {
                 try POSIXFile.unlink("\(layout.uploads)/\(name)")
                 lines.append("removed orphaned upload file \(name)")
@@ -184,7 +220,16 @@ public struct Fsck: Sendable {
         let removed = try await RegistryError.wrapping {
             try await index.removeDangling(blobExists: { valid[$0] != nil })
         }
-        report.repairs += removed.map { "removed \($0)" }
+        report.repairs += removed
         return report
+    }
+
+    /// The digest of a blob file's content, or nil when the file is gone.
+    private static func hash(_ digest: Digest, _ layout: DataRootLayout) throws -> Digest? {
+        do {
+            return try ContentHasher.digest(ofFile: layout.blobFile(digest), using: digest.algorithm)
+        } catch let error as IOError where error.code == ENOENT {
+            return nil
+        }
     }
 }

@@ -92,6 +92,32 @@ extension LMDBIndex {
         return stale
     }
 
+    public func unindexedTags() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)] {
+        try read { txn in
+            var names = RepositoryNameCache()
+            return try unindexedTags(txn).map { (try names.name($0.repo, self, txn), $0.digest, $0.tag) }
+        }
+    }
+
+    /// Tags of present manifests without their manifest → tag entry: GC, which finds its roots
+    /// in that index, would take their manifests for untagged.
+    private func unindexedTags(_ txn: LMDBTransaction) throws -> [(repo: UInt32, digest: Digest, tag: Tag)] {
+        var missing: [(repo: UInt32, digest: Digest, tag: Tag)] = []
+        try txn.scan(db.tags, from: [], prefix: []) { key, value in
+            var keyReader = BinaryReader(Array(key))
+            let repo = try keyReader.u32()
+            var valueReader = BinaryReader(Array(value))
+            let digest = try valueReader.digest()
+            let tag = try Self.tag(fromTagKey: key)
+            if try txn.contains(db.manifests, Self.repoDigestKey(repo, digest)),
+               try !txn.contains(db.manifestTags, Self.manifestTagKey(repo, digest, tag)) {
+                missing.append((repo, digest, tag))
+            }
+            return true
+        }
+        return missing
+    }
+
     public func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws {
         try read { txn in
             var names = RepositoryNameCache()
@@ -133,7 +159,7 @@ extension LMDBIndex {
             for (repo, digest) in brokenManifests {
                 let repository = try name(repo)
                 _ = try self.deleteManifest(digest, repo: repo, repository: repository, txn)
-                removed.append("manifest \(repository)@\(digest) (document missing)")
+                removed.append("removed manifest \(repository)@\(digest) (document missing)")
             }
             var danglingTags: [[UInt8]] = []
             try txn.scan(self.db.tags, from: [], prefix: []) { key, value in
@@ -143,7 +169,7 @@ extension LMDBIndex {
                 let digest = try valueReader.digest()
                 if try !txn.contains(self.db.manifests, Self.repoDigestKey(repo, digest)) {
                     danglingTags.append(Array(key))
-                    removed.append("tag \(try name(repo)):\(try Self.tag(fromTagKey: key)) -> \(digest) (manifest missing)")
+                    removed.append("removed tag \(try name(repo)):\(try Self.tag(fromTagKey: key)) -> \(digest) (manifest missing)")
                 }
                 return true
             }
@@ -152,7 +178,12 @@ extension LMDBIndex {
             // among them): GC would count their manifests as tagged.
             for entry in try self.staleTagIndexEntries(txn) {
                 try txn.delete(self.db.manifestTags, entry.key)
-                removed.append("tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest) (tag gone or moved)")
+                removed.append("removed tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest) (tag gone or moved)")
+            }
+            // And the entries tags lack: written again from the tag, which is the truth.
+            for entry in try self.unindexedTags(txn) {
+                try txn.put(self.db.manifestTags, Self.manifestTagKey(entry.repo, entry.digest, entry.tag), [UInt8]())
+                removed.append("wrote the missing tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest)")
             }
             var danglingLinks: [[UInt8]] = []
             try txn.scan(self.db.blobLinks, from: [], prefix: []) { key, _ in
@@ -161,7 +192,7 @@ extension LMDBIndex {
                 let digest = try reader.digest()
                 if !blobExists(digest) {
                     danglingLinks.append(Array(key))
-                    removed.append("blob link \(try name(repo))@\(digest) (blob file missing)")
+                    removed.append("removed blob link \(try name(repo))@\(digest) (blob file missing)")
                 }
                 return true
             }
@@ -175,7 +206,7 @@ extension LMDBIndex {
                 let referrer = try reader.digest()
                 if try !txn.contains(self.db.manifests, Self.repoDigestKey(repo, referrer)) {
                     danglingEdges.append(Array(key))
-                    removed.append("referrer edge \(try name(repo))@\(subject) <- \(referrer) (referrer missing)")
+                    removed.append("removed referrer edge \(try name(repo))@\(subject) <- \(referrer) (referrer missing)")
                 }
                 return true
             }

@@ -105,13 +105,17 @@ public protocol MetadataIndex: Sendable {
     func forEachTaggedManifest(ignoringTags isIgnored: (Tag) -> Bool, _ body: (RepositoryName, Digest) throws -> Void) throws
     /// Entries of the manifest → tag index that no tag backs (the tag gone, or moved).
     func staleTagIndexEntries() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
+    /// Tags of present manifests that the manifest → tag index lacks (the other direction of
+    /// `staleTagIndexEntries`: GC would take their manifests for untagged).
+    func unindexedTags() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
     /// Visits every referrer edge: repository, subject, referrer.
     func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws
     /// Visits the digest of every stored manifest document.
     func forEachManifestDocument(_ body: (Digest) throws -> Void) throws
     /// Removes index entries that name missing targets: tags whose manifest is gone (and
-    /// manifest → tag entries no tag backs), links to
-    /// missing blob files (per `blobExists`), referrer edges whose referrer is gone. Returns what it removed.
+    /// manifest → tag entries no tag backs; entries a tag lacks are written), links to
+    /// missing blob files (per `blobExists`), referrer edges whose referrer is gone. Returns one
+    /// line per change, starting with what was done (`removed …`, `wrote …`).
     func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String]
     /// Garbage collection's sweep of manifests: removes each listed manifest (alone, not its
     /// accessories: the collector lists those it found dead itself) unless, by now, it carries

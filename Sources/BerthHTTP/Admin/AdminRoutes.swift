@@ -151,8 +151,8 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
             let policies: RegistryPolicies
             do {
                 policies = try JSONDecoder().decode(RegistryPolicies.self, from: body)
-            } catch {
-                throw OCIError("INVALID_POLICY", .badRequest, "policies document is not valid: \(error)")
+            } catch let error as DecodingError {
+                throw OCIError("INVALID_POLICY", .badRequest, "policies document is not valid: \(Self.describe(error))")
             }
             try await registry.setPolicies(policies)
             await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "policy", detail: "policies replaced"))
