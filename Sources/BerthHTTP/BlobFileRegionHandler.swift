@@ -19,12 +19,9 @@ import NIOHTTPTypesHTTP1
 /// decided before any byte of the head is written. Without an HTTP/1.1 codec in the pipeline
 /// (an HTTP/2 stream) the handler stamps nothing, and routes copy as usual.
 ///
-/// A region is one write, so the response's end passes the handlers above at once, long before
-/// the last byte leaves: Hummingbird's idle timeout and ``HeaderDeadlineHandler`` then see an
-/// idle connection and ask to close it while the client is still downloading. Closes asked for
-/// while a region is being sent therefore wait: until the region is sent, then for `idleGrace`
-/// in which the client may send its next request (none when the server is shutting down). A
-/// client that reads slower than `minimumRate` is not waited for past `length / minimumRate`.
+/// A region is one write, so the response's end passes the handlers above long before the last
+/// byte leaves; the closes they then ask for wait in a ``DownloadCloseGate`` until the download
+/// is done (or the client reads too slowly).
 public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = HTTPRequestPart
@@ -37,31 +34,11 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
     /// The open blob of the response being written, sent when its end arrives.
     private var pending: (handle: NIOFileHandle, region: FileRegion)?
 
-    private let idleGrace: TimeAmount
-    private let minimumRate: Int64
-    /// The region being sent, if any, and the closes waiting for it.
-    private var sending: Sending?
-    /// Closes that waited for a region, now waiting for `idleGrace` or the next request.
-    private var afterSending: (closes: [DeferredClose], timer: Scheduled<Void>)?
-    /// The server is shutting down: waiting closes go as soon as the region is sent.
-    private var quiescing = false
-
-    private struct DeferredClose {
-        let mode: CloseMode
-        let promise: EventLoopPromise<Void>?
-    }
-
-    private struct Sending {
-        /// When a client reading at `minimumRate` would have had all of it.
-        let allowedUntil: NIODeadline
-        var closes: [DeferredClose] = []
-        var stallTimer: Scheduled<Void>?
-    }
+    private let gate: DownloadCloseGate
 
     init(secret: String, idleGrace: TimeAmount, minimumRate: Int64) {
         self.secret = secret
-        self.idleGrace = idleGrace
-        self.minimumRate = max(1, minimumRate)
+        gate = DownloadCloseGate(idleGrace: idleGrace, minimumRate: minimumRate)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -71,8 +48,7 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
     public func handlerRemoved(context: ChannelHandlerContext) {
         encoderSide = nil
         discardPending()
-        sending?.stallTimer?.cancel()
-        afterSending?.timer.cancel()
+        gate.removed()
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -80,13 +56,7 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
             context.fireChannelRead(data)
             return
         }
-        // A next request: the connection is in use, so closes that waited for it to go idle
-        // are void (their handlers time the new request themselves).
-        if let (closes, timer) = afterSending {
-            timer.cancel()
-            afterSending = nil
-            for close in closes { close.promise?.fail(ClosingAbandoned()) }
-        }
+        gate.requestArrived()
         // A client's own value of the header is never trusted, whatever it says.
         request.headerFields[.berthFileRegion] = nil
         if encoderSide != nil { request.headerFields[.berthFileRegion] = secret }
@@ -119,12 +89,11 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
         case .end:
             if let (handle, region) = pending, let encoderSide {
                 pending = nil
-                let allowance = TimeAmount.seconds(max(idleGrace.nanoseconds / 1_000_000_000, Int64(region.readableBytes) / minimumRate))
-                sending = Sending(allowedUntil: .now() + allowance)
+                gate.regionStarted()
                 let sent = context.eventLoop.makePromise(of: Void.self)
-                sent.futureResult.assumeIsolated().whenComplete { [self] _ in
+                sent.futureResult.assumeIsolated().whenComplete { [gate] _ in
                     try? handle.close()
-                    regionSent(context: context)
+                    gate.regionFinished(context: context)
                 }
                 encoderSide.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: sent)
             }
@@ -133,48 +102,13 @@ public final class BlobFileRegionHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        guard var current = sending, NIODeadline.now() < current.allowedUntil else {
-            context.close(mode: mode, promise: promise)
-            return
-        }
-        current.closes.append(DeferredClose(mode: mode, promise: promise))
-        if current.stallTimer == nil {
-            // A client that stops reading is not waited for past its allowance.
-            current.stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: current.allowedUntil) { [self] in
-                guard let stalled = sending else { return }
-                sending = nil
-                for close in stalled.closes { context.close(mode: close.mode, promise: close.promise) }
-            }
-        }
-        sending = current
+        gate.close(context: context, mode: mode, promise: promise)
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent { quiescing = true }
+        if event is ChannelShouldQuiesceEvent { gate.quiesce(context: context) }
         context.fireUserInboundEventTriggered(event)
     }
-
-    /// The region is sent (or failed, the connection gone): closes that waited for it go now
-    /// when the server is shutting down, else after `idleGrace` unless a request arrives.
-    private func regionSent(context: ChannelHandlerContext) {
-        guard let finished = sending else { return }
-        sending = nil
-        finished.stallTimer?.cancel()
-        guard !finished.closes.isEmpty else { return }
-        if quiescing || !context.channel.isActive {
-            for close in finished.closes { context.close(mode: close.mode, promise: close.promise) }
-            return
-        }
-        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: idleGrace) { [self] in
-            guard let (closes, _) = afterSending else { return }
-            afterSending = nil
-            for close in closes { context.close(mode: close.mode, promise: close.promise) }
-        }
-        afterSending = (finished.closes, timer)
-    }
-
-    /// Why a close that waited for a download was not carried out: the client sent another request.
-    struct ClosingAbandoned: Error {}
 
     private struct Failure: Error {
         let status: HTTPResponse.Status

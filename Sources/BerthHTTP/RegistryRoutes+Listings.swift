@@ -48,10 +48,11 @@ extension RegistryRoutes {
                 more = batch.hasMore || (batch.items.last.map { $0.value != last } ?? false)
             }
             page = Page(items: visible, hasMore: more)
-            resumeAfter = more ? last : nil
+            // `n=0` asks for nothing: a Link would repeat the request forever.
+            resumeAfter = more && paging.limit > 0 ? last : nil
         } else {
             page = try registry.catalog(after: paging.last, limit: paging.limit)
-            resumeAfter = page.hasMore ? page.items.last?.value : nil
+            resumeAfter = page.hasMore && paging.limit > 0 ? page.items.last?.value : nil
         }
         let body: [String: Any] = ["repositories": page.items.map(\.value)]
         var headers: HTTPFields = [:]

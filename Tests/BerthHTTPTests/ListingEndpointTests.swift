@@ -67,6 +67,18 @@ import Testing
         }
     }
 
+    @Test func aCatalogPageOfZeroHasNoLinkToFollow() async throws {
+        // A Link would name the same request again: a client following Links would never stop.
+        try await withAuthServer { client, _, _ in
+            try await pushBlob(client, "team/app", bytes(10), headers: basic("alice"))
+            for headers in [HTTPFields(), basic("alice")] {
+                let response = try await client.execute(uri: "/v2/_catalog?n=0", method: .get, headers: headers)
+                #expect(response.status == .ok)
+                #expect(response.header("Link") == nil)
+            }
+        }
+    }
+
     @Test func invalidPageSizeIsRejected() async throws {
         try await withServer { client, _ in
             let response = try await client.execute(uri: "/v2/_catalog?n=-1", method: .get)

@@ -144,8 +144,11 @@ public struct Fsck: Sendable {
         }
         present.merge(arrivedSince) { old, _ in old }
         report.problems += missingBlobFindings.filter { arrivedSince[$0.digest] == nil }.map(\.problem)
-        for tag in danglingTags where try RegistryError.wrapping({ try index.manifest(tag.digest, in: tag.repository) }) == nil {
-            report.problems.append(Problem(kind: "tag-dangling", detail: "\(tag.repository):\(tag.tag) points at missing \(tag.digest)"))
+        for tag in danglingTags {
+            // As the tag is now: removed or moved since the walk, it is judged by its new target.
+            guard let current = try RegistryError.wrapping({ try index.resolve(tag: tag.tag, in: tag.repository) }),
+                  try RegistryError.wrapping({ try index.manifest(current, in: tag.repository) }) == nil else { continue }
+            report.problems.append(Problem(kind: "tag-dangling", detail: "\(tag.repository):\(tag.tag) points at missing \(current)"))
         }
 
         // 3. Upload sessions and their files; debris. Beside a live server a session's file is

@@ -15,17 +15,22 @@ extension LMDBIndex {
                 doomed[CollectedManifest(repo: repo, digest: digest)] = repository
             }
             // Then what holds it: an index that names it, or the subject it is an accessory of.
-            // One that stays (live all along, or revived above) keeps it, and what it keeps may
-            // keep others in turn: repeat until nothing changes. So a subject revived while the
-            // collection ran keeps its signatures, and whether a child goes with its index no
-            // longer depends on the order of the list.
-            var changed = true
-            while changed {
-                changed = false
-                for manifest in Array(doomed.keys) where try self.isHeld(manifest, outside: doomed, txn) {
-                    doomed[manifest] = nil
-                    changed = true
-                }
+            // One that stays (live all along, or revived above) keeps it, and what it keeps
+            // keeps others in turn. So a subject revived while the collection ran keeps its
+            // signatures, and whether a child goes with its index does not depend on the order
+            // of the list. A worklist: each manifest and edge is looked at once.
+            var dependents: [CollectedManifest: [CollectedManifest]] = [:]
+            var kept: [CollectedManifest] = []
+            for manifest in doomed.keys {
+                let holders = try (self.parents(of: manifest.digest, repo: manifest.repo, txn)
+                    + self.presentSubjects(ofAccessory: manifest.digest, repo: manifest.repo, txn))
+                    .map { CollectedManifest(repo: manifest.repo, digest: $0) }
+                if holders.contains(where: { doomed[$0] == nil }) { kept.append(manifest) }
+                for holder in holders where doomed[holder] != nil { dependents[holder, default: []].append(manifest) }
+            }
+            while let manifest = kept.popLast() {
+                guard doomed.removeValue(forKey: manifest) != nil else { continue }
+                kept += dependents[manifest] ?? []
             }
             var removed: [(RepositoryName, Digest)] = []
             for (manifest, repository) in doomed.sorted(by: { ($0.key.repo, $0.key.digest.description) < ($1.key.repo, $1.key.digest.description) })
@@ -49,14 +54,6 @@ extension LMDBIndex {
             guard try reader.i64() < cutoff else { return false }
         }
         return try !hasPlainTag(digest, repo: repo, txn)
-    }
-
-    /// Whether an index naming `manifest`, or a subject it is an accessory of, exists and is
-    /// not itself among the `doomed`.
-    private func isHeld(_ manifest: CollectedManifest, outside doomed: [CollectedManifest: RepositoryName], _ txn: LMDBTransaction) throws -> Bool {
-        let others = try parents(of: manifest.digest, repo: manifest.repo, txn)
-            + presentSubjects(ofAccessory: manifest.digest, repo: manifest.repo, txn)
-        return others.contains { doomed[CollectedManifest(repo: manifest.repo, digest: $0)] == nil }
     }
 
     public func collectBlobLinks(_ candidates: [(RepositoryName, Digest)], linkedBefore: Date) async throws -> [(RepositoryName, Digest)] {

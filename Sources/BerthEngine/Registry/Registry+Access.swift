@@ -206,11 +206,16 @@ extension Registry {
             return try catalog(after: prefix, limit: 1).items.first?.value.hasPrefix(prefix) ?? false
         }
         // Single-segment names sit among all the others: look through the catalog by pages
-        // (only asked when the project does not exist and an account could create it).
+        // (only asked when the project does not exist and an account could create it), once:
+        // repositories are never removed from the catalog, so a yes stays a yes.
+        if librarySeenInUse.withLock({ $0 }) { return true }
         var last: String?
         while true {
             let page = try catalog(after: last, limit: 1000)
-            if page.items.contains(where: { $0.components.count == 1 }) { return true }
+            if page.items.contains(where: { $0.components.count == 1 }) {
+                librarySeenInUse.withLock { $0 = true }
+                return true
+            }
             guard page.hasMore, let next = page.items.last?.value else { return false }
             last = next
         }

@@ -30,6 +30,9 @@ public final class Registry: Sendable {
     let collecting = Mutex(false)
     /// Recently verified credentials (SHA-256 of name and password → principal, until).
     let credentialCache = Mutex<[String: (principal: Principal, until: Date)]>([:])
+    /// Whether a single-segment repository (project `library`) has been seen: once true, no
+    /// authorization looks through the catalog for one again.
+    let librarySeenInUse = Mutex(false)
     /// The rules and policies in force; the index holds the durable copy.
     let policyCache: Mutex<RegistryPolicies>
     private let ioPool: NIOThreadPool
