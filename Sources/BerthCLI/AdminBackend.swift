@@ -197,6 +197,9 @@ enum AdminBackend {
     private func request<T: Decodable>(_ base: URL, _ authorization: String?, _ method: String, _ path: String, body: Data? = nil) async throws -> T {
         guard let url = URL(string: base.absoluteString + path) else { throw CLIError("bad path \(path)") }
         var request = URLRequest(url: url)
+        // A collection or a retention run answers when it is done, which on a large store takes
+        // longer than URLSession's default minute.
+        request.timeoutInterval = 24 * 3600
         request.httpMethod = method
         request.httpBody = body
         if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }

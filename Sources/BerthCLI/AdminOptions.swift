@@ -6,8 +6,11 @@ struct AdminOptions: ParsableArguments {
     @Option(name: .long, help: "Admin API of a running server, e.g. http://127.0.0.1:5000.")
     var url: String?
 
-    @Option(name: .long, help: "Data root to open directly when no server runs on it.")
-    var root: String = "./berth-data"
+    @Option(name: .customLong("root"), help: "Data root to open directly when no server runs on it (or BERTH_ROOT; default ./berth-data).")
+    var rootOption: String?
+
+    /// The data root: `--root`, else `BERTH_ROOT` (as `berth serve` reads it), else `./berth-data`.
+    var root: String { rootOption ?? ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? "./berth-data" }
 
     @Option(name: .long, help: "Account for --url (or BERTH_USERNAME).")
     var username: String?

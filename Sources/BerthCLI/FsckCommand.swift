@@ -15,13 +15,20 @@ struct FsckCommand: AsyncParsableCommand {
         is gone, and never removes anything a valid entry still references.
         """)
 
-    @Option(name: .long, help: "The data root.")
-    var root: String = "./berth-data"
+    @Option(name: .customLong("root"), help: "The data root (or BERTH_ROOT; default ./berth-data).")
+    var rootOption: String?
 
     @Flag(name: .long, help: "Fix what can be fixed safely (needs the root unlocked).")
     var repair = false
 
     func run() async throws {
+        let root = rootOption ?? ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? "./berth-data"
+        // A check of a root that is not there is a mistake (a typo), not a clean root: say so
+        // rather than create an empty one and report it clean.
+        guard FileManager.default.fileExists(atPath: DataRootLayout(root: root).index) else {
+            printError("berth fsck: no data root at \(root)")
+            throw ExitCode(2)
+        }
         let registry: Registry
         do {
             registry = try await Registry.open(RegistryConfiguration(root: root, readOnly: !repair))

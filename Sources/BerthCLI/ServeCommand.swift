@@ -160,9 +160,11 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
+            // A group stops its services in reverse order: the server first, so requests in
+            // flight finish (and no new ones start) while a scheduled collection completes.
             services: [
-                .init(service: app),
                 .init(service: MaintenanceService(registry: registry, logger: logger)),
+                .init(service: app),
             ],
             logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]

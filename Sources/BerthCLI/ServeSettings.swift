@@ -54,13 +54,21 @@ struct ServeSettings: Equatable {
         var anonymousOnNetwork: Bool?
         var metricsToken: String?
         var rateLimit: Double?
-        var maximumUploads: Int?
-        var maximumBlobSize: Int64?
+        var maxUploads: Int?
+        var maxBlobSize: Int64?
         var idleTimeout: String?
-        var minimumBodyRate: Int?
-        var maximumHeaderSize: Int?
+        var minBodyRate: Int?
+        var maxHeaderSize: Int?
         var headerDeadline: String?
         var bufferedWrites: Bool?
+
+        /// Every key a file may hold: the environment variables' names in camelCase, as the
+        /// README documents them. Any other key is refused rather than silently ignored.
+        static let keys: Set<String> = [
+            "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "uploadExpiry", "shutdownTimeout",
+            "tlsCertificate", "tlsKey", "anonymous", "anonymousOnNetwork", "metricsToken", "rateLimit", "maxUploads",
+            "maxBlobSize", "idleTimeout", "minBodyRate", "maxHeaderSize", "headerDeadline", "bufferedWrites",
+        ]
     }
 
     /// A setting that cannot be used, with the reason.
@@ -75,10 +83,15 @@ struct ServeSettings: Equatable {
             guard let data = FileManager.default.contents(atPath: configPath) else {
                 throw Invalid(description: "cannot read config file \(configPath)")
             }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            guard let object else { throw Invalid(description: "config file \(configPath) is not a JSON object") }
+            if let unknown = object.keys.sorted().first(where: { !File.keys.contains($0) }) {
+                throw Invalid(description: "config file \(configPath): unknown setting \(unknown) (settings are the BERTH_ variables' names in camelCase)")
+            }
             do {
                 file = try JSONDecoder().decode(File.self, from: data)
-            } catch {
-                throw Invalid(description: "config file \(configPath) is not valid: \(error)")
+            } catch let error as DecodingError {
+                throw Invalid(description: "config file \(configPath): \(Self.describe(error))")
             }
         }
         func pick(_ flag: String?, _ variable: String, _ fromFile: String?) -> String? {
@@ -93,9 +106,23 @@ struct ServeSettings: Equatable {
         if let url = settings.externalURL, URL(string: url)?.scheme == nil {
             throw Invalid(description: "external URL \(url) needs a scheme, e.g. https://\(url)")
         }
-        settings.trustForwardedHeaders = flags.trustForwardedHeaders
-            || environment["BERTH_TRUST_FORWARDED_HEADERS"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
-            || file.trustForwardedHeaders ?? false
+        // A flag turns a switch on; otherwise the environment decides when it says anything
+        // (false included), then the file.
+        func flag(_ value: Bool, _ variable: String, _ fromFile: Bool?) throws -> Bool {
+            if value { return true }
+            if let text = environment[variable] { return try parseSwitch(text, variable) }
+            return fromFile ?? false
+        }
+        /// A number from the flag, else the environment (refused unless it parses), else the file.
+        func number<T: LosslessStringConvertible>(_ value: T?, _ variable: String, _ fromFile: T?) throws -> T? {
+            if let value { return value }
+            if let text = environment[variable] {
+                guard let parsed = T(text) else { throw Invalid(description: "\(variable)=\(text) is not a number") }
+                return parsed
+            }
+            return fromFile
+        }
+        settings.trustForwardedHeaders = try flag(flags.trustForwardedHeaders, "BERTH_TRUST_FORWARDED_HEADERS", file.trustForwardedHeaders)
         if let level = pick(flags.logLevel, "BERTH_LOG_LEVEL", file.logLevel) {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw Invalid(description: "unknown log level \(level)")
@@ -110,18 +137,16 @@ struct ServeSettings: Equatable {
         }
         settings.tlsCertificate = pick(flags.tlsCertificate, "BERTH_TLS_CERTIFICATE", file.tlsCertificate)
         settings.tlsKey = pick(flags.tlsKey, "BERTH_TLS_KEY", file.tlsKey)
-        func flag(_ value: Bool, _ variable: String, _ fromFile: Bool?) -> Bool {
-            value || environment[variable].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false || fromFile ?? false
-        }
-        settings.anonymous = flag(flags.anonymous, "BERTH_ANONYMOUS", file.anonymous)
-        settings.anonymousOnNetwork = flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
-        settings.bufferedWrites = flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
+        settings.anonymous = try flag(flags.anonymous, "BERTH_ANONYMOUS", file.anonymous)
+        settings.anonymousOnNetwork = try flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
+        settings.bufferedWrites = try flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
         settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
-        settings.rateLimit = flags.rateLimit ?? environment["BERTH_RATE_LIMIT"].flatMap(Double.init) ?? file.rateLimit
-        settings.maximumUploads = flags.maxUploads ?? environment["BERTH_MAX_UPLOADS"].flatMap(Int.init) ?? file.maximumUploads ?? 64
-        settings.maximumBlobSize = flags.maxBlobSize ?? environment["BERTH_MAX_BLOB_SIZE"].flatMap { Int64($0) } ?? file.maximumBlobSize ?? (64 << 30)
-        settings.maximumHeaderSize = flags.maxHeaderSize ?? environment["BERTH_MAX_HEADER_SIZE"].flatMap(Int.init) ?? file.maximumHeaderSize ?? 80 * 1024
-        settings.minimumBodyRate = flags.minBodyRate ?? environment["BERTH_MIN_BODY_RATE"].flatMap(Int.init) ?? file.minimumBodyRate ?? 1024
+        if settings.metricsToken?.isEmpty == true { settings.metricsToken = nil }
+        settings.rateLimit = try number(flags.rateLimit, "BERTH_RATE_LIMIT", file.rateLimit)
+        settings.maximumUploads = try number(flags.maxUploads, "BERTH_MAX_UPLOADS", file.maxUploads) ?? 64
+        settings.maximumBlobSize = try number(flags.maxBlobSize, "BERTH_MAX_BLOB_SIZE", file.maxBlobSize) ?? (64 << 30)
+        settings.maximumHeaderSize = try number(flags.maxHeaderSize, "BERTH_MAX_HEADER_SIZE", file.maxHeaderSize) ?? 80 * 1024
+        settings.minimumBodyRate = try number(flags.minBodyRate, "BERTH_MIN_BODY_RATE", file.minBodyRate) ?? 1024
         if let deadline = pick(flags.headerDeadline, "BERTH_HEADER_DEADLINE", file.headerDeadline) { settings.headerDeadline = try parseDuration(deadline) }
         if let idle = pick(flags.idleTimeout, "BERTH_IDLE_TIMEOUT", file.idleTimeout) { settings.idleTimeout = try parseDuration(idle) }
         guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0,
@@ -137,9 +162,33 @@ struct ServeSettings: Equatable {
         return settings
     }
 
-    /// Whether a listen host only reaches this machine.
+    /// Whether a listen host only reaches this machine: `localhost`, `::1`, or an IPv4 address
+    /// literal in 127.0.0.0/8 (a name such as `127.example.com` is not one).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
+        return octets[0] == "127"
+    }
+
+    /// `true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off`; anything else is refused, not read as false.
+    static func parseSwitch(_ text: String, _ variable: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off", "": return false
+        default: throw Invalid(description: "\(variable)=\(text) is neither true nor false")
+        }
+    }
+
+    /// What is wrong in a config file, in words.
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return field.isEmpty ? "not valid JSON" : "\(field) has the wrong type"
+        @unknown default:
+            return "not valid"
+        }
     }
 
     /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all interfaces).
@@ -162,6 +211,9 @@ struct ServeSettings: Equatable {
             multiplier = unit
         }
         guard let value = Int64(number), value > 0 || (allowZero && value == 0) else { throw Invalid(description: "duration \(text) is not like 90s, 15m, 24h or 7d") }
-        return .seconds(value * multiplier)
+        // Ten years is longer than anything here needs, and far from overflowing a TimeAmount.
+        let (seconds, overflow) = value.multipliedReportingOverflow(by: multiplier)
+        guard !overflow, seconds <= 10 * 366 * 86_400 else { throw Invalid(description: "duration \(text) is longer than ten years") }
+        return .seconds(seconds)
     }
 }

@@ -100,8 +100,11 @@ public struct Manifest: Sendable, Hashable {
         let kind = try Self.kind(declared: declared ?? header, document)
         self.kind = kind
 
+        // A field of the other kind is refused (CVE-2021-41190: a document both an index and an
+        // image manifest would be read differently by different clients), unless it is null:
+        // Go clients send unset slices as null, and null says nothing either way.
         if kind.isIndex {
-            for key in [ManifestDocument.Key.config, .layers] where document.keys.contains(key) {
+            for key in [ManifestDocument.Key.config, .layers] where document.valuedKeys.contains(key) {
                 throw .invalidManifest("\(key.rawValue): not allowed in an index")
             }
             guard let manifests = try document.manifests.get() else { throw .invalidManifest("manifests: missing") }
@@ -109,11 +112,12 @@ public struct Manifest: Sendable, Hashable {
             self.layers = []
             self.manifests = manifests
         } else {
-            if document.keys.contains(.manifests) { throw .invalidManifest("manifests: not allowed in an image manifest") }
+            if document.valuedKeys.contains(.manifests) { throw .invalidManifest("manifests: not allowed in an image manifest") }
             guard let config = try document.config.get() else { throw .invalidManifest("config: missing") }
-            guard let layers = try document.layers.get() else { throw .invalidManifest("layers: missing") }
             self.config = config
-            self.layers = layers
+            // The image spec requires `config` but not `layers` (it SHOULD have one entry, for
+            // portability): absent or null is none, as the Go reference types send an unset one.
+            self.layers = try document.layers.get() ?? []
             self.manifests = []
         }
 
@@ -144,8 +148,8 @@ public struct Manifest: Sendable, Hashable {
             return kind
         }
         // The image spec's guidance for a manifest without mediaType: a manifests array makes an index.
-        if document.keys.contains(.manifests) { return .ociImageIndex }
-        if document.keys.contains(.config) { return .ociImageManifest }
+        if document.valuedKeys.contains(.manifests) { return .ociImageIndex }
+        if document.valuedKeys.contains(.config) { return .ociImageManifest }
         throw .invalidManifest("mediaType: missing, and neither manifests nor config tells the kind")
     }
 }

@@ -33,8 +33,8 @@ struct ManifestDocument: Decodable {
         }
     }
 
-    /// The top-level keys present, null or not.
-    let keys: Set<Key>
+    /// The top-level keys present with a value other than null (null says nothing either way).
+    let valuedKeys: Set<Key>
     let schemaVersion: Field<Int64>
     let mediaType: Field<String>
     let artifactType: Field<String>
@@ -46,7 +46,7 @@ struct ManifestDocument: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
-        keys = Set(container.allKeys)
+        valuedKeys = Set(try container.allKeys.filter { try !container.decodeNil(forKey: $0) })
         schemaVersion = Field(.schemaVersion) { try container.decodeIfPresent(JSONInteger.self, forKey: .schemaVersion)?.value }
         mediaType = Field(.mediaType) { try container.decodeIfPresent(String.self, forKey: .mediaType) }
         artifactType = Field(.artifactType) { try container.decodeIfPresent(String.self, forKey: .artifactType) }

@@ -74,6 +74,58 @@ import Testing
         #expect(try settings(["--config", file]).bufferedWrites)
     }
 
+    /// A config file with `json`, removed after `body`.
+    private func withConfig<T>(_ json: String, _ body: (String) throws -> T) throws -> T {
+        let file = NSTemporaryDirectory() + "berth-config-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(json.utf8).write(to: URL(fileURLWithPath: file))
+        return try body(file)
+    }
+
+    @Test func theConfigFileTakesTheDocumentedNames() throws {
+        let value = try withConfig(#"{"maxUploads":7,"maxBlobSize":1000,"minBodyRate":0,"maxHeaderSize":4096,"rateLimit":5}"#) {
+            try settings(["--config", $0])
+        }
+        #expect(value.maximumUploads == 7)
+        #expect(value.maximumBlobSize == 1000)
+        #expect(value.minimumBodyRate == 0)
+        #expect(value.maximumHeaderSize == 4096)
+        #expect(value.rateLimit == 5)
+    }
+
+    @Test func anUnknownConfigKeyIsRefusedRatherThanIgnored() throws {
+        try withConfig(#"{"maximumUploads":7}"#) { file in
+            #expect(throws: ServeSettings.Invalid.self) { try settings(["--config", file]) }
+        }
+    }
+
+    @Test func aSwitchInTheEnvironmentTurnsOffWhatTheFileTurnsOn() throws {
+        try withConfig(#"{"bufferedWrites":true,"trustForwardedHeaders":true}"#) { file in
+            let value = try settings(["--config", file], environment: ["BERTH_BUFFERED_WRITES": "false", "BERTH_TRUST_FORWARDED_HEADERS": "0"])
+            #expect(!value.bufferedWrites)
+            #expect(!value.trustForwardedHeaders)
+        }
+        #expect(throws: ServeSettings.Invalid.self) { try settings([], environment: ["BERTH_ANONYMOUS": "maybe"]) }
+    }
+
+    @Test(arguments: [("BERTH_RATE_LIMIT", "10/s"), ("BERTH_MAX_BLOB_SIZE", "10G"), ("BERTH_MAX_UPLOADS", "many")])
+    func aNumberInTheEnvironmentThatDoesNotParseIsRefused(variable: String, value: String) {
+        #expect(throws: ServeSettings.Invalid.self) { try settings([], environment: [variable: value]) }
+    }
+
+    @Test func anonymousModeTrustsOnlyLoopbackAddressesNotNamesThatLookLikeThem() {
+        #expect(ServeSettings.isLoopback("127.0.0.1"))
+        #expect(ServeSettings.isLoopback("127.1.2.3"))
+        #expect(!ServeSettings.isLoopback("127.example.com"))
+        #expect(!ServeSettings.isLoopback("127.0.0.1.nip.io"))
+        #expect(throws: ServeSettings.Invalid.self) { try settings(["--anonymous", "--listen", "127.example.com:5000"]) }
+    }
+
+    @Test func aDurationTooLongToKeepIsRefused() {
+        #expect(throws: ServeSettings.Invalid.self) { try ServeSettings.parseDuration("9999999999999999d") }
+        #expect(throws: ServeSettings.Invalid.self) { try ServeSettings.parseDuration("4000d") }
+    }
+
     @Test func serveHelpNamesEverySetting() throws {
         let result = try runBerth(["serve", "--help"])
         #expect(result.status == 0)

@@ -141,10 +141,23 @@ import Testing
         #expect(Self.reason(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]}"#) == "config: missing")
     }
 
-    @Test func imageManifestWithoutLayersIsInvalid() {
+    @Test(arguments: ["", #","layers":null"#])
+    func anImageManifestWithoutLayersOrWithNullLayersHasNone(layers: String) throws {
+        // The image spec requires config, not layers; Go clients send an unset slice as null.
         let text = #"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":"#
-            + #"{"mediaType":"a/b","digest":"\#(F.configDigest)","size":1}}"#
-        #expect(Self.reason(text) == "layers: missing")
+            + #"{"mediaType":"a/b","digest":"\#(F.configDigest)","size":1}"# + layers + "}"
+        #expect(try Manifest(parsing: Array(text.utf8), contentType: nil).layers.isEmpty)
+    }
+
+    @Test func nullFieldsOfTheOtherKindAreNoAmbiguity() throws {
+        let index = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[],"config":null,"layers":null}"#
+        #expect(try Manifest(parsing: Array(index.utf8), contentType: nil).kind.isIndex)
+        let image = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":"#
+            + #"{"mediaType":"a/b","digest":"\#(F.configDigest)","size":1},"layers":[],"manifests":null}"#
+        #expect(try !Manifest(parsing: Array(image.utf8), contentType: nil).kind.isIndex)
+        // Non-null, they are still refused.
+        let both = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[],"layers":[]}"#
+        #expect(Self.reason(both) == "layers: not allowed in an index")
     }
 
     @Test func imageManifestWithAManifestsArrayIsInvalid() {
