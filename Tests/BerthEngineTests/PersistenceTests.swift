@@ -30,6 +30,30 @@ import Testing
         }
     }
 
+    @Test func aFullIndexFailsWritesAsStorageFullAndKeepsWhatIsStored() async throws {
+        // A map of 1 MiB fills after a few hundred manifests: what a full disk under LMDB does.
+        try await withRegistry(configure: { $0.mapSize = 1 << 20 }) { registry, _ in
+            var stored: [PushedImage] = []
+            var failure: (any Error)?
+            for seed in 0..<2000 {
+                let image = try await makeImage(registry, repo("app"), seed: UInt64(seed),
+                                                annotations: ["org.example.filler": String(repeating: "x", count: 2000) + String(seed)])
+                do {
+                    _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(image.digest))
+                    stored.append(image)
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            #expect(failure as? RegistryError == .storageFull)
+            #expect(!stored.isEmpty)
+            for image in stored.suffix(5) {
+                #expect(try registry.manifest(.digest(image.digest), in: repo("app")).bytes == image.bytes)
+            }
+        }
+    }
+
     @Test func secondWriterOnTheSameRootFailsAtOnce() async throws {
         let root = TemporaryRoot()
         let owner = try await root.open()

@@ -97,6 +97,10 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                 try Self.checkSchema(txn, databases.meta, writable: true)
                 self.db = databases
                 try txn.commit()
+                // LMDB syncs its files but never the directory that holds them: on a first
+                // start, the entries of data.mdb and lock.mdb are made durable here, before
+                // anything is acknowledged (invariant 3).
+                try POSIXFile.fsyncDirectory(directory)
                 self.writer = LMDBWriter(environment: environment)
             }
         } catch {

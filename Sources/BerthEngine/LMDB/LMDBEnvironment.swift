@@ -103,12 +103,28 @@ final class LMDBEnvironment: @unchecked Sendable {
         try enter()
         var txn: OpaquePointer?
         let flags = readOnly ? UInt32(MDB_RDONLY) : 0
-        let code = mdb_txn_begin(env, parent?.handle, flags, &txn)
+        var code = mdb_txn_begin(env, parent?.handle, flags, &txn)
+        if code == MDB_READERS_FULL {
+            // Slots of readers that died (a killed `berth fsck` beside the server) stay taken
+            // until someone clears them; LMDB never does on its own.
+            clearStaleReaders()
+            code = mdb_txn_begin(env, parent?.handle, flags, &txn)
+        }
         guard code == 0, let txn else {
             leave()
             throw LMDBError(code: code == 0 ? ENOMEM : code, operation: "mdb_txn_begin")
         }
         return LMDBTransaction(handle: txn, isReadOnly: readOnly, onEnd: { [unowned self] in self.leave() })
+    }
+
+    /// Frees the reader slots of processes that died holding them. A dead reader's slot also
+    /// pins its old snapshot, so the file grows until the slot is cleared: the writer calls
+    /// this now and then, and `begin` when the table is full. Returns how many were freed.
+    @discardableResult
+    func clearStaleReaders() -> Int {
+        var dead: Int32 = 0
+        _ = mdb_reader_check(env, &dead)
+        return Int(dead)
     }
 
     /// Flushes the data file to disk (used after writes made without a sync).

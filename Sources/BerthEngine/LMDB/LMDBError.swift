@@ -1,4 +1,5 @@
 import CLMDB
+import Glibc
 
 /// An error reported by LMDB, with its return code and LMDB's own message.
 struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -11,6 +12,9 @@ struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
         let message = mdb_strerror(code).map { String(cString: $0) } ?? "error \(code)"
         return "LMDB \(operation): \(message)"
     }
+
+    /// Whether the disk or the map is full: the store cannot grow (a 507 to clients, not a 500).
+    var isOutOfSpace: Bool { code == ENOSPC || code == EDQUOT || code == MDB_MAP_FULL }
 
     /// Throws an `LMDBError` unless `code` is `MDB_SUCCESS`.
     static func check(_ code: Int32, _ operation: @autoclosure () -> String) throws(LMDBError) {

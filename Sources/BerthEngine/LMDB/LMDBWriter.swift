@@ -12,7 +12,8 @@ import Foundation
 /// once (one fsync) and only then is any caller resumed. Nothing is acknowledged before it is
 /// durable (invariant 3).
 final class LMDBWriter: @unchecked Sendable {
-    // @unchecked: `queue` and `stopped` are only touched under `condition`.
+    // @unchecked: `queue` and `stopped` are only touched under `condition`; `thread` is set once,
+    // before the thread starts; `lastReaderCheck` is only touched on the writer thread.
     private struct Job {
         let run: (LMDBTransaction) -> Void
         let finish: (LMDBError?) -> Void
@@ -24,6 +25,11 @@ final class LMDBWriter: @unchecked Sendable {
     private var stopped = false
     private let finishedSemaphore = DispatchSemaphore(value: 0)
     private let maximumBatch: Int
+    /// The writer thread, so that `stop` called on it (the index released by a job it ran)
+    /// does not wait for itself.
+    private var thread: Thread?
+    /// When the writer last cleared the reader slots of dead processes.
+    private var lastReaderCheck = ContinuousClock.now
 
     /// Starts the writer thread for `environment`.
     init(environment: LMDBEnvironment, maximumBatch: Int = 512) {
@@ -31,6 +37,7 @@ final class LMDBWriter: @unchecked Sendable {
         self.maximumBatch = maximumBatch
         let thread = Thread { [self] in self.loop() }
         thread.name = "berth-lmdb-writer"
+        self.thread = thread
         thread.start()
     }
 
@@ -70,7 +77,8 @@ final class LMDBWriter: @unchecked Sendable {
         stopped = true
         condition.signal()
         condition.unlock()
-        if !alreadyStopped { finishedSemaphore.wait() }
+        // On the writer thread itself the loop ends after this job's batch; waiting would hang.
+        if !alreadyStopped, Thread.current !== thread { finishedSemaphore.wait() }
     }
 
     private func loop() {
@@ -85,6 +93,10 @@ final class LMDBWriter: @unchecked Sendable {
             let batch = Array(queue.prefix(maximumBatch))
             queue.removeFirst(batch.count)
             condition.unlock()
+            if ContinuousClock.now - lastReaderCheck > .seconds(60) {
+                lastReaderCheck = .now
+                environment.clearStaleReaders()
+            }
             runBatch(batch)
         }
     }

@@ -60,6 +60,11 @@ extension Registry {
         guard let bytes = try RegistryError.wrapping({ try index.manifestBytes(record.digest) }) else {
             throw .storage("manifest \(record.digest) is indexed but its document is missing (run fsck)")
         }
+        // A damaged compressed document could decode to other bytes: never serve those under
+        // this digest. (fsck re-hashes every document.)
+        guard Int64(bytes.count) == record.size else {
+            throw .storage("manifest \(record.digest) decodes to \(bytes.count) bytes, not \(record.size) (run fsck)")
+        }
         return (record, bytes)
     }
 

@@ -98,6 +98,7 @@ extension RegistryError {
         case let error as RegistryError: self = error
         case let error as ValidationError: self = .invalid(error)
         case let error as IOError where error.code == ENOSPC || error.code == EDQUOT: self = .storageFull
+        case let error as LMDBError where error.isOutOfSpace: self = .storageFull
         default: self = .storage(String(describing: error))
         }
     }
