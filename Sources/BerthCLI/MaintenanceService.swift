@@ -10,15 +10,17 @@ struct MaintenanceService: Service {
     let logger: Logger
 
     func run() async throws {
-        var lastCollection = ContinuousClock.now
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await registry.runMaintenance()
+                // Timed from the last collection the index recorded, so restarts more frequent
+                // than the interval do not postpone collections for ever.
                 if let interval = registry.policies.garbageCollection.intervalSeconds,
-                   ContinuousClock.now - lastCollection >= .seconds(interval) {
-                    lastCollection = ContinuousClock.now
-                    let report = try await GarbageCollector(registry: registry)
-                        .run(registry.policies.garbageCollection.options(dryRun: false))
+                   Date().timeIntervalSince(registry.lastCollection() ?? .distantPast) >= Double(interval) {
+                    // A shutdown cancels the collection between its steps rather than wait for it.
+                    let report = try await cancelWhenGracefulShutdown {
+                        try await GarbageCollector(registry: registry).run(registry.policies.garbageCollection.options(dryRun: false))
+                    }
                     logger.notice("scheduled garbage collection", metadata: [
                         "manifests": .stringConvertible(report.manifests.count),
                         "blobs": .stringConvertible(report.blobs.count),

@@ -43,7 +43,9 @@ final class DownloadCloseGate {
     init(idleGrace: TimeAmount, minimumRate: Int64) {
         self.idleGrace = idleGrace
         self.minimumRate = max(1, minimumRate)
-        checkInterval = min(idleGrace, .seconds(5))
+        // Windows of at least five seconds: a busy event loop or a client's scheduler can pause
+        // a healthy download for a moment, which must not read as a stall.
+        checkInterval = max(idleGrace, .seconds(5))
     }
 
     func regionStarted() { regionsInFlight += 1 }

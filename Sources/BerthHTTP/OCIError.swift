@@ -67,6 +67,7 @@ extension OCIError {
         case .repositoryUnknown: self.init("NAME_UNKNOWN", .notFound, error.description)
         case .rangeNotSatisfiable: self.init("BLOB_UNKNOWN", .rangeNotSatisfiable, error.description)
         case .collectionRunning: self.init("UNAVAILABLE", .conflict, error.description)
+        case .cancelled: self.init("UNAVAILABLE", .serviceUnavailable, error.description)
         case .invalidPolicy: self.init("INVALID_POLICY", .badRequest, error.description)
         case .blobTooLarge: self.init("SIZE_INVALID", .contentTooLarge, error.description)
         case .storageFull: self.init("UNKNOWN", HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), error.description)

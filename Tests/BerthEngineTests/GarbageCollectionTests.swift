@@ -187,6 +187,35 @@ import Testing
         }
     }
 
+    @Test func aCollectionRecordsWhenItRanAndADryRunDoesNot() async throws {
+        try await withRegistry { registry, _ in
+            #expect(registry.lastCollection() == nil)
+            _ = try await collect(registry, untagged: false, dryRun: true)
+            #expect(registry.lastCollection() == nil)
+            _ = try await collect(registry, untagged: false)
+            #expect(registry.lastCollection().map { abs($0.timeIntervalSince(later)) < 0.01 } == true)
+        }
+    }
+
+    @Test func aCancelledCollectionStopsBeforeItsFirstSweep() async throws {
+        try await withRegistry { registry, _ in
+            let untagged = try await makeImage(registry, repo("app"), seed: 60)
+            try await put(registry, untagged, .digest(untagged.digest))
+            let later = later
+            let collection = Task {
+                // Cancelled before it starts (a shutdown arriving during the mark).
+                while !Task.isCancelled { await Task.yield() }
+                return try await GarbageCollector(registry: registry).run(.init(collectUntagged: true), now: later)
+            }
+            collection.cancel()
+            await #expect(throws: RegistryError.cancelled) { try await collection.value }
+            #expect(exists(registry, untagged.digest))
+            #expect(registry.lastCollection() == nil)
+            // The next collection runs: nothing was left locked.
+            #expect(try await collect(registry, untagged: true).manifests == ["app@\(untagged.digest)"])
+        }
+    }
+
     @Test func onlyOneCollectionRunsAtATime() async throws {
         try await withRegistry { registry, _ in
             registry.collecting.withLock { $0 = true }

@@ -63,7 +63,8 @@ import Testing
     }
 
     @Test func aClientSlowerThanTheMinimumRateIsCutOff() async throws {
-        // At 64 MiB/s, 48 MiB is allowed a second (the idle grace); this client reads 4 MiB/s.
+        // At 64 MiB/s a five-second window must see 320 MiB go; this client reads 4 MiB/s, and
+        // would need twelve seconds for the 48 MiB.
         let content = bytes(48 << 20, seed: 22)
         try await withImpatientServer(minimumRate: 64 << 20) { registry, port in
             let digest = sha256(content)

@@ -69,7 +69,15 @@ public struct GarbageCollector: Sendable {
         }
         guard started else { throw .collectionRunning }
         defer { registry.collecting.withLock { $0 = false } }
-        return try await collect(options, now: now, progress: progress)
+        let report = try await collect(options, now: now, progress: progress)
+        if !options.dryRun { await registry.recordCollection(at: now) }
+        return report
+    }
+
+    /// Throws `.cancelled` if the task was cancelled: called between the steps, each of which
+    /// leaves the store consistent, so a shutdown does not wait for a whole collection.
+    private func checkCancellation() throws(RegistryError) {
+        if Task.isCancelled { throw .cancelled }
     }
 
     private func collect(_ options: Options, now: Date, progress: @Sendable (String) -> Void) async throws(RegistryError) -> Report {
@@ -105,6 +113,7 @@ public struct GarbageCollector: Sendable {
             pending += (accessories[key] ?? []).map { (repository, $0) }
         }
 
+        try checkCancellation()
         // Sweep 1: manifests.
         let dead = records.values.filter { !live.contains(Self.key($0.repository, $0.digest)) }
             .sorted { ($0.repository.value, $0.digest.description) < ($1.repository.value, $1.digest.description) }
@@ -119,6 +128,7 @@ public struct GarbageCollector: Sendable {
         }
         progress("manifests: \(report.manifests.count) \(options.dryRun ? "would go" : "removed")")
 
+        try checkCancellation()
         // Sweep 2: blob links no remaining manifest of their repository names.
         var referenced: [String: Set<Digest>] = [:]   // repository → blobs named by its remaining manifests
         var referencedAnywhere: Set<Digest> = []
@@ -144,6 +154,7 @@ public struct GarbageCollector: Sendable {
         report.blobLinks = removedLinks.map { "\($0.0)@\($0.1)" }
         progress("blob links: \(report.blobLinks.count) \(options.dryRun ? "would go" : "removed")")
 
+        try checkCancellation()
         // Sweep 3: blob files, with no push between commit and link.
         let blobs = registry.blobs
         let registry = registry

@@ -78,4 +78,22 @@ extension Registry {
         let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: record.mediaType.rawValue) }
         return manifest.isRunnableImage
     }
+
+    /// When the last garbage collection that was not a dry run finished, or nil if none has
+    /// (kept in the index, so a schedule survives restarts).
+    public func lastCollection() -> Date? {
+        guard let stored = try? index.setting(Self.lastCollectionSetting), stored.count == 8 else { return nil }
+        var reader = BinaryReader(stored)
+        return (try? reader.i64()).map(Date.init(millisecondsSince1970:))
+    }
+
+    /// Records that a collection finished at `date`; a failure to record it only means the
+    /// schedule may run one collection early.
+    func recordCollection(at date: Date) async {
+        var value = BinaryWriter(capacity: 8)
+        value.i64(date.millisecondsSince1970)
+        try? await index.setSetting(Self.lastCollectionSetting, value.bytes)
+    }
+
+    static let lastCollectionSetting = "gc.last"
 }

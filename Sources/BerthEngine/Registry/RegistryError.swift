@@ -45,6 +45,9 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidPolicy(String)
     /// A garbage collection is already running on this engine.
     case collectionRunning
+    /// The task was cancelled (the server is shutting down) between two steps that each left
+    /// the store consistent.
+    case cancelled
     /// A rule protects what the request would change (an immutable tag, its manifest, its accessories).
     case protectedByRule(String)
     /// A policy refuses the request (e.g. pulling an unsigned artifact under the signed-only policy).
@@ -74,6 +77,7 @@ public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
         case .bodyTooSlow(let minimum): "the request body arrived slower than \(minimum) bytes per second"
         case .tooManyUploads(let limit): "too many uploads in progress (limit \(limit)); finish or cancel some first"
         case .collectionRunning: "a garbage collection is already running"
+        case .cancelled: "cancelled: the server is shutting down"
         case .protectedByRule(let reason): reason
         case .deniedByPolicy(let reason): reason
         case .storage(let reason): "storage error: \(reason)"
