@@ -110,13 +110,14 @@ struct ServeSettings: Equatable {
         // (false included), then the file.
         func flag(_ value: Bool, _ variable: String, _ fromFile: Bool?) throws -> Bool {
             if value { return true }
-            if let text = environment[variable] { return try parseSwitch(text, variable) }
+            // An empty variable (a template's unset value) is no setting at all.
+            if let text = environment[variable], !text.isEmpty { return try parseSwitch(text, variable) }
             return fromFile ?? false
         }
         /// A number from the flag, else the environment (refused unless it parses), else the file.
         func number<T: LosslessStringConvertible>(_ value: T?, _ variable: String, _ fromFile: T?) throws -> T? {
             if let value { return value }
-            if let text = environment[variable] {
+            if let text = environment[variable], !text.isEmpty {
                 guard let parsed = T(text) else { throw Invalid(description: "\(variable)=\(text) is not a number") }
                 return parsed
             }
@@ -175,7 +176,7 @@ struct ServeSettings: Equatable {
     static func parseSwitch(_ text: String, _ variable: String) throws -> Bool {
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off", "": return false
+        case "0", "false", "no", "off": return false
         default: throw Invalid(description: "\(variable)=\(text) is neither true nor false")
         }
     }

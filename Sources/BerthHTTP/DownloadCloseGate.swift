@@ -8,9 +8,9 @@ import NIOCore
 /// connection for idle and close it mid-download. So:
 ///
 /// 1. A close asked for while any region is in flight is held until every region is sent.
-/// 2. While closes are held, progress is measured (the channel's buffered bytes, every
-///    `checkInterval`): a client reading slower than `minimumRate` is not waited for, and the
-///    held closes go at once.
+/// 2. While closes are held, progress is measured (the channel's buffered bytes, in windows of
+///    the idle grace, five seconds to a minute): a client reading slower than `minimumRate` is
+///    not waited for, and the held closes go at once.
 /// 3. When the last region is sent, the held closes that were only idle handlers' (the whole
 ///    connection, no promise) wait `idleGrace` more, for the client's next request, which makes
 ///    them void (the handlers time that request themselves); the others (a half-close after
@@ -43,9 +43,10 @@ final class DownloadCloseGate {
     init(idleGrace: TimeAmount, minimumRate: Int64) {
         self.idleGrace = idleGrace
         self.minimumRate = max(1, minimumRate)
-        // Windows of at least five seconds: a busy event loop or a client's scheduler can pause
-        // a healthy download for a moment, which must not read as a stall.
-        checkInterval = max(idleGrace, .seconds(5))
+        // Windows of five seconds to a minute: a busy event loop or a client's scheduler can
+        // pause a healthy download for a moment, which must not read as a stall, and a client
+        // that stopped reading is found within a minute whatever the idle timeout.
+        checkInterval = min(max(idleGrace, .seconds(5)), .seconds(60))
     }
 
     func regionStarted() { regionsInFlight += 1 }
@@ -137,8 +138,8 @@ final class DownloadCloseGate {
         guard regionsInFlight > 0, !held.isEmpty else { return }
         let now = buffered(context)
         if let now, let last = lastBuffered, now <= last {
-            let expected = minimumRate * checkInterval.nanoseconds / 1_000_000_000
-            if Int64(last - now) < expected && now > 0 {
+            let expected = Double(minimumRate) * Double(checkInterval.nanoseconds) / 1e9
+            if Double(last - now) < expected && now > 0 {
                 let closes = held
                 held = []
                 for close in closes { forward(close, context) }

@@ -108,6 +108,15 @@ import Testing
         #expect(throws: ServeSettings.Invalid.self) { try settings([], environment: ["BERTH_ANONYMOUS": "maybe"]) }
     }
 
+    @Test func anEmptyVariableIsNoSetting() throws {
+        // What a template leaves for an unset value: neither false nor an error.
+        try withConfig(#"{"trustForwardedHeaders":true}"#) { file in
+            let value = try settings(["--config", file], environment: ["BERTH_TRUST_FORWARDED_HEADERS": "", "BERTH_MAX_UPLOADS": ""])
+            #expect(value.trustForwardedHeaders)
+            #expect(value.maximumUploads == 64)
+        }
+    }
+
     @Test(arguments: [("BERTH_RATE_LIMIT", "10/s"), ("BERTH_MAX_BLOB_SIZE", "10G"), ("BERTH_MAX_UPLOADS", "many")])
     func aNumberInTheEnvironmentThatDoesNotParseIsRefused(variable: String, value: String) {
         #expect(throws: ServeSettings.Invalid.self) { try settings([], environment: [variable: value]) }

@@ -70,7 +70,7 @@ public struct GarbageCollector: Sendable {
         guard started else { throw .collectionRunning }
         defer { registry.collecting.withLock { $0 = false } }
         let report = try await collect(options, now: now, progress: progress)
-        if !options.dryRun { await registry.recordCollection(at: now) }
+        if !options.dryRun { await registry.recordCollection(at: Date()) }
         return report
     }
 

@@ -35,7 +35,9 @@ final class LMDBWriter: @unchecked Sendable {
     init(environment: LMDBEnvironment, maximumBatch: Int = 512) {
         self.environment = environment
         self.maximumBatch = maximumBatch
-        let thread = Thread { [self] in self.loop() }
+        // Weakly: the writer holds its thread, which keeps its block; the loop itself holds the
+        // writer while it runs, and `stop` ends it before the index lets the writer go.
+        let thread = Thread { [weak self] in self?.loop() }
         thread.name = "berth-lmdb-writer"
         self.thread = thread
         thread.start()
