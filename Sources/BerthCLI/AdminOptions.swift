@@ -10,7 +10,7 @@ struct AdminOptions: ParsableArguments {
     var rootOption: String?
 
     /// The data root: `--root`, else `BERTH_ROOT` (as `berth serve` reads it), else `./berth-data`.
-    var root: String { rootOption ?? ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? "./berth-data" }
+    var root: String { ServeSettings.dataRoot(flag: rootOption) }
 
     @Option(name: .long, help: "Account for --url (or BERTH_USERNAME).")
     var username: String?

@@ -22,7 +22,7 @@ struct FsckCommand: AsyncParsableCommand {
     var repair = false
 
     func run() async throws {
-        let root = rootOption ?? ProcessInfo.processInfo.environment["BERTH_ROOT"] ?? "./berth-data"
+        let root = ServeSettings.dataRoot(flag: rootOption)
         // A check of a root that is not there is a mistake (a typo), not a clean root: say so
         // rather than create an empty one and report it clean.
         guard FileManager.default.fileExists(atPath: DataRootLayout(root: root).index) else {

@@ -91,11 +91,13 @@ struct ServeSettings: Equatable {
             do {
                 file = try JSONDecoder().decode(File.self, from: data)
             } catch let error as DecodingError {
-                throw Invalid(description: "config file \(configPath): \(Self.describe(error))")
+                throw Invalid(description: "config file \(configPath): \(error.pathDescription)")
             }
         }
-        func pick(_ flag: String?, _ variable: String, _ fromFile: String?) -> String? {
-            flag ?? environment[variable] ?? fromFile
+        // An empty variable (what a template leaves for an unset value) is no setting at all.
+        func variable(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func pick(_ flag: String?, _ name: String, _ fromFile: String?) -> String? {
+            flag ?? variable(name) ?? fromFile
         }
         var settings = ServeSettings()
         if let root = pick(flags.root, "BERTH_ROOT", file.root) { settings.root = root }
@@ -108,17 +110,16 @@ struct ServeSettings: Equatable {
         }
         // A flag turns a switch on; otherwise the environment decides when it says anything
         // (false included), then the file.
-        func flag(_ value: Bool, _ variable: String, _ fromFile: Bool?) throws -> Bool {
+        func flag(_ value: Bool, _ name: String, _ fromFile: Bool?) throws -> Bool {
             if value { return true }
-            // An empty variable (a template's unset value) is no setting at all.
-            if let text = environment[variable], !text.isEmpty { return try parseSwitch(text, variable) }
+            if let text = variable(name) { return try parseSwitch(text, name) }
             return fromFile ?? false
         }
         /// A number from the flag, else the environment (refused unless it parses), else the file.
-        func number<T: LosslessStringConvertible>(_ value: T?, _ variable: String, _ fromFile: T?) throws -> T? {
+        func number<T: LosslessStringConvertible>(_ value: T?, _ name: String, _ fromFile: T?) throws -> T? {
             if let value { return value }
-            if let text = environment[variable], !text.isEmpty {
-                guard let parsed = T(text) else { throw Invalid(description: "\(variable)=\(text) is not a number") }
+            if let text = variable(name) {
+                guard let parsed = T(text) else { throw Invalid(description: "\(name)=\(text) is not a number") }
                 return parsed
             }
             return fromFile
@@ -142,7 +143,6 @@ struct ServeSettings: Equatable {
         settings.anonymousOnNetwork = try flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
         settings.bufferedWrites = try flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
         settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
-        if settings.metricsToken?.isEmpty == true { settings.metricsToken = nil }
         settings.rateLimit = try number(flags.rateLimit, "BERTH_RATE_LIMIT", file.rateLimit)
         settings.maximumUploads = try number(flags.maxUploads, "BERTH_MAX_UPLOADS", file.maxUploads) ?? 64
         settings.maximumBlobSize = try number(flags.maxBlobSize, "BERTH_MAX_BLOB_SIZE", file.maxBlobSize) ?? (64 << 30)
@@ -163,6 +163,12 @@ struct ServeSettings: Equatable {
         return settings
     }
 
+    /// The data root of a command other than `serve`, found as `serve` finds its own: `--root`,
+    /// else `BERTH_ROOT` (an empty one is no setting), else `./berth-data`.
+    static func dataRoot(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        flag ?? environment["BERTH_ROOT"].flatMap { $0.isEmpty ? nil : $0 } ?? ServeSettings().root
+    }
+
     /// Whether a listen host only reaches this machine: `localhost`, `::1`, or an IPv4 address
     /// literal in 127.0.0.0/8 (a name such as `127.example.com` is not one).
     static func isLoopback(_ host: String) -> Bool {
@@ -178,17 +184,6 @@ struct ServeSettings: Equatable {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
         default: throw Invalid(description: "\(variable)=\(text) is neither true nor false")
-        }
-    }
-
-    /// What is wrong in a config file, in words.
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return field.isEmpty ? "not valid JSON" : "\(field) has the wrong type"
-        @unknown default:
-            return "not valid"
         }
     }
 

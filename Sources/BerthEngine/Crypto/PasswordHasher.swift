@@ -39,12 +39,7 @@ public enum PasswordHasher {
     /// never matches (bcrypt would stop reading at it).
     public static func verify(_ password: String, hash: String) -> Bool {
         guard hash.hasPrefix("$2"), !password.utf8.contains(0), let computed = crypt(password, hash) else { return false }
-        let a = Array(computed.utf8)
-        let b = Array(hash.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
+        return ConstantTime.equals(Array(computed.utf8), Array(hash.utf8))
     }
 
     /// `crypt_r` with its own scratch area, so concurrent calls do not share state.

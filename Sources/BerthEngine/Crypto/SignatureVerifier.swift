@@ -8,17 +8,21 @@ public enum SignatureVerifier {
     /// Whether `signature` (DER, as cosign and most tools write ECDSA) signs `message` with SHA-256
     /// under the PEM public key `publicKeyPEM` (ECDSA P-256, or any key type libcrypto reads).
     public static func verify(signature: [UInt8], message: [UInt8], publicKeyPEM: String) -> Bool {
-        withPublicKey(publicKeyPEM) { key in
-            guard let context = EVP_MD_CTX_new() else { return false }
-            defer { EVP_MD_CTX_free(context) }
-            guard EVP_DigestVerifyInit(context, nil, EVP_sha256(), nil, key) == 1 else { return false }
-            let result = signature.withUnsafeBufferPointer { sig in
-                message.withUnsafeBufferPointer { msg in
-                    EVP_DigestVerify(context, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
-                }
+        withPublicKey(publicKeyPEM) { key in verify(signature: signature, message: message, key: key) } ?? false
+    }
+
+    /// Whether `signature` (DER) signs `message` (SHA-256) under `key`, an `EVP_PKEY` a type of
+    /// this folder holds (the token key verifies with the key it keeps, not by parsing PEM per call).
+    static func verify(signature: [UInt8], message: [UInt8], key: OpaquePointer) -> Bool {
+        guard let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestVerifyInit(context, nil, EVP_sha256(), nil, key) == 1 else { return false }
+        let result = signature.withUnsafeBufferPointer { sig in
+            message.withUnsafeBufferPointer { msg in
+                EVP_DigestVerify(context, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
             }
-            return result == 1
-        } ?? false
+        }
+        return result == 1
     }
 
     /// Whether `signature` (DER) signs the already computed SHA-256 `digest` under the key

@@ -6,8 +6,8 @@ import Foundation
 /// Generated once and kept as PEM in the data root (readable by its owner only). The EVP key
 /// never leaves this type.
 public final class TokenSigningKey: @unchecked Sendable {
-    // @unchecked: the EVP_PKEY is only read after init (signing uses a fresh context per call),
-    // which libcrypto allows from several threads.
+    // @unchecked: the EVP_PKEY is only read after init (signing and verifying use a fresh
+    // context per call), which libcrypto allows from several threads.
     private let key: OpaquePointer
     /// The public half, PEM.
     public let publicKeyPEM: String
@@ -68,10 +68,12 @@ public final class TokenSigningKey: @unchecked Sendable {
         return raw
     }
 
-    /// Whether `signature` (raw `r ‖ s`) signs `message` under this key.
+    /// Whether `signature` (raw `r ‖ s`) signs `message` under this key. Uses the key held
+    /// since init: every bearer request verifies a token, and parsing PEM each time cost more
+    /// than the verification.
     public func verify(_ signature: [UInt8], message: [UInt8]) -> Bool {
         guard let der = SignatureVerifier.derFromRawECDSA(signature) else { return false }
-        return SignatureVerifier.verify(signature: der, message: message, publicKeyPEM: publicKeyPEM)
+        return SignatureVerifier.verify(signature: der, message: message, key: key)
     }
 
     private static func pem(_ write: (OpaquePointer) -> Int32) -> String? {

@@ -67,11 +67,6 @@ extension LMDBIndex {
         try digestsAfter(prefix: Self.repoDigestKey(repo, child), in: db.manifestParents, txn)
     }
 
-    /// The digests that follow `prefix` in the keys of a `prefix ‖ digest` database.
-    func digestsAfterPrefix(_ prefix: [UInt8], in database: LMDBDatabase, _ txn: LMDBTransaction) throws -> [Digest] {
-        try digestsAfter(prefix: prefix, in: database, txn)
-    }
-
     private func digestsAfter(prefix: [UInt8], in database: LMDBDatabase, _ txn: LMDBTransaction) throws -> [Digest] {
         var digests: [Digest] = []
         try txn.scan(database, from: prefix, prefix: prefix) { key, _ in

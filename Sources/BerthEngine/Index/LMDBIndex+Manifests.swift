@@ -163,15 +163,7 @@ extension LMDBIndex {
     /// Why deleting `digest` would break an immutable tag: a protected tag on it, on anything it
     /// hangs from (its subjects, the indexes naming it, recursively), or on any of its accessories.
     func protectionReason(_ digest: Digest, repo: UInt32, _ protection: (Tag) -> String?, _ txn: LMDBTransaction) throws -> String? {
-        func tags(of manifest: Digest) throws -> [Tag] {
-            let prefix = Self.repoDigestKey(repo, manifest)
-            var found: [Tag] = []
-            try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
-                found.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
-                return true
-            }
-            return found
-        }
+        func tags(of manifest: Digest) throws -> [Tag] { try self.tags(of: manifest, repo: repo, txn) }
         var pending = [digest]
         var seen: Set<Digest> = []
         while let next = pending.popLast() {
@@ -180,7 +172,7 @@ extension LMDBIndex {
                 if let reason = protection(tag) { return "\(digest) cannot be deleted: \(reason)" }
             }
             pending += try subjects(ofAccessory: next, repo: repo, txn)
-            pending += try digestsAfterPrefix(Self.repoDigestKey(repo, next), in: db.manifestParents, txn)
+            pending += try parents(of: next, repo: repo, txn)
         }
         pending = [digest]
         while let next = pending.popLast() {
@@ -222,13 +214,7 @@ extension LMDBIndex {
         let recordKey = Self.repoDigestKey(repo, digest)
         guard let value = try txn.get(db.manifests, recordKey) else { return false }
         let record = try decodeManifest(value, repository: repository, digest: digest, txn)
-        var tags: [Tag] = []
-        let prefix = recordKey
-        try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
-            tags.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
-            return true
-        }
-        for tag in tags {
+        for tag in try tags(of: digest, repo: repo, txn) {
             try txn.delete(db.tags, Self.tagKey(repo, tag.value))
             try txn.delete(db.manifestTags, Self.manifestTagKey(repo, digest, tag))
         }
@@ -274,14 +260,7 @@ extension LMDBIndex {
     /// Whether `digest` carries a tag other than a cosign tag-scheme tag (those name an
     /// accessory's subject; they never keep a manifest on their own).
     func hasPlainTag(_ digest: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> Bool {
-        let key = Self.repoDigestKey(repo, digest)
-        var tagged = false
-        try txn.scan(db.manifestTags, from: key, prefix: key) { tagKey, _ in
-            let tag = try Tag(parsing: String(decoding: tagKey[key.count...], as: UTF8.self))
-            tagged = AccessoryClassifier.tagSchemeSubject(tag) == nil
-            return !tagged
-        }
-        return tagged
+        try tags(of: digest, repo: repo, txn).contains { AccessoryClassifier.tagSchemeSubject($0) == nil }
     }
 
     /// Removes `tag`, which points at `digest`, with its manifest → tag entry and, for a
@@ -331,14 +310,19 @@ extension LMDBIndex {
     public func tags(of digest: Digest, in repository: RepositoryName) throws -> [Tag] {
         try read { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }
-            let prefix = Self.repoDigestKey(repo, digest)
-            var tags: [Tag] = []
-            try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
-                tags.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
-                return true
-            }
-            return tags
+            return try tags(of: digest, repo: repo, txn)
         }
+    }
+
+    /// The tags pointing at one manifest, from the manifest → tag index, in the caller's transaction.
+    func tags(of digest: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Tag] {
+        let prefix = Self.repoDigestKey(repo, digest)
+        var tags: [Tag] = []
+        try txn.scan(db.manifestTags, from: prefix, prefix: prefix) { key, _ in
+            tags.append(try Tag(parsing: String(decoding: key[prefix.count...], as: UTF8.self)))
+            return true
+        }
+        return tags
     }
 
     public func repositories(after last: String?, limit: Int) throws -> Page<RepositoryName> {

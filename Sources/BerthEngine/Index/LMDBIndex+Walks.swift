@@ -132,16 +132,6 @@ extension LMDBIndex {
         }
     }
 
-    public func forEachManifestDocument(_ body: (Digest) throws -> Void) throws {
-        try read { txn in
-            try txn.scan(db.manifestBytes, from: [], prefix: []) { key, _ in
-                var reader = BinaryReader(Array(key))
-                try body(try reader.digest())
-                return true
-            }
-        }
-    }
-
     public func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String] {
         try await write { txn in
             var removed: [String] = []

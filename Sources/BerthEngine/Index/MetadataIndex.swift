@@ -110,8 +110,6 @@ public protocol MetadataIndex: Sendable {
     func unindexedTags() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
     /// Visits every referrer edge: repository, subject, referrer.
     func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws
-    /// Visits the digest of every stored manifest document.
-    func forEachManifestDocument(_ body: (Digest) throws -> Void) throws
     /// Removes index entries that name missing targets: tags whose manifest is gone (and
     /// manifest → tag entries no tag backs; entries a tag lacks are written), links to
     /// missing blob files (per `blobExists`), referrer edges whose referrer is gone. Returns one

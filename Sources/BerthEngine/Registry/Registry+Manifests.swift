@@ -57,15 +57,20 @@ extension Registry {
     /// A manifest's record and its exact bytes, by tag or digest.
     public func manifest(_ reference: Reference, in repository: RepositoryName) throws(RegistryError) -> (record: ManifestRecord, bytes: [UInt8]) {
         let record = try manifestRecord(reference, in: repository)
+        return (record, try document(of: record))
+    }
+
+    /// The exact bytes of a manifest the index holds; `.storage` when they are missing or
+    /// decode to another length (a damaged compressed document must never be served under the
+    /// digest: fsck re-hashes every document).
+    func document(of record: ManifestRecord) throws(RegistryError) -> [UInt8] {
         guard let bytes = try RegistryError.wrapping({ try index.manifestBytes(record.digest) }) else {
             throw .storage("manifest \(record.digest) is indexed but its document is missing (run fsck)")
         }
-        // A damaged compressed document could decode to other bytes: never serve those under
-        // this digest. (fsck re-hashes every document.)
         guard Int64(bytes.count) == record.size else {
             throw .storage("manifest \(record.digest) decodes to \(bytes.count) bytes, not \(record.size) (run fsck)")
         }
-        return (record, bytes)
+        return bytes
     }
 
     /// Deletes a manifest from a repository with its tags, its own referrer edge and all its

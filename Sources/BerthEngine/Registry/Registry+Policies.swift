@@ -72,9 +72,7 @@ extension Registry {
 
     /// Whether a stored manifest is a runnable image (`Manifest.isRunnableImage`, read from its document).
     private func isRunnableImage(_ record: ManifestRecord) throws(RegistryError) -> Bool {
-        guard let bytes = try RegistryError.wrapping({ try index.manifestBytes(record.digest) }) else {
-            throw .storage("manifest \(record.digest) is indexed but its document is missing (run fsck)")
-        }
+        let bytes = try document(of: record)
         let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: record.mediaType.rawValue) }
         return manifest.isRunnableImage
     }

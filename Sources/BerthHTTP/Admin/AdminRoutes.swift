@@ -49,18 +49,13 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
             error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
             throw error
         }
-        // A bearer token administers only if it carries the admin scope: an administrator's
-        // token cached by `docker pull` must not create accounts, run GC or replace policies.
-        // Basic credentials carry no scopes; for them the account alone decides.
-        let administration = RegistryAuthentication.administrationScope
-        if identity.principal.isAdmin && identity.tokenPermits(administration) { return identity.principal }
+        if identity.administers { return identity.principal }
         // Repository reads and deletes: the roles, and for a token what it grants.
-        if let action, let repository, identity.tokenPermits(action, on: repository),
-           try registry.allowedActions(identity.principal, on: repository).contains(action) {
+        if let action, let repository, try identity.allows(action, on: repository, registry: registry) {
             return identity.principal
         }
         if identity.principal.isAdmin {
-            throw OCIError("DENIED", .forbidden, "the token does not grant \(administration); ask the token endpoint for that scope, or use Basic credentials")
+            throw OCIError("DENIED", .forbidden, "the token does not grant \(RegistryAuthentication.administrationScope); ask the token endpoint for that scope, or use Basic credentials")
         }
         throw OCIError("DENIED", .forbidden, "\(identity.principal.displayName) may not do this")
     }
@@ -82,24 +77,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         do {
             return try AdminModels.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw OCIError("INVALID_POLICY", .badRequest, "the request body is not a valid document: \(Self.describe(error))")
-        }
-    }
-
-    /// What is wrong with a document, in words and without the decoder's internals.
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.isEmpty ? "the document" : "field " + keys.map { $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])) is missing"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            return "\(path(context.codingPath)) has the wrong type"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "it is not JSON" : "\(path(context.codingPath)) is invalid"
-        @unknown default:
-            return "it cannot be read"
+            throw OCIError("INVALID_POLICY", .badRequest, "the request body is not a valid document: \(error.pathDescription)")
         }
     }
 
@@ -147,13 +125,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
             return json(registry.policies)
         case (.put, "policies") where parts.count == 1:
             let principal = try await authorize(request)
-            let body = try await collectBody(request)
-            let policies: RegistryPolicies
-            do {
-                policies = try JSONDecoder().decode(RegistryPolicies.self, from: body)
-            } catch let error as DecodingError {
-                throw OCIError("INVALID_POLICY", .badRequest, "policies document is not valid: \(Self.describe(error))")
-            }
+            let policies = try await decodeBody(RegistryPolicies.self, from: request)
             try await registry.setPolicies(policies)
             await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "policy", detail: "policies replaced"))
             return json(registry.policies)

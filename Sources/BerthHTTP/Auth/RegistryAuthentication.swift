@@ -45,6 +45,21 @@ public struct RegistryAuthentication: Sendable {
             }
         }
 
+        /// Whether this identity may do `action` on `repository`: what a token grants (nothing
+        /// to check for Basic credentials) and what the account's roles allow now.
+        public func allows(_ action: RepositoryAction, on repository: RepositoryName, registry: Registry) throws -> Bool {
+            // The scopes first: they cost no index read.
+            guard tokenPermits(action, on: repository) else { return false }
+            return try registry.allowedActions(principal, on: repository).contains(action)
+        }
+
+        /// Whether this identity administers the registry: a system administrator, and for a
+        /// token one carrying ``RegistryAuthentication/administrationScope`` (an administrator's
+        /// token cached by `docker pull` must not create accounts, run GC or replace policies).
+        public var administers: Bool {
+            principal.isAdmin && tokenPermits(RegistryAuthentication.administrationScope)
+        }
+
         /// Whether what was presented allows the registry-wide resource `scope` (e.g.
         /// ``RegistryAuthentication/administrationScope``) as far as a token goes: a token must
         /// carry it; Basic credentials and no credentials carry no scopes, so the roles decide.

@@ -50,9 +50,7 @@ extension RegistryRoutes {
 
     /// Whether an identity may do `action` (a token: what it grants and what the roles still allow).
     func allows(_ identity: RegistryAuthentication.Identity, _ action: RepositoryAction, on repository: RepositoryName) throws -> Bool {
-        // The scopes first: they cost no index read.
-        guard identity.tokenPermits(action, on: repository) else { return false }
-        return try registry.allowedActions(identity.principal, on: repository).contains(action)
+        try identity.allows(action, on: repository, registry: registry)
     }
 
     /// `/v2/` with authentication on: any valid credentials, or a token (even anonymous); none → 401.
