@@ -259,6 +259,15 @@ func pushBlobStatus(_ client: any TestClientProtocol, _ name: String, headers: H
         }
     }
 
+    @Test func anAccountMadeAgainUnderARemovedNameInheritsNoMembership() async throws {
+        try await withAuthServer { client, registry, _ async throws in
+            try await registry.removeAccount("alice")
+            _ = try await registry.addAccount(name: "alice", password: "alice-password")
+            #expect(try !registry.members(of: "team").contains { $0.user == "alice" })
+            #expect(try await pushBlobStatus(client, "team/app", headers: basic("alice")) == .forbidden)
+        }
+    }
+
     @Test func aFailedLoginWithAnUnknownNameIsAuditedUnderASanitizedName() async throws {
         try await withAuthServer { client, registry, _ async throws in
             let name = String(repeating: "x", count: 100) + "<script>"

@@ -12,11 +12,17 @@ extension LMDBIndex {
 
     @discardableResult
     public func setAccessRecord(_ kind: String, _ key: String, _ value: [UInt8]?) async throws -> Bool {
-        let full = Self.accessKey(kind, key)
-        return try await write { txn in
-            let existed = try txn.contains(self.db.access, full)
-            if let value { try txn.put(self.db.access, full, value) } else { try txn.delete(self.db.access, full) }
-            return existed
+        try await setAccessRecords([(kind, key, value)])[0]
+    }
+
+    public func setAccessRecords(_ changes: [(kind: String, key: String, value: [UInt8]?)]) async throws -> [Bool] {
+        try await write { txn in
+            try changes.map { change in
+                let full = Self.accessKey(change.kind, change.key)
+                let existed = try txn.contains(self.db.access, full)
+                if let value = change.value { try txn.put(self.db.access, full, value) } else { try txn.delete(self.db.access, full) }
+                return existed
+            }
         }
     }
 

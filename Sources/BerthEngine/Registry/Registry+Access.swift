@@ -57,11 +57,12 @@ extension Registry {
 
     /// Removes an account and its memberships.
     public func removeAccount(_ name: String, actor: Principal? = nil) async throws(RegistryError) {
-        guard try await RegistryError.wrapping({ try await index.setAccessRecord(Self.usersKind, name, nil) }) else {
+        // The account and its memberships in one transaction: a crash between them would leave
+        // memberships that an account made later under the same name would inherit.
+        let removals = [(kind: Self.usersKind, key: name, value: [UInt8]?.none)]
+            + (try projects()).map { (kind: Self.membersKind, key: "\($0.name)\u{0}\(name)", value: [UInt8]?.none) }
+        guard try await RegistryError.wrapping({ try await index.setAccessRecords(removals) }).first == true else {
             throw .invalidPolicy("no account \(name)")
-        }
-        for project in try projects() {
-            _ = try await RegistryError.wrapping { try await index.setAccessRecord(Self.membersKind, "\(project.name)\u{0}\(name)", nil) }
         }
         credentialCache.withLock { $0.removeAll() }
         await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-rm", detail: name))
@@ -133,11 +134,11 @@ extension Registry {
 
     /// Removes a project and its memberships (its repositories stay, private to admins).
     public func removeProject(_ name: String, actor: Principal? = nil) async throws(RegistryError) {
-        guard try await RegistryError.wrapping({ try await index.setAccessRecord(Self.projectsKind, name, nil) }) else {
+        // The project and its memberships in one transaction, as for accounts.
+        let removals = [(kind: Self.projectsKind, key: name, value: [UInt8]?.none)]
+            + (try members(of: name)).map { (kind: Self.membersKind, key: "\(name)\u{0}\($0.user)", value: [UInt8]?.none) }
+        guard try await RegistryError.wrapping({ try await index.setAccessRecords(removals) }).first == true else {
             throw .invalidPolicy("no project \(name)")
-        }
-        for member in try members(of: name) {
-            _ = try await RegistryError.wrapping { try await index.setAccessRecord(Self.membersKind, "\(name)\u{0}\(member.user)", nil) }
         }
         await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "project-rm", detail: name))
     }
