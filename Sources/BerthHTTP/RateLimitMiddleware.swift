@@ -93,7 +93,7 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
             self.rate = clamped
             capacity = max(1, clamped * 2)
             self.maximumClients = max(1, maximumClients)
-            refill = .seconds(max(1, clamped * 2) / clamped)
+            refill = .seconds(capacity / clamped)
         }
 
         /// Takes one token from `key`'s bucket: nil when admitted, else the seconds until a token.
@@ -126,7 +126,7 @@ public struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         /// was one, else the seconds until there will be.
         private func take(_ bucket: inout Bucket, now: ContinuousClock.Instant) -> Double? {
             let elapsed = now - bucket.at
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = elapsed / .seconds(1)
             bucket.tokens = min(capacity, bucket.tokens + max(0, seconds) * rate)
             // Callers read the clock before taking the lock, so `now` may be a little behind.
             bucket.at = max(bucket.at, now)

@@ -147,9 +147,7 @@ extension Registry {
     }
 
     private func isExpired(_ record: UploadRecord, now: Date) -> Bool {
-        let expiry = configuration.uploadExpiry
-        let seconds = Double(expiry.components.seconds) + Double(expiry.components.attoseconds) / 1e18
-        return now.timeIntervalSince(record.updatedAt) > seconds
+        now.timeIntervalSince(record.updatedAt) > configuration.uploadExpiry.seconds
     }
 
     /// The session's record, if it exists, belongs to `repository` (and to `owner`, when
