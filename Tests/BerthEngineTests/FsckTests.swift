@@ -25,7 +25,7 @@ import Testing
     private func damageIndex(_ root: TemporaryRoot,
                              _ change: @escaping @Sendable (LMDBIndex, LMDBTransaction, UInt32) throws -> Void) async throws {
         let index = try LMDBIndex(directory: root.layout.index, mapSize: 1 << 30)
-        try await index.write { txn in
+        try await index.lmdbWrite { txn in
             let app = try #require(try index.repositoryID(repo("app"), txn))
             try change(index, txn, app)
         }

@@ -18,9 +18,33 @@ public struct AccessoryLink: Sendable, Hashable {
     public let viaTagScheme: Bool
     /// When the link was first made.
     public let linkedAt: Date
+
+    /// A link from `subject` to `accessory`, made by the subject field, the tag scheme or both.
+    public init(subject: Digest, accessory: Digest, type: AccessoryType, viaSubjectField: Bool, viaTagScheme: Bool, linkedAt: Date) {
+        self.subject = subject
+        self.accessory = accessory
+        self.type = type
+        self.viaSubjectField = viaSubjectField
+        self.viaTagScheme = viaTagScheme
+        self.linkedAt = linkedAt
+    }
+
+    /// The ways this link was made.
+    var flags: AccessoryLinkFlags {
+        var flags = AccessoryLinkFlags()
+        if viaSubjectField { flags.insert(.subjectField) }
+        if viaTagScheme { flags.insert(.tagScheme) }
+        return flags
+    }
+
+    /// The same link made only by `flags`.
+    func with(_ flags: AccessoryLinkFlags, type: AccessoryType? = nil) -> AccessoryLink {
+        AccessoryLink(subject: subject, accessory: accessory, type: type ?? self.type,
+                      viaSubjectField: flags.contains(.subjectField), viaTagScheme: flags.contains(.tagScheme), linkedAt: linkedAt)
+    }
 }
 
-/// How a link was made; a link may be made both ways at once.
+/// How a link was made; a link may be made both ways at once (the rules' view of the two flags).
 struct AccessoryLinkFlags: OptionSet, Sendable {
     let rawValue: UInt8
     static let subjectField = AccessoryLinkFlags(rawValue: 1)

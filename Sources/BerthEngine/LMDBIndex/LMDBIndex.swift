@@ -2,6 +2,8 @@ import BerthModel
 import Foundation
 
 /// The LMDB implementation of `MetadataIndex`: one environment, named databases, one writer.
+/// It stores and transacts (`LMDBIndexTransaction` is its primitive transaction); the rules
+/// that decide what a write does live in `Rules/` and run inside it.
 ///
 /// Schema (version 1; `Docs/index-schema.md` is the full description). `‖` is concatenation,
 /// `repo` and `type` are 4-byte big-endian ids, `digest` is one algorithm byte then the raw hash:
@@ -130,15 +132,23 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` as (part of) one durable write transaction.
-    func write<T: Sendable>(_ body: @escaping @Sendable (LMDBTransaction) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any IndexWriteTransaction) throws -> T) async throws -> T {
+        try await lmdbWrite { txn in try body(LMDBIndexTransaction(txn, index: self)) }
+    }
+
+    public func read<T>(_ body: (any IndexReadTransaction) throws -> T) throws -> T {
+        try lmdbRead { txn in try body(LMDBIndexTransaction(txn, index: self)) }
+    }
+
+    /// Runs `body` as (part of) one durable write transaction on the raw schema (the index's
+    /// own records: settings, access, audit, caches, derived entries).
+    func lmdbWrite<T: Sendable>(_ body: @escaping @Sendable (LMDBTransaction) throws -> T) async throws -> T {
         guard let writer else { throw RegistryError.readOnly }
         return try await writer.write(body)
     }
 
-    /// Runs `body` in a read transaction.
-    func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+    /// Runs `body` in a read transaction on the raw schema.
+    func lmdbRead<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         try environment.read(body)
     }
 }
-

@@ -7,7 +7,7 @@ extension LMDBIndex {
     private static func accessKey(_ kind: String, _ key: String) -> [UInt8] { Array(kind.utf8) + [0] + Array(key.utf8) }
 
     public func accessRecord(_ kind: String, _ key: String) throws -> [UInt8]? {
-        try read { txn in try txn.get(db.access, Self.accessKey(kind, key)) }
+        try lmdbRead { txn in try txn.get(db.access, Self.accessKey(kind, key)) }
     }
 
     @discardableResult
@@ -16,7 +16,7 @@ extension LMDBIndex {
     }
 
     public func setAccessRecords(_ changes: [(kind: String, key: String, value: [UInt8]?)]) async throws -> [Bool] {
-        try await write { txn in
+        try await lmdbWrite { txn in
             try changes.map { change in
                 let full = Self.accessKey(change.kind, change.key)
                 let existed = try txn.contains(self.db.access, full)
@@ -29,7 +29,7 @@ extension LMDBIndex {
     public func accessRecords(_ kind: String, prefix: String) throws -> [(key: String, value: [UInt8])] {
         let start = Self.accessKey(kind, prefix)
         let kindLength = kind.utf8.count + 1
-        return try read { txn in
+        return try lmdbRead { txn in
             var records: [(key: String, value: [UInt8])] = []
             try txn.scan(db.access, from: start, prefix: start) { key, value in
                 records.append((String(decoding: key[kindLength...], as: UTF8.self), Array(value)))
@@ -40,7 +40,7 @@ extension LMDBIndex {
     }
 
     public func appendAudit(_ event: [UInt8], at time: Date) async throws {
-        try await write { txn in
+        try await lmdbWrite { txn in
             // Milliseconds then a counter: events of one millisecond keep their order.
             var prefix = BinaryWriter(capacity: 12)
             prefix.i64(time.millisecondsSince1970)
@@ -55,7 +55,7 @@ extension LMDBIndex {
     }
 
     public func auditEvents(limit: Int) throws -> [[UInt8]] {
-        try read { txn in
+        try lmdbRead { txn in
             // From the newest back: the cost is the events returned, not the log's length.
             var events: [[UInt8]] = []
             guard limit > 0 else { return events }

@@ -1,10 +1,10 @@
 import BerthModel
 import Foundation
 
-/// Whole-index walks for fsck and GC, and the removal of dangling entries.
+/// Whole-index walks for fsck and GC, and the check and repair of the derived entries.
 extension LMDBIndex {
     public func forEachManifest(_ body: (ManifestRecord) throws -> Void) throws {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             try txn.scan(db.manifests, from: [], prefix: []) { key, value in
                 var reader = BinaryReader(Array(key))
@@ -17,7 +17,7 @@ extension LMDBIndex {
     }
 
     public func forEachBlobLink(_ body: (RepositoryName, BlobLink) throws -> Void) throws {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             try txn.scan(db.blobLinks, from: [], prefix: []) { key, value in
                 var reader = BinaryReader(Array(key))
@@ -29,7 +29,7 @@ extension LMDBIndex {
     }
 
     public func forEachTag(_ body: (RepositoryName, Tag, Digest) throws -> Void) throws {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             try txn.scan(db.tags, from: [], prefix: []) { key, value in
                 var keyReader = BinaryReader(Array(key))
@@ -49,7 +49,7 @@ extension LMDBIndex {
     /// tagged manifests, not with the tags (a manifest with 700 000 tags costs one seek).
     public func forEachTaggedManifest(ignoringTags isIgnored: (Tag) -> Bool,
                                       _ body: (RepositoryName, Digest) throws -> Void) throws {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             var start: [UInt8] = []
             while true {
@@ -72,7 +72,7 @@ extension LMDBIndex {
     /// manifest. Every write keeps the two in step, so these come only from damage; GC would
     /// count their manifests as tagged.
     public func staleTagIndexEntries() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)] {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             return try staleTagIndexEntries(txn).map { (try names.name($0.repo, self, txn), $0.digest, $0.tag) }
         }
@@ -93,7 +93,7 @@ extension LMDBIndex {
     }
 
     public func unindexedTags() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)] {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             return try unindexedTags(txn).map { (try names.name($0.repo, self, txn), $0.digest, $0.tag) }
         }
@@ -119,7 +119,7 @@ extension LMDBIndex {
     }
 
     public func forEachReferrerEdge(_ body: (RepositoryName, Digest, Digest) throws -> Void) throws {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             try txn.scan(db.referrers, from: [], prefix: []) { key, _ in
                 var reader = BinaryReader(Array(key))
@@ -132,61 +132,21 @@ extension LMDBIndex {
         }
     }
 
-    public func removeDangling(blobExists: @escaping @Sendable (Digest) -> Bool) async throws -> [String] {
-        try await write { txn in
-            var removed: [String] = []
+    public func repairDerivedEntries() async throws -> [String] {
+        try await lmdbWrite { txn in
+            var changes: [String] = []
             var names = RepositoryNameCache()
             func name(_ repo: UInt32) throws -> RepositoryName { try names.name(repo, self, txn) }
-            // Manifests whose document is gone cannot be served: drop them (with their tags and edge).
-            var brokenManifests: [(UInt32, Digest)] = []
-            try txn.scan(self.db.manifests, from: [], prefix: []) { key, _ in
-                var reader = BinaryReader(Array(key))
-                let repo = try reader.u32()
-                let digest = try reader.digest()
-                if try !txn.contains(self.db.manifestBytes, digest.indexBytes) { brokenManifests.append((repo, digest)) }
-                return true
-            }
-            for (repo, digest) in brokenManifests {
-                let repository = try name(repo)
-                _ = try self.deleteManifest(digest, repo: repo, repository: repository, txn)
-                removed.append("removed manifest \(repository)@\(digest) (document missing)")
-            }
-            var danglingTags: [[UInt8]] = []
-            try txn.scan(self.db.tags, from: [], prefix: []) { key, value in
-                var keyReader = BinaryReader(Array(key))
-                let repo = try keyReader.u32()
-                var valueReader = BinaryReader(Array(value))
-                let digest = try valueReader.digest()
-                if try !txn.contains(self.db.manifests, Self.repoDigestKey(repo, digest)) {
-                    danglingTags.append(Array(key))
-                    removed.append("removed tag \(try name(repo)):\(try Self.tag(fromTagKey: key)) -> \(digest) (manifest missing)")
-                }
-                return true
-            }
-            for key in danglingTags { try txn.delete(self.db.tags, key) }
-            // The manifest → tag entries no tag backs any more (those of the tags just removed
-            // among them): GC would count their manifests as tagged.
+            // The manifest → tag entries no tag backs any more: GC would count their manifests as tagged.
             for entry in try self.staleTagIndexEntries(txn) {
                 try txn.delete(self.db.manifestTags, entry.key)
-                removed.append("removed tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest) (tag gone or moved)")
+                changes.append("removed tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest) (tag gone or moved)")
             }
             // And the entries tags lack: written again from the tag, which is the truth.
             for entry in try self.unindexedTags(txn) {
                 try txn.put(self.db.manifestTags, Self.manifestTagKey(entry.repo, entry.digest, entry.tag), [UInt8]())
-                removed.append("wrote the missing tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest)")
+                changes.append("wrote the missing tag index entry \(try name(entry.repo)):\(entry.tag) -> \(entry.digest)")
             }
-            var danglingLinks: [[UInt8]] = []
-            try txn.scan(self.db.blobLinks, from: [], prefix: []) { key, _ in
-                var reader = BinaryReader(Array(key))
-                let repo = try reader.u32()
-                let digest = try reader.digest()
-                if !blobExists(digest) {
-                    danglingLinks.append(Array(key))
-                    removed.append("removed blob link \(try name(repo))@\(digest) (blob file missing)")
-                }
-                return true
-            }
-            for key in danglingLinks { try txn.delete(self.db.blobLinks, key) }
             var danglingEdges: [[UInt8]] = []
             try txn.scan(self.db.referrers, from: [], prefix: []) { key, _ in
                 var reader = BinaryReader(Array(key))
@@ -196,12 +156,12 @@ extension LMDBIndex {
                 let referrer = try reader.digest()
                 if try !txn.contains(self.db.manifests, Self.repoDigestKey(repo, referrer)) {
                     danglingEdges.append(Array(key))
-                    removed.append("removed referrer edge \(try name(repo))@\(subject) <- \(referrer) (referrer missing)")
+                    changes.append("removed referrer edge \(try name(repo))@\(subject) <- \(referrer) (referrer missing)")
                 }
                 return true
             }
             for key in danglingEdges { try txn.delete(self.db.referrers, key) }
-            return removed
+            return changes
         }
     }
 }

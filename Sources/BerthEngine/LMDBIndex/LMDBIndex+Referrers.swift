@@ -8,7 +8,7 @@ extension LMDBIndex {
 
     public func referrers(of subject: Digest, in repository: RepositoryName, artifactType: MediaType?,
                           after cursor: ReferrerCursor?, limit: Int) throws -> Page<Descriptor> {
-        try read { txn in
+        try lmdbRead { txn in
             guard limit > 0, let repo = try repositoryID(repository, txn) else { return Page(items: [], hasMore: false) }
             let prefix: [UInt8]
             if let artifactType {

@@ -6,28 +6,28 @@ extension LMDBIndex {
     // MARK: Reads
 
     public func accessoryLinks(of subject: Digest, in repository: RepositoryName) throws -> [AccessoryLink] {
-        try read { txn in
+        try lmdbRead { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }
             return try accessoryLinks(of: subject, repo: repo, txn)
         }
     }
 
     public func subjects(ofAccessory accessory: Digest, in repository: RepositoryName) throws -> [Digest] {
-        try read { txn in
+        try lmdbRead { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }
             return try subjects(ofAccessory: accessory, repo: repo, txn)
         }
     }
 
     public func parents(of child: Digest, in repository: RepositoryName) throws -> [Digest] {
-        try read { txn in
+        try lmdbRead { txn in
             guard let repo = try repositoryID(repository, txn) else { return [] }
             return try parents(of: child, repo: repo, txn)
         }
     }
 
     public func forEachAccessoryLink(_ body: (RepositoryName, AccessoryLink) throws -> Void) throws {
-        try read { txn in
+        try lmdbRead { txn in
             var names = RepositoryNameCache()
             try txn.scan(db.accessories, from: [], prefix: []) { key, value in
                 var reader = BinaryReader(Array(key))
@@ -54,14 +54,6 @@ extension LMDBIndex {
         try digestsAfter(prefix: Self.repoDigestKey(repo, accessory), in: db.accessorySubjects, txn)
     }
 
-    /// The subjects `accessory` is linked to that are stored in the repository (an accessory
-    /// may be linked to a subject not pushed yet, or no longer there).
-    func presentSubjects(ofAccessory accessory: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Digest] {
-        try subjects(ofAccessory: accessory, repo: repo, txn).filter { subject in
-            try txn.contains(db.manifests, Self.repoDigestKey(repo, subject))
-        }
-    }
-
     /// The indexes that name `child`. A parent edge lives only while its index does.
     func parents(of child: Digest, repo: UInt32, _ txn: LMDBTransaction) throws -> [Digest] {
         try digestsAfter(prefix: Self.repoDigestKey(repo, child), in: db.manifestParents, txn)
@@ -78,7 +70,7 @@ extension LMDBIndex {
     }
 
     public func signatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName) throws -> Bool? {
-        try read { txn in
+        try lmdbRead { txn in
             guard let repo = try repositoryID(repository, txn),
                   let value = try txn.get(db.signatureChecks, Self.repoDigestKey(repo, signature) + subject.indexBytes + key) else { return nil }
             return value.first == 1
@@ -86,44 +78,9 @@ extension LMDBIndex {
     }
 
     public func recordSignatureCheck(_ signature: Digest, subject: Digest, key: [UInt8], in repository: RepositoryName, verified: Bool) async throws {
-        try await write { txn in
+        try await lmdbWrite { txn in
             guard let repo = try self.repositoryID(repository, txn) else { return }
             try txn.put(self.db.signatureChecks, Self.repoDigestKey(repo, signature) + subject.indexBytes + key, [verified ? 1 : 0] as [UInt8])
-        }
-    }
-
-    // MARK: Writes (inside a caller's transaction)
-
-    /// Adds `flags` to the link subject → accessory, creating it with `type` if new.
-    func link(accessory: Digest, to subject: Digest, type: AccessoryType, flags: AccessoryLinkFlags,
-              repo: UInt32, now: Date, _ txn: LMDBTransaction) throws {
-        let key = Self.repoDigestKey(repo, subject) + accessory.indexBytes
-        var existing = AccessoryLinkFlags()
-        var linkedAt = now.millisecondsSince1970
-        if let value = try txn.get(db.accessories, key), value.count >= 10 {
-            existing = AccessoryLinkFlags(rawValue: value[1])
-            var reader = BinaryReader(value, offset: 2)
-            linkedAt = try reader.i64()
-        }
-        var w = BinaryWriter(capacity: 10)
-        w.u8(type.indexCode)
-        w.u8(existing.union(flags).rawValue)
-        w.i64(linkedAt)
-        try txn.put(db.accessories, key, w.bytes)
-        try txn.put(db.accessorySubjects, Self.repoDigestKey(repo, accessory) + subject.indexBytes, [UInt8]())
-    }
-
-    /// Removes `flags` from the link subject → accessory, and the link when no flag is left.
-    func unlink(accessory: Digest, from subject: Digest, flags: AccessoryLinkFlags, repo: UInt32, _ txn: LMDBTransaction) throws {
-        let key = Self.repoDigestKey(repo, subject) + accessory.indexBytes
-        guard var value = try txn.get(db.accessories, key), value.count >= 2 else { return }
-        let remaining = AccessoryLinkFlags(rawValue: value[1]).subtracting(flags)
-        if remaining.isEmpty {
-            try txn.delete(db.accessories, key)
-            try txn.delete(db.accessorySubjects, Self.repoDigestKey(repo, accessory) + subject.indexBytes)
-        } else {
-            value[1] = remaining.rawValue
-            try txn.put(db.accessories, key, value)
         }
     }
 

@@ -1,0 +1,7 @@
+import BerthModel
+
+/// Which repository may read which blob: the check on every blob request.
+public protocol BlobLinkLookup: Sendable {
+    /// The link of a blob into a repository, or nil when it is not readable there.
+    func blobLink(_ digest: Digest, in repository: RepositoryName) throws -> BlobLink?
+}

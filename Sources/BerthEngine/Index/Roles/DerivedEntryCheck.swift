@@ -1,0 +1,16 @@
+import BerthModel
+
+/// The index's own derived entries, which its writes keep in step with the records they come
+/// from (a manifest → tag index beside the tags, referrer edges beside the manifests that
+/// name a subject). Only damage puts them out of step; fsck asks, and `--repair` mends.
+public protocol DerivedEntryCheck: Sendable {
+    /// Entries of the manifest → tag index that no tag backs (the tag gone, or moved).
+    func staleTagIndexEntries() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
+    /// Tags of present manifests that the manifest → tag index lacks (the other direction of
+    /// `staleTagIndexEntries`: GC would take their manifests for untagged).
+    func unindexedTags() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
+    /// Brings the derived entries back in step with the records, in one transaction: removes
+    /// stale tag index entries, writes missing ones, removes referrer edges whose referrer is
+    /// gone. Returns one line per change, starting with what was done (`removed …`, `wrote …`).
+    func repairDerivedEntries() async throws -> [String]
+}

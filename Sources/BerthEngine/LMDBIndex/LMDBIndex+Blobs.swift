@@ -1,0 +1,19 @@
+import BerthModel
+import Foundation
+
+/// Repository → blob links: a blob is served through a repository only when linked there.
+extension LMDBIndex {
+    public func blobLink(_ digest: Digest, in repository: RepositoryName) throws -> BlobLink? {
+        try lmdbRead { txn in
+            guard let repo = try repositoryID(repository, txn),
+                  let value = try txn.get(db.blobLinks, Self.repoDigestKey(repo, digest)) else { return nil }
+            return try Self.decodeLink(digest, value)
+        }
+    }
+
+    static func decodeLink(_ digest: Digest, _ value: [UInt8]) throws -> BlobLink {
+        var reader = BinaryReader(value)
+        let size = try reader.i64()
+        return BlobLink(digest: digest, size: size, linkedAt: Date(millisecondsSince1970: try reader.i64()))
+    }
+}

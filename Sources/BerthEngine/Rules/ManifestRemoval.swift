@@ -1,0 +1,76 @@
+import BerthModel
+import Foundation
+
+/// The rules of deleting a manifest: an accessory lives and dies with its subject, so a
+/// manifest goes with every accessory linked to it (signatures of signatures included); and
+/// nothing goes that would break an immutable tag.
+extension IndexWriteTransaction {
+    /// Why deleting `digest` would break an immutable tag: a protected tag on it, on anything it
+    /// hangs from (its subjects, the indexes naming it, recursively), or on any of its accessories.
+    func protectionReason(_ digest: Digest, in repository: RepositoryName, _ protection: (Tag) -> String?) throws -> String? {
+        var pending = [digest]
+        var seen: Set<Digest> = []
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            for tag in try tags(of: next, in: repository) {
+                if let reason = protection(tag) { return "\(digest) cannot be deleted: \(reason)" }
+            }
+            pending += try subjects(ofAccessory: next, in: repository)
+            pending += try parents(of: next, in: repository)
+        }
+        pending = [digest]
+        while let next = pending.popLast() {
+            for child in try accessoryLinks(of: next, in: repository).map(\.accessory) where seen.insert(child).inserted {
+                for tag in try tags(of: child, in: repository) {
+                    if let reason = protection(tag) { return "\(digest) cannot be deleted: its accessory \(child) is protected: \(reason)" }
+                }
+                pending.append(child)
+            }
+        }
+        return nil
+    }
+
+    /// Removes a manifest and, recursively, every accessory linked to it. Returns what was removed.
+    func deleteWithAccessories(_ digest: Digest, in repository: RepositoryName) throws -> [Digest] {
+        var pending = [digest]
+        var closure: [Digest] = []
+        var seen: Set<Digest> = []
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted else { continue }
+            closure.append(next)
+            pending += try accessoryLinks(of: next, in: repository).map(\.accessory)
+        }
+        return try closure.filter { try deleteAlone($0, in: repository) }
+    }
+
+    /// Removes one manifest with its tags and the links to the subjects it is an accessory of.
+    ///
+    /// The links of its own accessories stay: they belong to the accessories (written from
+    /// their subject field or tag), and go when each accessory goes. An accessory that
+    /// outlives its subject (pushed again while a collection removed the subject) is then
+    /// attached again the moment the subject is pushed again, as one pushed before its
+    /// subject is.
+    func deleteAlone(_ digest: Digest, in repository: RepositoryName) throws -> Bool {
+        guard try hasManifest(digest, in: repository) else { return false }
+        for tag in try tags(of: digest, in: repository) { try removeTag(tag, in: repository) }
+        for subject in try subjects(ofAccessory: digest, in: repository) {
+            try removeAccessoryLink(from: subject, to: digest, in: repository)
+        }
+        return try removeManifest(digest, in: repository)
+    }
+}
+
+extension MetadataIndex {
+    /// Removes a manifest from a repository with its tags, its own referrer edge and,
+    /// recursively, its accessories, in one transaction, unless `protection` names a reason
+    /// (`.protectedByRule`). Returns every manifest removed (empty when it was not there).
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> [Digest] {
+        try await write { txn in
+            guard try txn.hasManifest(digest, in: repository) else { return [] }
+            if let protection, let reason = try txn.protectionReason(digest, in: repository, protection) {
+                throw RegistryError.protectedByRule(reason)
+            }
+            return try txn.deleteWithAccessories(digest, in: repository)
+        }
+    }
+}
