@@ -44,7 +44,7 @@ enum AdminBackend {
             return try await request(url, authorization, "PUT", "/admin/v1/policies", body: try JSONEncoder().encode(policies))
         case .local(let registry):
             try await registry.setPolicies(policies)
-            await registry.audit(AuditEvent(actor: "local", action: "policy", detail: "policies replaced"))
+            await registry.access.audit(AuditEvent(actor: "local", action: "policy", detail: "policies replaced"))
             return registry.policies
         }
     }
@@ -103,7 +103,7 @@ enum AdminBackend {
     func accounts() async throws -> [AdminModels.Account] {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/users")
-        case .local(let registry): try registry.accounts().map(AdminModels.Account.init)
+        case .local(let registry): try registry.access.accounts().map(AdminModels.Account.init)
         }
     }
 
@@ -112,7 +112,7 @@ enum AdminBackend {
         case .remote(let url, let authorization):
             return try await request(url, authorization, "POST", "/admin/v1/users", body: try JSONEncoder().encode(new))
         case .local(let registry):
-            return AdminModels.Account(try await registry.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
+            return AdminModels.Account(try await registry.access.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
                                                                    canCreateProjects: new.canCreateProjects ?? false))
         }
     }
@@ -122,7 +122,7 @@ enum AdminBackend {
         case .remote(let url, let authorization):
             let _: AdminModels.Removed = try await request(url, authorization, "PUT", "/admin/v1/users/\(name)/password",
                                                            body: try JSONEncoder().encode(AdminModels.Value(password)))
-        case .local(let registry): try await registry.setPassword(name, to: password)
+        case .local(let registry): try await registry.access.setPassword(name, to: password)
         }
     }
 
@@ -130,7 +130,7 @@ enum AdminBackend {
         switch self {
         case .remote(let url, let authorization):
             let _: AdminModels.Removed = try await request(url, authorization, "DELETE", "/admin/v1/users/\(name)")
-        case .local(let registry): try await registry.removeAccount(name)
+        case .local(let registry): try await registry.access.removeAccount(name)
         }
     }
 
@@ -140,7 +140,7 @@ enum AdminBackend {
             return try await request(url, authorization, "POST", "/admin/v1/robots",
                                      body: try JSONEncoder().encode(AdminModels.Robot(name: name, expiresInDays: days)))
         case .local(let registry):
-            let made = try await registry.addRobot(name: name, expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
+            let made = try await registry.access.addRobot(name: name, expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
             return AdminModels.Robot(name: made.account.name, secret: made.secret, expiresAt: made.account.expiresAt)
         }
     }
@@ -149,9 +149,9 @@ enum AdminBackend {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/projects")
         case .local(let registry):
-            try registry.projects().map { project in
+            try registry.access.projects().map { project in
                 AdminModels.ProjectInfo(name: project.name, public: project.isPublic,
-                                        members: Dictionary(uniqueKeysWithValues: try registry.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
+                                        members: Dictionary(uniqueKeysWithValues: try registry.access.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
             }
         }
     }
@@ -161,7 +161,7 @@ enum AdminBackend {
         case .remote(let url, let authorization):
             let _: AdminModels.ProjectInfo = try await request(url, authorization, "PUT", "/admin/v1/projects/\(name)",
                                                                body: try JSONEncoder().encode(AdminModels.Value(isPublic)))
-        case .local(let registry): try await registry.saveProject(name, isPublic: isPublic)
+        case .local(let registry): try await registry.access.saveProject(name, isPublic: isPublic)
         }
     }
 
@@ -169,7 +169,7 @@ enum AdminBackend {
         switch self {
         case .remote(let url, let authorization):
             let _: AdminModels.Removed = try await request(url, authorization, "DELETE", "/admin/v1/projects/\(name)")
-        case .local(let registry): try await registry.removeProject(name)
+        case .local(let registry): try await registry.access.removeProject(name)
         }
     }
 
@@ -182,14 +182,14 @@ enum AdminBackend {
             } else {
                 let _: AdminModels.Removed = try await request(url, authorization, "DELETE", "/admin/v1/projects/\(project)/members/\(user)")
             }
-        case .local(let registry): try await registry.setMember(user, of: project, role: role)
+        case .local(let registry): try await registry.access.setMember(user, of: project, role: role)
         }
     }
 
     func audit(limit: Int) async throws -> [AuditEvent] {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/audit?n=\(limit)")
-        case .local(let registry): try registry.auditLog(limit: limit)
+        case .local(let registry): try registry.access.auditLog(limit: limit)
         }
     }
 

@@ -23,16 +23,16 @@ enum AuthBootstrap {
     /// Creates `admin` when the root has no account: with `BERTH_ADMIN_PASSWORD` if set, else a
     /// random password printed once to the log and written owner-only in the root.
     static func firstAdministrator(registry: Registry, layout: DataRootLayout, environment: [String: String], logger: Logger) async throws {
-        guard try registry.accounts().isEmpty else { return }
+        guard try registry.access.accounts().isEmpty else { return }
         if let password = environment["BERTH_ADMIN_PASSWORD"], !password.isEmpty {
-            _ = try await registry.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)
+            _ = try await registry.access.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)
             logger.notice("created the administrator account admin with the password from BERTH_ADMIN_PASSWORD")
             return
         }
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         let password = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
-        _ = try await registry.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)
+        _ = try await registry.access.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)
         let file = "\(layout.auth)/admin-password"
         try ensureDirectory(layout.auth)
         try writeOwnerOnly(password + "\n", to: file)

@@ -60,7 +60,7 @@ extension RegistryRoutes {
     func deleteBlob(_ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let digest = try parseDigest(text)
         try await registry.unlinkBlob(digest, from: name)
-        await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete-blob", repository: name.value,
+        await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete-blob", repository: name.value,
                                         digest: digest.description))
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }

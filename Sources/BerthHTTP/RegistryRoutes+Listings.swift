@@ -38,7 +38,7 @@ extension RegistryRoutes {
                     if let known = pullable[project] {
                         mayPull = known
                     } else {
-                        mayPull = try registry.allowedActions(identity.principal, on: name).contains(.pull)
+                        mayPull = try registry.access.allowedActions(identity.principal, on: name).contains(.pull)
                         pullable[project] = mayPull
                     }
                     if mayPull { visible.append(name) }

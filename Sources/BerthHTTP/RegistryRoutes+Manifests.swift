@@ -34,7 +34,7 @@ extension RegistryRoutes {
 
     func putManifest(_ request: Request, _ name: RepositoryName, _ text: String, principal: Principal?) async throws -> Response {
         let reference = try Reference(parsing: text)
-        if let principal { try await registry.ensureProject(for: name, pushedBy: principal) }
+        if let principal { try await registry.access.ensureProject(for: name, pushedBy: principal) }
         // `?tag=` parameters with a digest reference: the spec's tags pushed with the manifest.
         var tags: [Tag] = []
         if case .digest = reference {
@@ -51,7 +51,7 @@ extension RegistryRoutes {
         if let subject = record.subject { headers[.ociSubject] = subject.description }
         if !tags.isEmpty { headers[.ociTag] = tags.map(\.value).joined(separator: ", ") }
         headers[.contentLength] = "0"
-        await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "push", repository: name.value,
+        await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "push", repository: name.value,
                                         digest: record.digest.description, detail: reference.description))
         return Response(status: .created, headers: headers)
     }
@@ -62,7 +62,7 @@ extension RegistryRoutes {
         case .digest(let digest): try await registry.deleteManifest(digest, in: name)
         case .tag(let tag): try await registry.deleteTag(tag, in: name)
         }
-        await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value,
+        await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value,
                                         digest: reference.description))
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }

@@ -9,7 +9,7 @@ extension RegistryRoutes {
     func startUpload(_ request: Request, _ name: RepositoryName, identity: RegistryAuthentication.Identity?) async throws -> Response {
         let query = request.uri.queryParameters
         let principal = identity?.principal
-        if let principal { try await registry.ensureProject(for: name, pushedBy: principal) }
+        if let principal { try await registry.access.ensureProject(for: name, pushedBy: principal) }
         if let mount = query["mount"] {
             let digest = try parseDigest(String(mount))
             // Mounting needs pull on the source as well (a token must grant it too, not only the

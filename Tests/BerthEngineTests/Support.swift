@@ -16,7 +16,7 @@ final class TemporaryRoot: Sendable {
     var layout: DataRootLayout { DataRootLayout(root: path) }
 
     func configuration(readOnly: Bool = false) -> RegistryConfiguration {
-        RegistryConfiguration(root: path, readOnly: readOnly, ioThreads: 4, mapSize: 1 << 30)
+        RegistryConfiguration(root: path, readOnly: readOnly, ioThreads: 4, mapSize: 1 << 30, minimumBodyRate: nil)
     }
 
     func open(readOnly: Bool = false) async throws -> Registry {

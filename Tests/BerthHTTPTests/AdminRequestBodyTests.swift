@@ -48,7 +48,7 @@ import Testing
             let response = try await send(client, "/admin/v1/users", .post, oversized)
             #expect(response.status == .contentTooLarge)
             #expect(response.errorCode == "SIZE_INVALID")
-            #expect(try registry.account("dave") == nil)
+            #expect(try registry.access.account("dave") == nil)
         }
     }
 

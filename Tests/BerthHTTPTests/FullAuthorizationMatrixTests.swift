@@ -47,12 +47,12 @@ import Testing
     @Test func everyPrincipalActionAndProjectIsDecidedExactlyAsTheRulesSay() async throws {
         try await withAuthServer { client, registry, _ async throws in
             for (name, role) in [("maria", ProjectRole.maintainer), ("dev", .developer), ("guest", .guest)] {
-                _ = try await registry.addAccount(name: name, password: "\(name)-password")
-                try await registry.setMember(name, of: "team", role: role)
+                _ = try await registry.access.addAccount(name: name, password: "\(name)-password")
+                try await registry.access.setMember(name, of: "team", role: role)
             }
-            let robot = try await registry.addRobot(name: "ci", expiresAt: Date().addingTimeInterval(3600))
-            try await registry.setMember(robot.account.name, of: "team", role: .guest)
-            try await registry.saveProject("secret", isPublic: false)
+            let robot = try await registry.access.addRobot(name: "ci", expiresAt: Date().addingTimeInterval(3600))
+            try await registry.access.setMember(robot.account.name, of: "team", role: .guest)
+            try await registry.access.saveProject("secret", isPublic: false)
             try await registry.updatePolicies { $0.signedOnly = [SignedOnlyPolicy(repositories: "*/unsigned")] }
             var digests: [String: Digest] = [:]
             for project in ["team", "secret", "pub"] {

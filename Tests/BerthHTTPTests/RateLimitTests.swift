@@ -35,7 +35,7 @@ struct PeerContext: RemoteAddressRequestContext {
     }
 
     func makeLimiter(trustForwardedFor: Bool = false, maximumClients: Int = 100_000) -> RateLimitMiddleware<PeerContext> {
-        RateLimitMiddleware(requestsPerSecond: 0.1, authentication: authentication, trustForwardedFor: trustForwardedFor,
+        RateLimitMiddleware(requestsPerSecond: 0.001, authentication: authentication, trustForwardedFor: trustForwardedFor,
                             maximumClients: maximumClients)
     }
 

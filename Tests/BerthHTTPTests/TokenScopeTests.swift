@@ -57,7 +57,7 @@ import Testing
             let response = try await client.execute(uri: "/admin/v1/users", method: .post, headers: headers,
                                                     body: ByteBuffer(string: #"{"name":"mallory","password":"mallory-password","admin":true}"#))
             #expect(response.status == .forbidden)
-            #expect(try registry.account("mallory") == nil)
+            #expect(try registry.access.account("mallory") == nil)
         }
     }
 
@@ -70,7 +70,7 @@ import Testing
             let created = try await client.execute(uri: "/admin/v1/users", method: .post, headers: headers,
                                                    body: ByteBuffer(string: #"{"name":"dave","password":"dave-password"}"#))
             #expect(created.status == .ok)
-            #expect(try registry.account("dave") != nil)
+            #expect(try registry.access.account("dave") != nil)
         }
     }
 
@@ -136,9 +136,9 @@ import Testing
     /// carol develops `mine` and is a guest of `team`: her roles allow the mount, her token must too.
     private func withMountSource(_ body: @Sendable (any TestClientProtocol, Digest) async throws -> Void) async throws {
         try await withAuthServer { client, registry, _ async throws in
-            try await registry.saveProject("mine", isPublic: false)
-            try await registry.setMember("carol", of: "mine", role: .developer)
-            try await registry.setMember("carol", of: "team", role: .guest)
+            try await registry.access.saveProject("mine", isPublic: false)
+            try await registry.access.setMember("carol", of: "mine", role: .developer)
+            try await registry.access.setMember("carol", of: "team", role: .guest)
             let digest = sha256([7, 7])
             _ = try await registry.pushBlob(to: try RepositoryName(parsing: "team/app"), digest: digest, bytes: [7, 7])
             try await body(client, digest)

@@ -216,7 +216,7 @@ public struct Fsck: Sendable {
             report.repairs.append("removed upload session \(record.id) (file missing)")
         }
         for blob in unlinked {
-            try await RegistryError.wrapping { try await index.linkBlob(blob.digest, size: blob.size, into: blob.repository, now: Date()) }
+            try await RegistryError.wrapping { try await index.linkBlob(blob.digest, size: blob.size, into: blob.repository, now: registry.now()) }
             report.repairs.append("linked \(blob.digest) into \(blob.repository), which a manifest there references")
         }
         let valid = present

@@ -62,15 +62,15 @@ public struct GarbageCollector: Sendable {
 
     /// Runs one collection. Only one runs at a time per engine; a second call waits for none
     /// and fails with `.gcRunning`.
-    public func run(_ options: Options, now: Date = Date(), progress: @Sendable (String) -> Void = { _ in }) async throws(RegistryError) -> Report {
+    public func run(_ options: Options, now: Date? = nil, progress: @Sendable (String) -> Void = { _ in }) async throws(RegistryError) -> Report {
         let started = registry.collecting.withLock { running in
             defer { running = true }
             return !running
         }
         guard started else { throw .collectionRunning }
         defer { registry.collecting.withLock { $0 = false } }
-        let report = try await collect(options, now: now, progress: progress)
-        if !options.dryRun { await registry.recordCollection(at: Date()) }
+        let report = try await collect(options, now: now ?? registry.now(), progress: progress)
+        if !options.dryRun { await registry.recordCollection(at: registry.now()) }
         return report
     }
 

@@ -15,7 +15,7 @@ extension Registry {
             try await stream(body, into: writer)
             return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
                 let info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: size) }
-                try await RegistryError.wrapping { try await index.linkBlob(info.digest, size: info.size, into: repository, now: Date()) }
+                try await RegistryError.wrapping { try await index.linkBlob(info.digest, size: info.size, into: repository, now: self.now()) }
                 return info
             }
         } catch {
@@ -40,7 +40,7 @@ extension Registry {
     /// false, changing nothing, when `source` does not hold the blob.
     public func mountBlob(_ digest: Digest, from source: RepositoryName, into target: RepositoryName) async throws(RegistryError) -> Bool {
         try await sweepGate.push { () async throws(RegistryError) -> Bool in
-            try await RegistryError.wrapping { try await index.mountBlob(digest, from: source, into: target, now: Date()) }
+            try await RegistryError.wrapping { try await index.mountBlob(digest, from: source, into: target, now: self.now()) }
         }
     }
 

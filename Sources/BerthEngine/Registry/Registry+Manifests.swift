@@ -27,7 +27,7 @@ extension Registry {
             digest = try RegistryError.wrapping { try ContentHasher.digest(of: bytes) }
             tag = name
         }
-        let now = Date(millisecondsSince1970: Date().millisecondsSince1970)
+        let now = Date(millisecondsSince1970: self.now().millisecondsSince1970)
         let protection = tagProtection(in: repository)
         // One transaction for the manifest and every tag: a refused tag (immutability) refuses all.
         let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes, manifest: manifest,

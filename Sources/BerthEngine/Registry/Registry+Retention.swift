@@ -20,7 +20,8 @@ extension Registry {
     /// `keepWithinDays`; the others are removed, and a manifest left without a tag goes with its
     /// accessories, unless a kept index names it or it is itself an accessory of a present
     /// subject. Immutable tags and cosign tag-scheme tags are never touched.
-    public func runRetention(dryRun: Bool, now: Date = Date()) async throws(RegistryError) -> RetentionReport {
+    public func runRetention(dryRun: Bool, now: Date? = nil) async throws(RegistryError) -> RetentionReport {
+        let now = now ?? self.now()
         var report = RetentionReport(dryRun: dryRun)
         let policies = self.policies
         guard !policies.retention.isEmpty else { return report }

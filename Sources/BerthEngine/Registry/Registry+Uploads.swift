@@ -14,7 +14,7 @@ extension Registry {
     ///   to count against: all clients would share one allowance, and one could use it up.
     public func startUpload(in repository: RepositoryName, owner: String? = nil, limit: Int? = nil) async throws(RegistryError) -> UploadRecord {
         if let limit, let owner {
-            let recent = Date().addingTimeInterval(-600)
+            let recent = self.now().addingTimeInterval(-600)
             let active = try RegistryError.wrapping { try index.allUploads() }.filter { $0.owner == owner && $0.updatedAt > recent }.count
             guard active < limit else { throw .tooManyUploads(limit: limit) }
         }
@@ -22,7 +22,7 @@ extension Registry {
         let blobs = blobs
         // File first, then the record: a crash in between leaves a file that recovery removes.
         try await io { try blobs.createUploadFile(id) }
-        return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, owner: owner, now: Date()) }
+        return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, owner: owner, now: self.now()) }
     }
 
     /// The session's state (its offset is the `Range` a client resumes from).
@@ -52,7 +52,7 @@ extension Registry {
         }
         try await io { try writer.value.sync() }
         let advanced = try await RegistryError.wrapping {
-            try await index.advanceUpload(id, from: record.offset, to: writer.value.offset, now: Date())
+            try await index.advanceUpload(id, from: record.offset, to: writer.value.offset, now: self.now())
         }
         if let failure { throw failure }
         return advanced
@@ -94,7 +94,7 @@ extension Registry {
             }
             lease.writer = nil
             do throws(RegistryError) {
-                try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: Date()) }
+                try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: self.now()) }
             } catch {
                 // The blob is stored but not linked, and the partial file is gone: the session
                 // cannot go on. End it, so a retry gets a clear "unknown upload" and starts over
@@ -124,7 +124,8 @@ extension Registry {
 
     /// Removes sessions idle longer than the configured expiry, with their files. Sessions in
     /// use by a request are left alone.
-    public func expireUploads(now: Date = Date()) async throws(RegistryError) {
+    public func expireUploads(now: Date? = nil) async throws(RegistryError) {
+        let now = now ?? self.now()
         let records = try RegistryError.wrapping { try index.allUploads() }
         for record in records where isExpired(record, now: now) {
             // Claimed like a request would: a session a request holds is skipped, and none can
@@ -157,7 +158,7 @@ extension Registry {
               owner == nil || record.owner == owner else {
             throw .uploadUnknown(id.description)
         }
-        if isExpired(record, now: Date()) {
+        if isExpired(record, now: self.now()) {
             try await discardUpload(id)
             throw .uploadUnknown(id.description)
         }

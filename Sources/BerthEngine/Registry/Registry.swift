@@ -28,17 +28,11 @@ public final class Registry: Sendable {
     /// The buffers request bodies are gathered into before they are written and hashed.
     let ingestBuffers: IngestBufferPool
     let collecting = Mutex(false)
-    /// Recently verified credentials (SHA-256 of name and password → principal, until).
-    let credentialCache = Mutex<[String: (principal: Principal, until: Date)]>([:])
-    /// Whether a single-segment repository (project `library`) has been seen: once true, no
-    /// authorization looks through the catalog for one again.
-    let librarySeenInUse = Mutex(false)
+    /// Accounts, projects, authorization and the audit log (a room of its own).
+    public let access: AccessControl
     /// The rules and policies in force; the index holds the durable copy.
     let policyCache: Mutex<RegistryPolicies>
     private let ioPool: NIOThreadPool
-    /// One thread for bcrypt, apart from the I/O threads: password checks are CPU-bound and
-    /// slow by design, and a flood of them must not stall blob I/O or take more than a core.
-    private let passwordPool: NIOThreadPool
     private let lock: DataRootLock?
 
     private init(configuration: RegistryConfiguration, layout: DataRootLayout, index: any MetadataIndex,
@@ -52,8 +46,7 @@ public final class Registry: Sendable {
         self.blobs = FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites)
         self.index = index
         self.ioPool = ioPool
-        self.passwordPool = NIOThreadPool(numberOfThreads: 1)
-        self.passwordPool.start()
+        self.access = AccessControl(index: index, clock: configuration.clock, readOnly: configuration.readOnly)
         self.lock = lock
     }
 
@@ -101,7 +94,7 @@ public final class Registry: Sendable {
     /// root, so it can be opened again (by this process or another). Calls after this fail.
     public func close() async {
         try? await ioPool.shutdownGracefully()
-        try? await passwordPool.shutdownGracefully()
+        await access.close()
         index.close()
         lock?.release()
     }
@@ -115,14 +108,8 @@ public final class Registry: Sendable {
         }
     }
 
-    /// Runs a password hash or check on the engine's password thread.
-    func passwords<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws(RegistryError) -> T {
-        do {
-            return try await passwordPool.runIfActive(body)
-        } catch {
-            throw RegistryError(error)
-        }
-    }
+    /// The current time by the configured clock.
+    func now() -> Date { configuration.clock.now() }
 
     /// Clean-up on open (invariant 6): temp files, orphaned upload files, sessions without a file.
     private func recover() async throws(RegistryError) {

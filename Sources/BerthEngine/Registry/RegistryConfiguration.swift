@@ -7,6 +7,8 @@ public struct RegistryConfiguration: Sendable {
     /// Open without taking the root's lock, for read-only tools (`fsck` without `--repair`)
     /// running beside the process that owns it. Every write then fails with `.readOnly`.
     public var readOnly: Bool
+    /// The wall clock every recorded and judged time comes from (see `RegistryClock`).
+    public var clock: any RegistryClock
     /// Upload sessions idle longer than this are removed with their partial files.
     public var uploadExpiry: Duration
     /// Threads that run blocking file I/O, off the cooperative pool and the event loops.
@@ -50,7 +52,8 @@ public struct RegistryConfiguration: Sendable {
                 writeBufferSize: Int = 4 << 20, ingestBufferMemory: Int = 64 << 20, ingestBuffersInFlight: Int = 4,
                 maximumBlobSize: Int64 = 64 << 30,
                 minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256,
-                directBlobWrites: Bool = true) {
+                directBlobWrites: Bool = true, clock: any RegistryClock = SystemClock()) {
+        self.clock = clock
         self.maximumIdleUploadWriters = maximumIdleUploadWriters
         self.directBlobWrites = directBlobWrites
         self.minimumBodyRate = minimumBodyRate

@@ -102,43 +102,43 @@ extension AdminRoutes {
         let actor = try await authorizeAdministrator(request)
         switch (request.method, first, parts.count) {
         case (.get, "users", 1):
-            return json(try registry.accounts().map(AdminModels.Account.init))
+            return json(try registry.access.accounts().map(AdminModels.Account.init))
         case (.post, "users", 1):
             let new = try await decodeBody(AdminModels.NewAccount.self, from: request)
-            let account = try await registry.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
+            let account = try await registry.access.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
                                                         canCreateProjects: new.canCreateProjects ?? false, actor: actor)
             return json(AdminModels.Account(account))
         case (.put, "users", 3) where parts[2] == "password":
             let password = try await decodeBody(AdminModels.Value<String>.self, from: request).value
-            try await registry.setPassword(parts[1], to: password, actor: actor)
+            try await registry.access.setPassword(parts[1], to: password, actor: actor)
             return json(AdminModels.Removed(removed: []))
         case (.delete, "users", 2):
-            try await registry.removeAccount(parts[1], actor: actor)
+            try await registry.access.removeAccount(parts[1], actor: actor)
             return json(AdminModels.Removed(removed: [parts[1]]))
         case (.post, "robots", 1):
             let asked = try await decodeBody(AdminModels.Robot.self, from: request)
             let expires = Date().addingTimeInterval(Double(asked.expiresInDays ?? 30) * 86_400)
-            let made = try await registry.addRobot(name: asked.name, expiresAt: expires, actor: actor)
+            let made = try await registry.access.addRobot(name: asked.name, expiresAt: expires, actor: actor)
             return json(AdminModels.Robot(name: made.account.name, secret: made.secret, expiresAt: made.account.expiresAt))
         case (.get, "projects", 1):
-            return json(try registry.projects().map { project in
+            return json(try registry.access.projects().map { project in
                 AdminModels.ProjectInfo(name: project.name, public: project.isPublic,
-                                        members: Dictionary(uniqueKeysWithValues: try registry.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
+                                        members: Dictionary(uniqueKeysWithValues: try registry.access.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
             })
         case (.put, "projects", 2):
             let isPublic = try await decodeBody(AdminModels.Value<Bool>.self, from: request).value
-            let project = try await registry.saveProject(parts[1], isPublic: isPublic, actor: actor)
+            let project = try await registry.access.saveProject(parts[1], isPublic: isPublic, actor: actor)
             return json(AdminModels.ProjectInfo(name: project.name, public: project.isPublic, members: [:]))
         case (.delete, "projects", 2):
-            try await registry.removeProject(parts[1], actor: actor)
+            try await registry.access.removeProject(parts[1], actor: actor)
             return json(AdminModels.Removed(removed: [parts[1]]))
         case (.put, "projects", 4) where parts[2] == "members":
             let text = try await decodeBody(AdminModels.Value<String>.self, from: request).value
             guard let role = ProjectRole(rawValue: text) else { throw OCIError("INVALID_POLICY", .badRequest, "role must be guest, developer, maintainer or admin") }
-            try await registry.setMember(parts[3], of: parts[1], role: role, actor: actor)
+            try await registry.access.setMember(parts[3], of: parts[1], role: role, actor: actor)
             return json(AdminModels.Removed(removed: []))
         case (.delete, "projects", 4) where parts[2] == "members":
-            try await registry.setMember(parts[3], of: parts[1], role: nil, actor: actor)
+            try await registry.access.setMember(parts[3], of: parts[1], role: nil, actor: actor)
             return json(AdminModels.Removed(removed: [parts[3]]))
         default:
             throw OCIError.notFound

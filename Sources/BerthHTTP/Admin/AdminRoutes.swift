@@ -127,23 +127,23 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
             let principal = try await authorize(request)
             let policies = try await decodeBody(RegistryPolicies.self, from: request)
             try await registry.setPolicies(policies)
-            await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "policy", detail: "policies replaced"))
+            await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "policy", detail: "policies replaced"))
             return json(registry.policies)
         case (.get, "audit") where parts.count == 1:
             try await authorize(request)
             let limit = query["n"].flatMap { Int($0) } ?? 1000
-            return json(try registry.auditLog(limit: max(0, limit)))
+            return json(try registry.access.auditLog(limit: max(0, limit)))
         case (.post, "gc") where parts.count == 1:
             let principal = try await authorize(request)
             var options = registry.policies.garbageCollection.options(dryRun: dryRun)
             if let untagged = query["untagged"] { options.collectUntagged = untagged == "true" || untagged == "1" }
             let report = try await GarbageCollector(registry: registry).run(options)
-            if !dryRun { await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "gc", detail: "\(report.manifests.count) manifests, \(report.blobs.count) blobs")) }
+            if !dryRun { await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "gc", detail: "\(report.manifests.count) manifests, \(report.blobs.count) blobs")) }
             return json(report)
         case (.post, "retention") where parts.count == 1:
             let principal = try await authorize(request)
             let report = try await registry.runRetention(dryRun: dryRun)
-            if !dryRun { await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "retention", detail: "\(report.tags.count) tags")) }
+            if !dryRun { await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "retention", detail: "\(report.tags.count) tags")) }
             return json(report)
         case (_, "repositories") where parts.count >= 3:
             return try await repositoryRequest(request, Array(parts.dropFirst()))
@@ -178,7 +178,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         case (.delete, "artifacts"):
             let principal = try await authorize(request, .delete, on: name)
             let removed = try await registry.deleteManifest(try Digest(parsing: target), in: name)
-            await registry.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value, digest: target))
+            await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value, digest: target))
             return json(AdminModels.Removed(removed: removed.map(\.description)))
         default:
             throw OCIError.notFound

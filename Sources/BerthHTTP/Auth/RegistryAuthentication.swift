@@ -50,7 +50,7 @@ public struct RegistryAuthentication: Sendable {
         public func allows(_ action: RepositoryAction, on repository: RepositoryName, registry: Registry) throws -> Bool {
             // The scopes first: they cost no index read.
             guard tokenPermits(action, on: repository) else { return false }
-            return try registry.allowedActions(principal, on: repository).contains(action)
+            return try registry.access.allowedActions(principal, on: repository).contains(action)
         }
 
         /// Whether this identity administers the registry: a system administrator, and for a
@@ -86,13 +86,15 @@ public struct RegistryAuthentication: Sendable {
         }
         if header.lowercased().hasPrefix("bearer ") {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let claims = verify(token) else {
+            // The engine's clock judges both the token's and the account's expiry.
+            let now = registry.configuration.clock.now()
+            guard let claims = verify(token, now: now) else {
                 throw unauthorized("the bearer token is invalid or expired", challenge: challenge())
             }
             // The account as it is now: a removed account's token is anonymous, an expired
             // robot's (or account's) token is refused like an expired token.
-            let account = claims.sub.isEmpty ? nil : try registry.account(claims.sub)
-            if let expiresAt = account?.expiresAt, expiresAt <= Date() {
+            let account = claims.sub.isEmpty ? nil : try registry.access.account(claims.sub)
+            if let expiresAt = account?.expiresAt, expiresAt <= now {
                 throw unauthorized("the account \(claims.sub) has expired", challenge: challenge())
             }
             let principal = account.map(Principal.init) ?? .anonymous
@@ -100,7 +102,7 @@ public struct RegistryAuthentication: Sendable {
         }
         if header.lowercased().hasPrefix("basic ") {
             guard let (name, password) = Self.basicCredentials(header),
-                  let principal = await registry.authenticate(name, password: password) else {
+                  let principal = await registry.access.authenticate(name, password: password) else {
                 throw unauthorized("invalid username or password", challenge: challenge())
             }
             return Identity(principal: principal, grantedScopes: nil, presentedCredentials: true)

@@ -17,7 +17,7 @@ extension RegistryRoutes {
         var principal = Principal.anonymous
         if let header = request.headers[.authorization] {
             guard header.lowercased().hasPrefix("basic "), let (name, password) = RegistryAuthentication.basicCredentials(header),
-                  let authenticated = await registry.authenticate(name, password: password) else {
+                  let authenticated = await registry.access.authenticate(name, password: password) else {
                 var error = OCIError("UNAUTHORIZED", .unauthorized, "invalid username or password")
                 error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
                 throw error
@@ -33,7 +33,7 @@ extension RegistryRoutes {
             switch scope.type {
             case "repository":
                 guard let name = try? RepositoryName(parsing: scope.name) else { continue }
-                let allowed = try registry.allowedActions(principal, on: name)
+                let allowed = try registry.access.allowedActions(principal, on: name)
                 let actions = scope.actions.contains("*") ? allowed.map(\.rawValue).sorted()
                     : scope.actions.filter { RepositoryAction(rawValue: $0).map(allowed.contains) ?? false }
                 if !actions.isEmpty { granted.append(TokenScope(type: "repository", name: scope.name, actions: actions)) }
@@ -47,7 +47,7 @@ extension RegistryRoutes {
                 continue
             }
         }
-        let issued = try authentication.issue(to: principal, scopes: granted)
+        let issued = try authentication.issue(to: principal, scopes: granted, now: registry.configuration.clock.now())
         let formatter = ISO8601DateFormatter()
         let body: [String: Any] = [
             "token": issued.token, "access_token": issued.token,
