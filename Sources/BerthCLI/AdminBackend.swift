@@ -10,7 +10,7 @@ import FoundationNetworking
 /// directly (`--root`, which needs the root unlocked, i.e. no server running on it).
 enum AdminBackend {
     case remote(URL, authorization: String?)
-    case local(Registry)
+    case local(FileRegistry)
 
     /// The backend the options name: `--url` when given, else `--root`.
     static func open(_ options: AdminOptions) async throws -> AdminBackend {
@@ -21,7 +21,7 @@ enum AdminBackend {
             return .remote(parsed, authorization: options.basicAuthorization)
         }
         do {
-            return .local(try await Registry.open(RegistryConfiguration(root: options.root)))
+            return .local(try await FileRegistry.open(RegistryConfiguration(root: options.root)))
         } catch RegistryError.rootLocked(let message) {
             throw CLIError("\(message)\n(to manage a running server, pass --url http://HOST:PORT)")
         }
@@ -79,7 +79,7 @@ enum AdminBackend {
         }
     }
 
-    func collectGarbage(dryRun: Bool, untagged: Bool?) async throws -> GarbageCollector.Report {
+    func collectGarbage(dryRun: Bool, untagged: Bool?) async throws -> GarbageCollectionReport {
         switch self {
         case .remote(let url, let authorization):
             let flag = untagged.map { "&untagged=\($0)" } ?? ""
@@ -91,7 +91,7 @@ enum AdminBackend {
         }
     }
 
-    func runRetention(dryRun: Bool) async throws -> Registry.RetentionReport {
+    func runRetention(dryRun: Bool) async throws -> RetentionReport {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "POST", "/admin/v1/retention?dryRun=\(dryRun)")
         case .local(let registry): try await registry.runRetention(dryRun: dryRun)

@@ -22,7 +22,7 @@ enum AuthBootstrap {
 
     /// Creates `admin` when the root has no account: with `BERTH_ADMIN_PASSWORD` if set, else a
     /// random password printed once to the log and written owner-only in the root.
-    static func firstAdministrator(registry: Registry, layout: DataRootLayout, environment: [String: String], logger: Logger) async throws {
+    static func firstAdministrator(registry: FileRegistry, layout: DataRootLayout, environment: [String: String], logger: Logger) async throws {
         guard try registry.access.accounts().isEmpty else { return }
         if let password = environment["BERTH_ADMIN_PASSWORD"], !password.isEmpty {
             _ = try await registry.access.addAccount(name: "admin", password: password, isAdmin: true, canCreateProjects: true)

@@ -29,9 +29,9 @@ struct FsckCommand: AsyncParsableCommand {
             printError("berth fsck: no data root at \(root)")
             throw ExitCode(2)
         }
-        let registry: Registry
+        let registry: FileRegistry
         do {
-            registry = try await Registry.open(RegistryConfiguration(root: root, readOnly: !repair))
+            registry = try await FileRegistry.open(RegistryConfiguration(root: root, readOnly: !repair))
         } catch {
             printError("berth fsck: \(error)")
             throw ExitCode(2)

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// Expires idle upload sessions once a minute, and runs garbage collection on the schedule the
 /// policies set (changed policies apply from the next check, without a restart).
 struct MaintenanceService: Service {
-    let registry: Registry
+    let registry: FileRegistry
     let logger: Logger
 
     func run() async throws {

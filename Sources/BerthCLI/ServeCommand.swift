@@ -106,9 +106,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuredLogger.logLevel = settings.logLevel
         let logger = configuredLogger
 
-        let registry: Registry
+        let registry: FileRegistry
         do {
-            registry = try await Registry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
+            registry = try await FileRegistry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
                                                                      maximumBlobSize: settings.maximumBlobSize,
                                                                      minimumBodyRate: settings.minimumBodyRate == 0 ? nil : settings.minimumBodyRate,
                                                                      directBlobWrites: !settings.bufferedWrites))

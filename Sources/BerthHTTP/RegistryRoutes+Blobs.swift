@@ -37,8 +37,9 @@ extension RegistryRoutes {
         let length = range?.count ?? size
         headers[.contentLength] = String(length)
         if let range { headers[.contentRange] = "bytes \(range.start)-\(range.end)/\(size)" }
-        if let regions = options.fileRegions, regions.vouches(for: request) {
-            headers[.berthFileRegion] = BlobFileRegions.marker(path: reader.path, offset: start, length: length, size: size)
+        // Zero-copy when the store offers the blob as a local file and the pipeline can send it.
+        if let file = reader.backingFile, let regions = options.fileRegions, regions.vouches(for: request) {
+            headers[.berthFileRegion] = BlobFileRegions.marker(path: file, offset: start, length: length, size: size)
             return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody())
         }
         let registry = registry

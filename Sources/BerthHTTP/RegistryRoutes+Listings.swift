@@ -121,7 +121,7 @@ extension RegistryRoutes {
         text.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? text
     }
 
-    private static func tagsIfRepositoryExists(_ registry: Registry, _ name: RepositoryName, after last: String,
+    private static func tagsIfRepositoryExists(_ registry: Registry<Store>, _ name: RepositoryName, after last: String,
                                                limit: Int) throws(RegistryError) -> Page<Tag>? {
         do {
             return try registry.tags(in: name, after: last, limit: limit)

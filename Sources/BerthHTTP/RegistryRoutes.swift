@@ -11,20 +11,22 @@ import Logging
 /// ```swift
 /// let router = Router()
 /// router.get("/hello") { _, _ in "hi" }
-/// RegistryRoutes<BasicRequestContext>(registry: registry).register(on: router)
+/// RegistryRoutes<BasicRequestContext, FileBlobStore>(registry: registry).register(on: router)
 /// ```
 ///
 /// Guarantees: every failure is answered in the spec's JSON error format with the spec's code
 /// and status; request bodies stream into the engine and blobs stream out of it, never
 /// buffered whole (manifests, at most 4 MiB, are the one body read into memory).
-public struct RegistryRoutes<Context: RequestContext>: Sendable {
+///
+/// Generic over the engine's blob store, as `Registry` is: the same routes serve any store.
+public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
     /// The engine the routes serve.
-    public let registry: Registry
+    public let registry: Registry<Store>
     /// URL and paging options.
     public let options: RegistryRoutesOptions
 
     /// Routes over `registry`.
-    public init(registry: Registry, options: RegistryRoutesOptions = RegistryRoutesOptions()) {
+    public init(registry: Registry<Store>, options: RegistryRoutesOptions = RegistryRoutesOptions()) {
         self.registry = registry
         self.options = options
     }

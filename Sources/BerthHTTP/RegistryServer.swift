@@ -9,7 +9,7 @@ import Logging
 public enum RegistryServer {
     /// Builds the router of a standalone registry. Its context, ``RegistryRequestContext``,
     /// carries the client's address, which the rate limit needs.
-    public static func router(registry: Registry, options: RegistryRoutesOptions = RegistryRoutesOptions(),
+    public static func router<Store: BlobStore>(registry: Registry<Store>, options: RegistryRoutesOptions = RegistryRoutesOptions(),
                               metrics: RegistryMetrics = RegistryMetrics(),
                               logger: Logger = Logger(label: "berth")) -> Router<RegistryRequestContext> {
         let router = Router(context: RegistryRequestContext.self)
@@ -43,18 +43,18 @@ public enum RegistryServer {
         }
         var options = options
         options.logger = logger
-        RegistryRoutes<RegistryRequestContext>(registry: registry, options: options).register(on: router)
-        AdminRoutes<RegistryRequestContext>(registry: registry, authentication: options.authentication, logger: logger).register(on: router)
+        RegistryRoutes<RegistryRequestContext, Store>(registry: registry, options: options).register(on: router)
+        AdminRoutes<RegistryRequestContext, Store>(registry: registry, authentication: options.authentication, logger: logger).register(on: router)
         return router
     }
 
     /// Administrators (Basic credentials, or a token carrying the admin scope) and holders of the
     /// configured metrics token. An administrator's token without the admin scope (one cached for
     /// pulls) does not do.
-    static func mayReadMetrics(_ request: Request, _ authentication: RegistryAuthentication, _ registry: Registry) async -> Bool {
+    static func mayReadMetrics<Store: BlobStore>(_ request: Request, _ authentication: RegistryAuthentication, _ registry: Registry<Store>) async -> Bool {
         guard let header = request.headers[.authorization] else { return false }
         if let token = authentication.metricsToken, !token.isEmpty, ConstantTime.sameSecret(header, "Bearer \(token)") { return true }
-        guard let identity = try? await authentication.identity(of: request, registry: registry, challenge: "") else { return false }
+        guard let identity = try? await authentication.identity(of: request, access: registry.access, challenge: "") else { return false }
         return identity.administers
     }
 }

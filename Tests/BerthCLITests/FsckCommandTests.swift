@@ -33,7 +33,7 @@ func berthExecutable() -> URL {
 @Suite struct FsckCommandTests {
     private func makeRoot() async throws -> (String, Digest) {
         let path = NSTemporaryDirectory() + "berth-cli-\(UUID().uuidString)"
-        let registry = try await Registry.open(RegistryConfiguration(root: path, ioThreads: 2, mapSize: 1 << 28))
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: path, ioThreads: 2, mapSize: 1 << 28))
         let bytes = Array("layer bytes for the fsck command".utf8)
         let digest = try ContentHasher.digest(of: bytes)
         _ = try await registry.pushBlob(to: try RepositoryName(parsing: "app"), digest: digest, bytes: bytes)
@@ -67,7 +67,7 @@ func berthExecutable() -> URL {
     @Test func fsckRepairRefusesARootOwnedByAnotherProcess() async throws {
         let (root, _) = try await makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let owner = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
+        let owner = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
         let result = try runBerth(["fsck", "--root", root, "--repair"])
         await owner.close()
         #expect(result.status == 2)
@@ -77,7 +77,7 @@ func berthExecutable() -> URL {
     @Test func fsckRunsReadOnlyBesideAProcessThatOwnsTheRoot() async throws {
         let (root, _) = try await makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let owner = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
+        let owner = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
         let result = try runBerth(["fsck", "--root", root])
         await owner.close()
         #expect(result.status == 0, "\(result.stderr)")

@@ -10,7 +10,7 @@ import Testing
     let simpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json"
 
     /// Pushes a tagged subject image.
-    private func subject(_ registry: Registry, seed: UInt64 = 1) async throws -> PushedImage {
+    private func subject(_ registry: FileRegistry, seed: UInt64 = 1) async throws -> PushedImage {
         let image = try await makeImage(registry, repo("app"), seed: seed)
         _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v\(seed)")))
         return image
@@ -18,7 +18,7 @@ import Testing
 
     /// A cosign tag-scheme signature manifest (simple-signing layer), pushed under `sha256-<hex>.sig`.
     @discardableResult
-    private func tagSchemeSignature(_ registry: Registry, of subject: Digest, seed: UInt64) async throws -> PushedImage {
+    private func tagSchemeSignature(_ registry: FileRegistry, of subject: Digest, seed: UInt64) async throws -> PushedImage {
         let signature = try await makeImage(registry, repo("app"), seed: seed, layerMediaType: simpleSigning)
         let schemeTag = tag("sha256-\(subject.encoded).sig")
         _ = try await registry.putManifest(signature.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(schemeTag))
@@ -27,7 +27,7 @@ import Testing
 
     /// An OCI 1.1 referrer of `artifactType` with `subject`, pushed by digest.
     @discardableResult
-    private func referrer(_ registry: Registry, of subject: Digest, seed: UInt64, artifactType: String,
+    private func referrer(_ registry: FileRegistry, of subject: Digest, seed: UInt64, artifactType: String,
                           annotations: [String: String] = [:]) async throws -> PushedImage {
         let image = try await makeImage(registry, repo("app"), seed: seed, artifactType: artifactType, subject: subject, annotations: annotations)
         _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .digest(image.digest))

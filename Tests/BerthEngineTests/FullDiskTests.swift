@@ -28,7 +28,7 @@ import Testing
 
     @Test func anUploadInterruptedByAFullDiskResumesWithACorrectDigest() async throws {
         try await withSmallDisk(megabytes: 6) { mountPoint in
-            let registry = try await Registry.open(RegistryConfiguration(root: "\(mountPoint)/root", ioThreads: 2, mapSize: 1 << 20))
+            let registry = try await FileRegistry.open(RegistryConfiguration(root: "\(mountPoint)/root", ioThreads: 2, mapSize: 1 << 20))
             let content = pseudoRandomBytes(3 << 20, seed: 7)
             let session = try await registry.startUpload(in: repo("app"))
             _ = try await registry.appendUpload(session.id, in: repo("app"), body: OneChunk(Array(content[..<(1 << 20)])))
@@ -53,7 +53,7 @@ import Testing
 
     @Test func aFullDiskFailsThePushClearlyAndHarmsNothingStored() async throws {
         try await withSmallDisk(megabytes: 4) { mountPoint in
-        let registry = try await Registry.open(RegistryConfiguration(root: "\(mountPoint)/root", ioThreads: 2, mapSize: 1 << 20))
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: "\(mountPoint)/root", ioThreads: 2, mapSize: 1 << 20))
         let small = pseudoRandomBytes(100_000, seed: 1)
         let kept = try await pushBlob(registry, repo("app"), small)
         let huge = pseudoRandomBytes(6 << 20, seed: 2)

@@ -8,15 +8,15 @@ import Testing
     /// Two days ahead: older than every grace, so age alone decides nothing.
     let later = Date().addingTimeInterval(2 * 86_400)
 
-    private func put(_ registry: Registry, _ image: PushedImage, _ reference: Reference) async throws {
+    private func put(_ registry: FileRegistry, _ image: PushedImage, _ reference: Reference) async throws {
         _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: reference)
     }
 
-    private func exists(_ registry: Registry, _ digest: Digest) -> Bool {
+    private func exists(_ registry: FileRegistry, _ digest: Digest) -> Bool {
         (try? registry.manifestRecord(.digest(digest), in: repo("app"))) != nil
     }
 
-    private func collect(_ registry: Registry, untagged: Bool, dryRun: Bool = false, at now: Date? = nil) async throws -> GarbageCollector.Report {
+    private func collect(_ registry: FileRegistry, untagged: Bool, dryRun: Bool = false, at now: Date? = nil) async throws -> GarbageCollectionReport {
         try await GarbageCollector(registry: registry).run(.init(dryRun: dryRun, collectUntagged: untagged), now: now ?? later)
     }
 
@@ -249,18 +249,18 @@ final class EventLog: Sendable {
     }
 
     /// Pushes `image` untagged into `app` as if `daysAgo` days ago (old enough for the untagged rule).
-    private func pushOld(_ registry: Registry, _ image: PushedImage, daysAgo: Double = 10) async throws {
+    private func pushOld(_ registry: FileRegistry, _ image: PushedImage, daysAgo: Double = 10) async throws {
         let manifest = try Manifest(parsing: image.bytes, contentType: ociManifest)
         _ = try await registry.index.putManifest(ManifestWriteRequest(repository: repo("app"), digest: image.digest, bytes: image.bytes,
                                                                       manifest: manifest, tags: [], now: Date().addingTimeInterval(-daysAgo * 86_400)))
     }
 
-    private func isPresent(_ registry: Registry, _ digest: Digest) -> Bool {
+    private func isPresent(_ registry: FileRegistry, _ digest: Digest) -> Bool {
         (try? registry.manifestRecord(.digest(digest), in: repo("app"))) != nil
     }
 
     /// An old untagged image and an old cosign signature of it (both dead under the untagged rule).
-    private func oldSignedImage(_ registry: Registry, seed: UInt64) async throws -> (subject: PushedImage, signature: PushedImage) {
+    private func oldSignedImage(_ registry: FileRegistry, seed: UInt64) async throws -> (subject: PushedImage, signature: PushedImage) {
         let subject = try await makeImage(registry, repo("app"), seed: seed)
         try await pushOld(registry, subject)
         let signature = try await makeImage(registry, repo("app"), seed: seed + 1, artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
@@ -270,7 +270,7 @@ final class EventLog: Sendable {
     }
 
     /// The sweep of manifests given both, as a collection that marked them dead a day ago would run it.
-    private func sweep(_ registry: Registry, _ images: PushedImage...) async throws -> [Digest] {
+    private func sweep(_ registry: FileRegistry, _ images: PushedImage...) async throws -> [Digest] {
         try await registry.index.collectManifests(images.map { (repo("app"), $0.digest) }, pushedBefore: Date().addingTimeInterval(-86_400)).map(\.1)
     }
 

@@ -30,7 +30,7 @@ import Testing
         let root = TemporaryRoot()
         var configuration = root.configuration()
         configuration.directBlobWrites = direct
-        let registry = try await Registry.open(configuration)
+        let registry = try await FileRegistry.open(configuration)
         do {
             let content = pseudoRandomBytes((3 << 20) + 5, seed: direct ? 65 : 66)
             _ = try await registry.pushBlob(to: repo("modes"), digest: sha256(content), bytes: content)

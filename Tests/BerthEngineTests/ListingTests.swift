@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ListingTests {
     /// Pushes one manifest and tags it with every name in `tags`.
-    private func tagged(_ registry: Registry, _ repository: RepositoryName, _ tags: [String]) async throws {
+    private func tagged(_ registry: FileRegistry, _ repository: RepositoryName, _ tags: [String]) async throws {
         let image = try await makeImage(registry, repository, seed: 50)
         for name in tags {
             _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repository, reference: .tag(tag(name)))

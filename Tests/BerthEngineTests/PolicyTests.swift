@@ -4,7 +4,7 @@ import Testing
 @testable import BerthEngine
 
 @Suite struct ImmutabilityTests {
-    private func protectedImage(_ registry: Registry) async throws -> PushedImage {
+    private func protectedImage(_ registry: FileRegistry) async throws -> PushedImage {
         try await registry.updatePolicies { $0.immutability = [ImmutabilityRule(repositories: "app", tags: "v*")] }
         let image = try await makeImage(registry, repo("app"), seed: 1)
         _ = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("v1")))
@@ -168,7 +168,7 @@ import Testing
         }
     }
 
-    private func verifiedSetup(_ registry: Registry, trusting signer: TestSigner) async throws -> (PushedImage, ManifestRecord) {
+    private func verifiedSetup(_ registry: FileRegistry, trusting signer: TestSigner) async throws -> (PushedImage, ManifestRecord) {
         try await registry.updatePolicies {
             $0.signedOnly = [SignedOnlyPolicy(repositories: "app", level: .verified)]
             $0.trustedKeys = [TrustedKey(name: "release", publicKeyPEM: signer.publicKeyPEM)]

@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct RetentionTests {
     /// Pushes one image per tag, in order, a few milliseconds apart so push times differ.
-    private func pushTags(_ registry: Registry, _ tags: [String]) async throws -> [String: PushedImage] {
+    private func pushTags(_ registry: FileRegistry, _ tags: [String]) async throws -> [String: PushedImage] {
         var images: [String: PushedImage] = [:]
         for (offset, name) in tags.enumerated() {
             let image = try await makeImage(registry, repo("app"), seed: UInt64(100 + offset))

@@ -19,18 +19,18 @@ final class TemporaryRoot: Sendable {
         RegistryConfiguration(root: path, readOnly: readOnly, ioThreads: 4, mapSize: 1 << 30, minimumBodyRate: nil)
     }
 
-    func open(readOnly: Bool = false) async throws -> Registry {
-        try await Registry.open(configuration(readOnly: readOnly))
+    func open(readOnly: Bool = false) async throws -> FileRegistry {
+        try await FileRegistry.open(configuration(readOnly: readOnly))
     }
 }
 
 /// Opens a registry on a fresh root, runs `body`, closes it.
 func withRegistry<T>(configure: (inout RegistryConfiguration) -> Void = { _ in },
-                     _ body: (Registry, TemporaryRoot) async throws -> T) async throws -> T {
+                     _ body: (FileRegistry, TemporaryRoot) async throws -> T) async throws -> T {
     let root = TemporaryRoot()
     var configuration = root.configuration()
     configure(&configuration)
-    let registry = try await Registry.open(configuration)
+    let registry = try await FileRegistry.open(configuration)
     do {
         let result = try await body(registry, root)
         await registry.close()
@@ -98,7 +98,7 @@ struct FailingBody: AsyncSequence, Sendable {
 
 /// Pushes `bytes` as a blob and returns its descriptor JSON.
 @discardableResult
-func pushBlob(_ registry: Registry, _ repository: RepositoryName, _ bytes: [UInt8]) async throws -> Digest {
+func pushBlob(_ registry: FileRegistry, _ repository: RepositoryName, _ bytes: [UInt8]) async throws -> Digest {
     let digest = sha256(bytes)
     _ = try await registry.pushBlob(to: repository, digest: digest, bytes: bytes)
     return digest
@@ -117,7 +117,7 @@ struct PushedImage {
 }
 
 /// Pushes a config and layers, returns an image manifest document naming them (not pushed).
-func makeImage(_ registry: Registry, _ repository: RepositoryName, seed: UInt64, artifactType: String? = nil,
+func makeImage(_ registry: FileRegistry, _ repository: RepositoryName, seed: UInt64, artifactType: String? = nil,
                subject: Digest? = nil, subjectSize: Int = 0, annotations: [String: String] = [:],
                configMediaType: String = "application/vnd.oci.image.config.v1+json",
                layerMediaType: String = "application/vnd.oci.image.layer.v1.tar+gzip") async throws -> PushedImage {

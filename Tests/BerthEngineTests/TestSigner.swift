@@ -76,7 +76,7 @@ enum SignatureBuilder {
 
     /// A cosign signature manifest (tag-scheme layout): the payload as a layer carrying the
     /// base64 signature annotation, with an empty config. Pushes the blobs; returns the manifest bytes.
-    static func cosignSignature(_ registry: Registry, _ repository: RepositoryName, subject: Digest, signer: TestSigner,
+    static func cosignSignature(_ registry: FileRegistry, _ repository: RepositoryName, subject: Digest, signer: TestSigner,
                                 payload: [UInt8]? = nil, ociReferrer: Bool = false) async throws -> [UInt8] {
         let body = payload ?? simpleSigningPayload(subject)
         let signature = Data(try signer.sign(body)).base64EncodedString()
@@ -92,7 +92,7 @@ enum SignatureBuilder {
     }
 
     /// A sigstore bundle v0.3 referrer with a DSSE envelope over an in-toto statement naming `subject`.
-    static func bundleSignature(_ registry: Registry, _ repository: RepositoryName, subject: Digest, signer: TestSigner) async throws -> [UInt8] {
+    static func bundleSignature(_ registry: FileRegistry, _ repository: RepositoryName, subject: Digest, signer: TestSigner) async throws -> [UInt8] {
         let statement = Array(#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"\#(subject.encoded)"}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}"#.utf8)
         let payloadType = "application/vnd.in-toto+json"
         let signature = Data(try signer.sign(SignatureFormats.preAuthenticationEncoding(type: payloadType, body: statement))).base64EncodedString()
@@ -103,7 +103,7 @@ enum SignatureBuilder {
     }
 
     /// A Notation JWS signature envelope referrer (ES256) over a payload naming `subject`.
-    static func notationSignature(_ registry: Registry, _ repository: RepositoryName, subject: Digest, signer: TestSigner) async throws -> [UInt8] {
+    static func notationSignature(_ registry: FileRegistry, _ repository: RepositoryName, subject: Digest, signer: TestSigner) async throws -> [UInt8] {
         func base64URL(_ bytes: [UInt8]) -> String {
             Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         }
@@ -115,7 +115,7 @@ enum SignatureBuilder {
                                   layerType: "application/jose+json", layer: envelope, annotations: "")
     }
 
-    private static func referrer(_ registry: Registry, _ repository: RepositoryName, subject: Digest, artifactType: String,
+    private static func referrer(_ registry: FileRegistry, _ repository: RepositoryName, subject: Digest, artifactType: String,
                                  layerType: String, layer: [UInt8], annotations: String) async throws -> [UInt8] {
         let layerDigest = try await pushBlob(registry, repository, layer)
         let configDigest = try await pushBlob(registry, repository, Array("{}".utf8))

@@ -210,7 +210,7 @@ struct TricklingBody: AsyncSequence, Sendable {
         var configuration = root.configuration()
         configuration.minimumBodyRate = 10_000
         configuration.slowBodyGrace = .milliseconds(100)
-        let registry = try await Registry.open(configuration)
+        let registry = try await FileRegistry.open(configuration)
         let session = try await registry.startUpload(in: repo("app"))
         await expectError(.bodyTooSlow(minimum: 10_000)) {
             try await registry.appendUpload(session.id, in: repo("app"), body: TricklingBody(chunks: 50, interval: .milliseconds(20)))
@@ -226,7 +226,7 @@ struct TricklingBody: AsyncSequence, Sendable {
         configuration.minimumBodyRate = 10_000
         // A grace far longer than the body takes, however loaded the machine.
         configuration.slowBodyGrace = .seconds(60)
-        let registry = try await Registry.open(configuration)
+        let registry = try await FileRegistry.open(configuration)
         let session = try await registry.startUpload(in: repo("app"))
         let after = try await registry.appendUpload(session.id, in: repo("app"), body: TricklingBody(chunks: 5, interval: .milliseconds(20)))
         #expect(after.offset == 20)
@@ -249,7 +249,7 @@ struct TricklingBody: AsyncSequence, Sendable {
         let root = TemporaryRoot()
         var configuration = root.configuration()
         configuration.maximumIdleUploadWriters = 2
-        let registry = try await Registry.open(configuration)
+        let registry = try await FileRegistry.open(configuration)
         do {
             let contents = (0..<4).map { pseudoRandomBytes(40_000, seed: UInt64(20 + $0)) }
             var sessions: [UploadRecord] = []

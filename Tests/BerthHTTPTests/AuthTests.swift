@@ -11,11 +11,11 @@ import Testing
 /// A server with authentication on and a cast: admin (administrator), alice (developer of
 /// `team`), bob (guest of `team`), carol (no role), a public project `pub`.
 func withAuthServer<T: Sendable>(clock: any RegistryClock = SystemClock(), configure: (inout RegistryRoutesOptions) -> Void = { _ in },
-                                 _ body: @Sendable (any TestClientProtocol, Registry, RegistryAuthentication) async throws -> T) async throws -> T {
+                                 _ body: @Sendable (any TestClientProtocol, FileRegistry, RegistryAuthentication) async throws -> T) async throws -> T {
     let root = NSTemporaryDirectory() + "berth-auth-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     // No minimum body rate: a loaded machine may stall a test's small body for longer than the grace.
-    let registry = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, minimumBodyRate: nil, clock: clock))
+    let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, minimumBodyRate: nil, clock: clock))
     let authentication = RegistryAuthentication(signingKey: try TokenSigningKey(privateKeyPEM: try TokenSigningKey.generatePEM()),
                                                 metricsToken: "scrape-me")
     do {

@@ -11,11 +11,11 @@ import Testing
     @Test func registryRoutesMountBesideAnApplicationsOwnRoutes() async throws {
         let root = NSTemporaryDirectory() + "berth-embed-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let registry = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 28))
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 28))
         let router = Router()
         router.get("/hello") { _, _ in "hello from the host app" }
         router.get("/api/items") { _, _ in "[]" }
-        RegistryRoutes<BasicRequestContext>(registry: registry).register(on: router)
+        RegistryRoutes<BasicRequestContext, FileBlobStore>(registry: registry).register(on: router)
         let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let hello = try await client.execute(uri: "/hello", method: .get)

@@ -13,10 +13,10 @@ import Testing
 @Suite(.serialized) struct SlowDownloadTests {
     /// A server whose idle timeout and header deadline are one second, with the zero-copy handler.
     private func withImpatientServer(minimumRate: Int64,
-                                     _ body: @Sendable (Registry, Int) async throws -> Void) async throws {
+                                     _ body: @Sendable (FileRegistry, Int) async throws -> Void) async throws {
         let root = NSTemporaryDirectory() + "berth-slow-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let registry = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 30))
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 30))
         let regions = BlobFileRegions()
         let handlers: @Sendable () -> [any RemovableChannelHandler] = {
             [HeaderDeadlineHandler(deadline: .seconds(1)), regions.channelHandler(idleGrace: .seconds(1), minimumRate: minimumRate)]

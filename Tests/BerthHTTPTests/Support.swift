@@ -10,10 +10,10 @@ import Testing
 
 /// Runs `body` against a standalone registry server on a fresh data root, over real HTTP on loopback.
 func withServer<T: Sendable>(options: RegistryRoutesOptions = RegistryRoutesOptions(), maximumBlobSize: Int64 = 64 << 30,
-                             _ body: @Sendable (any TestClientProtocol, Registry) async throws -> T) async throws -> T {
+                             _ body: @Sendable (any TestClientProtocol, FileRegistry) async throws -> T) async throws -> T {
     let root = NSTemporaryDirectory() + "berth-http-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
-    let registry = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, maximumBlobSize: maximumBlobSize))
+    let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, maximumBlobSize: maximumBlobSize))
     do {
         let app = Application(router: RegistryServer.router(registry: registry, options: options),
                               configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))

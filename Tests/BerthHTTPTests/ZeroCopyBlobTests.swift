@@ -20,10 +20,10 @@ import Testing
     /// A standalone server whose plaintext pipeline has the zero-copy handler (`installHandler`)
     /// or only the route option.
     private func withZeroCopyServer(installHandler: Bool,
-                                    _ body: @Sendable (any TestClientProtocol, Registry) async throws -> Void) async throws {
+                                    _ body: @Sendable (any TestClientProtocol, FileRegistry) async throws -> Void) async throws {
         let root = NSTemporaryDirectory() + "berth-zero-copy-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let registry = try await Registry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 30))
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 30))
         let regions = BlobFileRegions()
         let handlers: @Sendable () -> [any RemovableChannelHandler] = { installHandler ? [regions.channelHandler()] : [] }
         do {

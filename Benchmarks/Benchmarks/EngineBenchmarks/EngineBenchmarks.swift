@@ -149,7 +149,7 @@ let benchmarks: @Sendable () -> Void = {
               closure: { benchmark in
                   guard let registry = collected.registry else { return }
                   for _ in benchmark.scaledIterations {
-                      blackHole(try? await GarbageCollector(registry: registry).run(GarbageCollector.Options(blobGrace: .zero)))
+                      blackHole(try? await GarbageCollector(registry: registry).run(GarbageCollectionOptions(blobGrace: .zero)))
                   }
               },
               setup: {
@@ -173,7 +173,7 @@ let benchmarks: @Sendable () -> Void = {
                       await reopened.registry?.close()
                       reopened.registry = nil
                       benchmark.startMeasurement()
-                      reopened.registry = try? await Registry.open(RegistryConfiguration(root: root))
+                      reopened.registry = try? await FileRegistry.open(RegistryConfiguration(root: root))
                       benchmark.stopMeasurement()
                   }
               },
@@ -193,7 +193,7 @@ let benchmarks: @Sendable () -> Void = {
 final class Stage: @unchecked Sendable {
     // @unchecked: written by setup and teardown, which package-benchmark runs before and after
     // the measured closure, never at the same time as it.
-    var registry: Registry?
+    var registry: FileRegistry?
     var root: String?
     var repository: RepositoryName?
     var config: Digest?
@@ -258,9 +258,9 @@ enum Fixture {
         return (varied, digest)
     }
 
-    static func make() async throws -> (Registry, String, RepositoryName, Digest) {
+    static func make() async throws -> (FileRegistry, String, RepositoryName, Digest) {
         let root = NSTemporaryDirectory() + "berth-bench-\(UUID().uuidString)"
-        let registry = try await Registry.open(RegistryConfiguration(root: root))
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: root))
         let repository = try RepositoryName(parsing: "bench/app")
         let config = Array(#"{"architecture":"amd64","os":"linux"}"#.utf8)
         let digest = try ContentHasher.digest(of: config)

@@ -15,8 +15,8 @@ import Synchronization
 public final class AccessControl: Sendable {
     /// Where the records live; the catalog answers whether a project holds repositories.
     let index: any MetadataIndex
-    /// The wall clock expiries are judged by.
-    let clock: any RegistryClock
+    /// The wall clock expiries (of accounts, robots and tokens) are judged by.
+    public let clock: any RegistryClock
     /// A read-only engine writes no audit events.
     let readOnly: Bool
     /// Recently verified credentials (SHA-256 of name and password → principal, until).

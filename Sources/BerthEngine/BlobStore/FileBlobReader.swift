@@ -4,7 +4,7 @@ import Foundation
 /// A committed blob file open for reading. Content never changes once committed, so reads by
 /// range need no lock; the descriptor closes when the reader is released.
 public final class FileBlobReader: BlobReader, Sendable {
-    /// The blob file (for zero-copy paths such as `sendfile` in the HTTP layer).
+    /// The blob file.
     public let path: String
     /// The blob's length.
     public let size: Int64
@@ -29,11 +29,6 @@ public final class FileBlobReader: BlobReader, Sendable {
         try POSIXFile.read(fd, into: buffer, at: offset, path: path)
     }
 
-    /// Reads up to `count` bytes at `offset` into a new array.
-    public func read(at offset: Int64, count: Int) throws -> [UInt8] {
-        let length = Int(max(0, min(Int64(count), size - offset)))
-        return try [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-            initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
-        }
-    }
+    /// The blob file itself: zero-copy paths (`sendfile`) may send it as it is.
+    public var backingFile: String? { path }
 }

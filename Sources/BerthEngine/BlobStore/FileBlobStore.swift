@@ -15,81 +15,73 @@ public struct FileBlobStore: BlobStore {
     public let layout: DataRootLayout
     /// Whether ingests write full aligned buffers with O_DIRECT (see `FileBlobWriter`).
     public let directWrites: Bool
+    /// The buffers request bodies are gathered into, shared by every ingest of this store.
+    let buffers: IngestBufferPool
+    /// Full buffers one ingest may have being written and hashed while the next one fills.
+    let buffersInFlight: Int
 
-    /// A store over `layout` (directories must exist: `DataRootLayout.create()`).
-    /// A store in `layout`; `directWrites` lets ingests bypass the page cache where they can.
-    public init(layout: DataRootLayout, directWrites: Bool = true) {
+    /// A store in `layout` (directories must exist: `DataRootLayout.create()`).
+    /// - Parameters:
+    ///   - directWrites: let ingests bypass the page cache where they can.
+    ///   - bufferSize: bytes gathered from a body before one write and one hand-off to the hash.
+    ///   - bufferMemory: memory for buffers beyond the two each ingest always gets.
+    ///   - buffersInFlight: full buffers one ingest may have in flight (at least 1).
+    public init(layout: DataRootLayout, directWrites: Bool = true, bufferSize: Int = 4 << 20,
+                bufferMemory: Int = 64 << 20, buffersInFlight: Int = 4) {
         self.layout = layout
         self.directWrites = directWrites
+        self.buffers = IngestBufferPool(bufferSize: bufferSize, memoryLimit: bufferMemory)
+        self.buffersInFlight = max(1, buffersInFlight)
     }
 
     public func startIngest() throws -> FileBlobWriter {
-        try FileBlobWriter(path: layout.temporaryFile("ingest-\(UploadID.random())"), create: true, offset: 0, directWrites: directWrites)
+        try FileBlobWriter(path: layout.temporaryFile("ingest-\(UploadID.random())"), create: true, offset: 0, store: self)
     }
 
-    public func openUpload(_ id: UploadID, offset: Int64) throws -> FileBlobWriter {
+    public func resumeUpload(_ id: UploadID, at offset: Int64) throws -> FileBlobWriter {
         let path = layout.uploadFile(id)
         let exists = try POSIXFile.stat(path) != nil
-        return try FileBlobWriter(path: path, create: !exists, offset: offset, directWrites: directWrites)
+        return try FileBlobWriter(path: path, create: !exists, offset: offset, store: self)
     }
 
-    /// Creates an upload's empty partial file durably (file and directory entry).
-    public func createUploadFile(_ id: UploadID) throws {
-        let writer = try FileBlobWriter(path: layout.uploadFile(id), create: true, offset: 0, directWrites: directWrites)
+    public func createUpload(_ id: UploadID) throws {
+        let writer = try FileBlobWriter(path: layout.uploadFile(id), create: true, offset: 0, store: self)
         try writer.sync()
         writer.close()
         try POSIXFile.fsyncDirectory(layout.uploads)
     }
 
-    /// - Parameter keepingFileOnIOError: on a failure that is not a digest or size mismatch
-    ///   (the disk, not the content), close the writer but leave its file where it is, so an
-    ///   upload session stays resumable; mismatches always remove the file (it can never match).
-    public func commit(_ writer: FileBlobWriter, expected: Digest, expectedSize: Int64?,
-                       keepingFileOnIOError: Bool = false) throws -> BlobInfo {
-        do {
-            if let expectedSize, expectedSize != writer.offset {
-                throw RegistryError.sizeMismatch(expected: expectedSize, actual: writer.offset)
-            }
-            let actual = try writer.finish(expected.algorithm)
-            guard actual == expected else { throw RegistryError.digestMismatch(expected: expected, actual: actual) }
-            try writer.truncateToOffset()
-            try writer.sync()
-            writer.close()
-            let size = writer.offset
-            let destination = layout.blobFile(actual)
-            let fanout = layout.blobFanoutDirectory(actual)
-            try POSIXFile.makeDirectory(layout.blobAlgorithmDirectory(actual.algorithm))
-            if try POSIXFile.makeDirectory(fanout) {
-                try POSIXFile.fsyncDirectory(layout.blobAlgorithmDirectory(actual.algorithm))
-            }
-            // Always replace: the new bytes were just verified, an existing file may not be
-            // (a re-push heals a damaged blob), and open readers keep their own inode.
-            try POSIXFile.rename(writer.path, destination)
-            try POSIXFile.fsyncDirectory(fanout)
-            return BlobInfo(digest: actual, size: size, committedAt: Date())
-        } catch {
-            switch error {
-            case RegistryError.digestMismatch, RegistryError.sizeMismatch: abort(writer)
-            case _ where keepingFileOnIOError: writer.close()
-            default: abort(writer)
-            }
-            throw error
-        }
-    }
-
-    /// Whether an upload's partial file exists.
-    public func hasUploadFile(_ id: UploadID) -> Bool {
+    public func hasUpload(_ id: UploadID) -> Bool {
         FileManager.default.fileExists(atPath: layout.uploadFile(id))
     }
 
-    public func abort(_ writer: FileBlobWriter) {
-        writer.close()
-        try? POSIXFile.unlink(writer.path)
-    }
-
-    /// Removes an upload's partial file (a cancelled or expired session).
     public func removeUpload(_ id: UploadID) throws {
         try POSIXFile.unlink(layout.uploadFile(id))
+    }
+
+    public func removeLeftovers(keepingUploads sessions: Set<UploadID>) throws {
+        for name in try POSIXFile.list(layout.temporary) {
+            try POSIXFile.unlink(layout.temporaryFile(name))
+        }
+        let owned = Set(sessions.map(\.description))
+        for name in try POSIXFile.list(layout.uploads) where !owned.contains(name) {
+            try POSIXFile.unlink("\(layout.uploads)/\(name)")
+        }
+    }
+
+    /// Moves a verified partial file under its digest (invariant 1: fsync, rename, fsync the
+    /// fan-out directory and, when the fan-out directory is new, its parent).
+    func install(_ path: String, as digest: Digest) throws {
+        let destination = layout.blobFile(digest)
+        let fanout = layout.blobFanoutDirectory(digest)
+        try POSIXFile.makeDirectory(layout.blobAlgorithmDirectory(digest.algorithm))
+        if try POSIXFile.makeDirectory(fanout) {
+            try POSIXFile.fsyncDirectory(layout.blobAlgorithmDirectory(digest.algorithm))
+        }
+        // Always replace: the new bytes were just verified, an existing file may not be
+        // (a re-push heals a damaged blob), and open readers keep their own inode.
+        try POSIXFile.rename(path, destination)
+        try POSIXFile.fsyncDirectory(fanout)
     }
 
     public func openReader(_ digest: Digest) throws -> FileBlobReader {

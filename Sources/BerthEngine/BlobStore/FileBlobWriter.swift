@@ -7,6 +7,8 @@ import Foundation
 /// without one and rebuilds it lazily, by hashing its partial file on the first `write` or at
 /// commit, never at open: opening a store with many sessions stays instant.
 ///
+/// Its `append` is the ingest pipeline (`FileBlobWriter+Append.swift`).
+///
 /// Not `Sendable`: one request at a time feeds one writer (upload sessions enforce that).
 public final class FileBlobWriter: BlobWriter {
     /// The partial file.
@@ -41,8 +43,12 @@ public final class FileBlobWriter: BlobWriter {
     /// bytes arrive, and the `fsync` finds little left to do.
     static let writebackInterval: Int64 = 8 << 20
 
-    init(path: String, create: Bool, offset: Int64, directWrites: Bool = true) throws {
+    /// The store this writer commits into (its layout, its buffers).
+    let store: FileBlobStore
+
+    init(path: String, create: Bool, offset: Int64, store: FileBlobStore) throws {
         self.path = path
+        self.store = store
         self.fd = try POSIXFile.open(path, O_RDWR | (create ? O_CREAT | O_EXCL : 0))
         do {
             let size = try POSIXFile.size(fd, path: path)
@@ -51,7 +57,7 @@ public final class FileBlobWriter: BlobWriter {
             if size > offset { try POSIXFile.truncate(fd, to: offset, path: path) }
             self.offset = offset
             self.writebackStart = offset
-            self.direct = directWrites ? .untried : .unavailable
+            self.direct = store.directWrites ? .untried : .unavailable
             self.hasher = offset == 0 ? try ContentHasher(.sha256) : nil
         } catch {
             Foundation.close(fd)
@@ -64,19 +70,35 @@ public final class FileBlobWriter: BlobWriter {
         if case .open(let directFD) = direct { Foundation.close(directFD) }
     }
 
-    /// Appends `bytes` at the offset and feeds them to the hash (after any hash still running
-    /// on the writer's queue behind an acknowledged chunk).
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        queues.hashing.sync {}
-        let hasher = try liveHasher()
-        try POSIXFile.write(fd, bytes, at: offset, path: path)
-        try hasher.update(bytes)
-        offset += Int64(bytes.count)
-        startWriteback(upTo: offset)
-    }
-
     /// Makes every byte written so far durable.
     public func sync() throws { try POSIXFile.fsync(fd, path: path) }
+
+    public func commit(expected: Digest, expectedSize: Int64?, keepingPartialOnIOError: Bool) throws -> BlobInfo {
+        do {
+            if let expectedSize, expectedSize != offset {
+                throw RegistryError.sizeMismatch(expected: expectedSize, actual: offset)
+            }
+            let actual = try finish(expected.algorithm)
+            guard actual == expected else { throw RegistryError.digestMismatch(expected: expected, actual: actual) }
+            try truncateToOffset()
+            try sync()
+            close()
+            try store.install(path, as: actual)
+            return BlobInfo(digest: actual, size: offset, committedAt: Date())
+        } catch {
+            switch error {
+            case RegistryError.digestMismatch, RegistryError.sizeMismatch: abort()
+            case _ where keepingPartialOnIOError: close()
+            default: abort()
+            }
+            throw error
+        }
+    }
+
+    public func abort() {
+        close()
+        try? POSIXFile.unlink(path)
+    }
 
     // The two halves of `write`, for a caller that runs them at the same time on two cores:
     // the disk write on an I/O thread, the hash on its own task. `advance` then moves the

@@ -31,10 +31,10 @@ public struct Fsck: Sendable {
         public var isClean: Bool { problems.isEmpty }
     }
 
-    private let registry: Registry
+    private let registry: FileRegistry
 
     /// A check of the root `registry` is open on (read-only is enough without repair).
-    public init(registry: Registry) { self.registry = registry }
+    public init(registry: FileRegistry) { self.registry = registry }
 
     /// Runs the check; with `repair`, fixes what can be fixed safely.
     /// - Parameter progress: called with a line now and then during long runs.

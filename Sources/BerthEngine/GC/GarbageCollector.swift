@@ -17,48 +17,16 @@ import Foundation
 ///    are removed (a manifest push touches the links it names, so a blob it needs is young);
 /// 3. under the sweep gate (no push can be between committing a blob file and linking it),
 ///    blob files no link and no manifest names, older than the blob grace, are deleted.
-public struct GarbageCollector: Sendable {
+public struct GarbageCollector<Store: BlobStore>: Sendable {
     /// What to collect.
-    public struct Options: Sendable {
-        /// Report what would go, change nothing.
-        public var dryRun: Bool
-        /// Collect untagged manifests older than `untaggedGrace` (off by default: people deploy by digest).
-        public var collectUntagged: Bool
-        /// How old an untagged manifest must be before the untagged rule takes it.
-        public var untaggedGrace: Duration
-        /// How old an unreferenced blob (link or file) must be before it is deleted.
-        public var blobGrace: Duration
-
-        /// Options with the defaults: untagged rule off, 24 h untagged grace, 1 h blob grace.
-        public init(dryRun: Bool = false, collectUntagged: Bool = false,
-                    untaggedGrace: Duration = .seconds(86_400), blobGrace: Duration = .seconds(3600)) {
-            self.dryRun = dryRun
-            self.collectUntagged = collectUntagged
-            self.untaggedGrace = untaggedGrace
-            self.blobGrace = blobGrace
-        }
-    }
-
+    public typealias Options = GarbageCollectionOptions
     /// What a run removed (or, dry, would remove).
-    public struct Report: Sendable, Codable, Equatable {
-        /// Whether this was a dry run.
-        public var dryRun = false
-        /// Manifests removed, as `repository@digest`.
-        public var manifests: [String] = []
-        /// Bytes of those manifests.
-        public var manifestBytes: Int64 = 0
-        /// Blob links removed, as `repository@digest`.
-        public var blobLinks: [String] = []
-        /// Blob files removed.
-        public var blobs: [String] = []
-        /// Bytes of those blob files.
-        public var blobBytes: Int64 = 0
-    }
+    public typealias Report = GarbageCollectionReport
 
-    private let registry: Registry
+    private let registry: Registry<Store>
 
     /// A collector for the store `registry` is open on.
-    public init(registry: Registry) { self.registry = registry }
+    public init(registry: Registry<Store>) { self.registry = registry }
 
     /// Runs one collection. Only one runs at a time per engine; a second call waits for none
     /// and fails with `.gcRunning`.

@@ -137,8 +137,8 @@ public struct GarbageCollectionPolicy: Sendable, Codable, Equatable {
     public init() {}
 
     /// Collector options from this policy.
-    public func options(dryRun: Bool) -> GarbageCollector.Options {
-        GarbageCollector.Options(dryRun: dryRun, collectUntagged: collectUntagged,
+    public func options(dryRun: Bool) -> GarbageCollectionOptions {
+        GarbageCollectionOptions(dryRun: dryRun, collectUntagged: collectUntagged,
                                  untaggedGrace: .seconds(untaggedGraceSeconds), blobGrace: .seconds(blobGraceSeconds))
     }
 }

@@ -12,9 +12,9 @@ extension Registry {
         let blobs = blobs
         let writer = try await io { UnsafeTransfer(try blobs.startIngest()) }
         do {
-            try await stream(body, into: writer)
+            try await writer.value.append(limited(body, alreadyReceived: 0), acknowledgingOnceWritten: false)
             return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
-                let info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: size) }
+                let info = try await io { try writer.value.commit(expected: digest, expectedSize: size, keepingPartialOnIOError: false) }
                 try await RegistryError.wrapping { try await index.linkBlob(info.digest, size: info.size, into: repository, now: self.now()) }
                 return info
             }
@@ -23,9 +23,9 @@ extension Registry {
             // when those refuse the job (a cancelled task, a pool shutting down), so the file
             // never outlives the failed push.
             do {
-                try await io { blobs.abort(writer.value) }
+                try await io { writer.value.abort() }
             } catch {
-                blobs.abort(writer.value)
+                writer.value.abort()
             }
             throw error
         }
@@ -53,14 +53,14 @@ extension Registry {
     }
 
     /// Opens a blob readable through `repository` for reading by range.
-    public func openBlob(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) -> FileBlobReader {
+    public func openBlob(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) -> Store.Reader {
         _ = try blobInfo(digest, in: repository)
         let blobs = blobs
         return try await io { try blobs.openReader(digest) }
     }
 
     /// Reads up to `count` bytes at `offset` of an open blob, on the I/O threads.
-    public func read(_ reader: FileBlobReader, at offset: Int64, count: Int) async throws(RegistryError) -> [UInt8] {
+    public func read(_ reader: Store.Reader, at offset: Int64, count: Int) async throws(RegistryError) -> [UInt8] {
         guard offset >= 0, offset <= reader.size else { throw .rangeNotSatisfiable(size: reader.size) }
         return try await io { try reader.read(at: offset, count: count) }
     }

@@ -3,7 +3,7 @@ import Foundation
 
 /// Rules and policies: kept in the index, cached in memory, applied at once when changed.
 extension Registry {
-    static let policiesSetting = "policies"
+    static var policiesSetting: String { "policies" }
 
     /// The rules and policies in force.
     public var policies: RegistryPolicies { policyCache.withLock { $0 } }
@@ -93,5 +93,5 @@ extension Registry {
         try? await index.setSetting(Self.lastCollectionSetting, value.bytes)
     }
 
-    static let lastCollectionSetting = "gc.last"
+    static var lastCollectionSetting: String { "gc.last" }
 }

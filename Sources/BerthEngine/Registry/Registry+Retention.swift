@@ -4,16 +4,7 @@ import Foundation
 /// Retention runs: which tags the rules keep, and removing the rest.
 extension Registry {
     /// What a retention run removed (or, dry, would remove).
-    public struct RetentionReport: Sendable, Codable, Equatable {
-        /// Whether this was a dry run.
-        public var dryRun = false
-        /// Tags removed, as `repository:tag`.
-        public var tags: [String] = []
-        /// Manifests removed because they lost their last tag, with their accessories, as `repository@digest`.
-        public var manifests: [String] = []
-        /// Tags a rule would remove but an immutability rule protects.
-        public var protected: [String] = []
-    }
+    public typealias RetentionReport = BerthEngine.RetentionReport
 
     /// Applies the retention rules: in each repository a rule covers, the tags the rule matches
     /// are kept when among its `keepLatest` most recently pushed or pushed within

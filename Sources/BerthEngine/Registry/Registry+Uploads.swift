@@ -21,7 +21,7 @@ extension Registry {
         let id = UploadID.random()
         let blobs = blobs
         // File first, then the record: a crash in between leaves a file that recovery removes.
-        try await io { try blobs.createUploadFile(id) }
+        try await io { try blobs.createUpload(id) }
         return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, owner: owner, now: self.now()) }
     }
 
@@ -46,7 +46,7 @@ extension Registry {
         let (record, writer) = try await resume(id, in: repository, at: offset, owner: owner, lease: lease)
         var failure: RegistryError?
         do {
-            try await stream(body, into: writer, leavingHashesBehind: true)
+            try await writer.value.append(limited(body, alreadyReceived: writer.value.offset), acknowledgingOnceWritten: true)
         } catch {
             failure = error
         }
@@ -69,15 +69,15 @@ extension Registry {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
         let (_, writer) = try await resume(id, in: repository, at: offset, owner: owner, lease: lease)
-        if let lastChunk { try await stream(lastChunk, into: writer) }
+        if let lastChunk { try await writer.value.append(limited(lastChunk, alreadyReceived: writer.value.offset), acknowledgingOnceWritten: false) }
         let blobs = blobs
         return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
             let info: BlobInfo
             do throws(RegistryError) {
-                info = try await io { try blobs.commit(writer.value, expected: digest, expectedSize: nil, keepingFileOnIOError: true) }
+                info = try await io { try writer.value.commit(expected: digest, expectedSize: nil, keepingPartialOnIOError: true) }
             } catch {
                 lease.writer = nil
-                let resumable = (try? await io { blobs.hasUploadFile(id) }) ?? false
+                let resumable = (try? await io { blobs.hasUpload(id) }) ?? false
                 switch error {
                 case .digestMismatch, .sizeMismatch:
                     break
@@ -168,7 +168,7 @@ extension Registry {
     /// The session's record and writer for a request that writes at `offset` (nil: wherever the
     /// session is). A wrong offset changes nothing and throws `.uploadOffsetMismatch`.
     private func resume(_ id: UploadID, in repository: RepositoryName, at offset: Int64?, owner: String?,
-                        lease: UploadSessions.Lease) async throws(RegistryError) -> (UploadRecord, UnsafeTransfer<FileBlobWriter>) {
+                        lease: UploadSessions<Store.Writer>.Lease) async throws(RegistryError) -> (UploadRecord, UnsafeTransfer<Store.Writer>) {
         let record = try await liveRecord(id, in: repository, owner: owner)
         if let offset, offset != record.offset {
             throw .uploadOffsetMismatch(expected: record.offset, got: offset)
@@ -177,10 +177,10 @@ extension Registry {
     }
 
     /// The lease's open writer, or the session's partial file reopened at its durable offset.
-    private func writer(for lease: UploadSessions.Lease, record: UploadRecord) async throws(RegistryError) -> UnsafeTransfer<FileBlobWriter> {
+    private func writer(for lease: UploadSessions<Store.Writer>.Lease, record: UploadRecord) async throws(RegistryError) -> UnsafeTransfer<Store.Writer> {
         if let writer = lease.writer, writer.offset == record.offset { return UnsafeTransfer(writer) }
         let blobs = blobs
-        let opened = try await io { UnsafeTransfer(try blobs.openUpload(record.id, offset: record.offset)) }
+        let opened = try await io { UnsafeTransfer(try blobs.resumeUpload(record.id, at: record.offset)) }
         lease.writer = opened.value
         return opened
     }

@@ -25,7 +25,7 @@ extension Registry {
     }
 
     /// The largest signature payload or envelope read for verification (1 MiB).
-    static let maximumSignaturePayload: Int64 = 1 << 20
+    static var maximumSignaturePayload: Int64 { 1 << 20 }
 
     private func verifies(_ signature: Digest, subject: Digest, key: TrustedKey, in repository: RepositoryName) async throws(RegistryError) -> Bool {
         let keyID = try RegistryError.wrapping { try ContentHasher.digest(of: Array(key.publicKeyPEM.utf8)).rawBytes }

@@ -13,20 +13,21 @@ import Synchronization
 ///   by the upload's offset).
 /// - Blocking file I/O runs on the engine's own thread pool, never on the caller's executor.
 ///
-/// Open with `Registry.open(_:)`, and `close()` when done.
-public final class Registry: Sendable {
+/// Generic over its blob store, so every call into the store is specialised for the store
+/// it is opened with (no existential on the ingest path); `FileRegistry` is the one on a local
+/// file system. Open with `FileRegistry.open(_:)` (or `open(_:store:)` for another store), and
+/// `close()` when done.
+public final class Registry<Store: BlobStore>: Sendable {
     /// The configuration the engine was opened with.
     public let configuration: RegistryConfiguration
     /// Where everything lives under the data root.
     public let layout: DataRootLayout
     /// The blob store (content by digest; knows nothing of repositories).
-    public let blobs: FileBlobStore
+    public let blobs: Store
     /// The metadata index.
     public let index: any MetadataIndex
-    let sessions: UploadSessions
+    let sessions: UploadSessions<Store.Writer>
     let sweepGate = SweepGate()
-    /// The buffers request bodies are gathered into before they are written and hashed.
-    let ingestBuffers: IngestBufferPool
     let collecting = Mutex(false)
     /// Accounts, projects, authorization and the audit log (a room of its own).
     public let access: AccessControl
@@ -35,15 +36,13 @@ public final class Registry: Sendable {
     private let ioPool: NIOThreadPool
     private let lock: DataRootLock?
 
-    private init(configuration: RegistryConfiguration, layout: DataRootLayout, index: any MetadataIndex,
+    private init(configuration: RegistryConfiguration, layout: DataRootLayout, store: Store, index: any MetadataIndex,
                  ioPool: NIOThreadPool, lock: DataRootLock?, policies: RegistryPolicies) {
         self.policyCache = Mutex(policies)
         self.configuration = configuration
-        self.ingestBuffers = IngestBufferPool(bufferSize: configuration.writeBufferSize,
-                                              memoryLimit: configuration.ingestBufferMemory)
         self.sessions = UploadSessions(maximumIdleWriters: configuration.maximumIdleUploadWriters)
         self.layout = layout
-        self.blobs = FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites)
+        self.blobs = store
         self.index = index
         self.ioPool = ioPool
         self.access = AccessControl(index: index, clock: configuration.clock, readOnly: configuration.readOnly)
@@ -55,8 +54,9 @@ public final class Registry: Sendable {
     /// Writable opens take the root's lock (failing at once with `.rootLocked` if another
     /// process holds it), remove temporary files a crash left behind, drop upload files no
     /// session owns and sessions whose file is gone, and expire idle sessions (invariant 6).
-    /// Resumable uploads are kept.
-    public static func open(_ configuration: RegistryConfiguration) async throws(RegistryError) -> Registry {
+    /// Resumable uploads are kept. `store` makes the blob store for the root's layout.
+    public static func open(_ configuration: RegistryConfiguration,
+                            store makeStore: (DataRootLayout) -> Store) async throws(RegistryError) -> Registry {
         let layout = DataRootLayout(root: configuration.root)
         var lock: DataRootLock?
         if !configuration.readOnly {
@@ -77,8 +77,8 @@ public final class Registry: Sendable {
         }
         let pool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         pool.start()
-        let registry = Registry(configuration: configuration, layout: layout, index: index, ioPool: pool, lock: lock,
-                                policies: policies)
+        let registry = Registry(configuration: configuration, layout: layout, store: makeStore(layout), index: index,
+                                ioPool: pool, lock: lock, policies: policies)
         if !configuration.readOnly {
             do {
                 try await registry.recover()
@@ -111,21 +111,14 @@ public final class Registry: Sendable {
     /// The current time by the configured clock.
     func now() -> Date { configuration.clock.now() }
 
-    /// Clean-up on open (invariant 6): temp files, orphaned upload files, sessions without a file.
+    /// Clean-up on open (invariant 6): partials of crashed ingests, upload partials no session
+    /// owns, sessions without a partial.
     private func recover() async throws(RegistryError) {
-        let layout = layout
-        try await io {
-            for name in try POSIXFile.list(layout.temporary) {
-                try POSIXFile.unlink(layout.temporaryFile(name))
-            }
-        }
+        let blobs = blobs
         let records = try RegistryError.wrapping { try index.allUploads() }
-        let owned = Set(records.map(\.id.description))
         let missing: [UploadID] = try await io {
-            for name in try POSIXFile.list(layout.uploads) where !owned.contains(name) {
-                try POSIXFile.unlink("\(layout.uploads)/\(name)")
-            }
-            return try records.filter { try POSIXFile.stat(layout.uploadFile($0.id)) == nil }.map(\.id)
+            try blobs.removeLeftovers(keepingUploads: Set(records.map(\.id)))
+            return records.filter { !blobs.hasUpload($0.id) }.map(\.id)
         }
         for id in missing {
             _ = try await RegistryError.wrapping { try await index.deleteUpload(id) }
@@ -137,4 +130,20 @@ public final class Registry: Sendable {
     public func runMaintenance() async throws(RegistryError) {
         try await expireUploads()
     }
+}
+
+/// The registry on a local file system: blobs in the data root's content-addressed tree.
+public typealias FileRegistry = Registry<FileBlobStore>
+
+extension Registry where Store == FileBlobStore {
+    /// Opens the engine on a data root, its blobs in the root's file tree (see `open(_:store:)`).
+    public static func open(_ configuration: RegistryConfiguration) async throws(RegistryError) -> Registry {
+        try await open(configuration) { layout in
+            FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites, bufferSize: configuration.writeBufferSize,
+                          bufferMemory: configuration.ingestBufferMemory, buffersInFlight: configuration.ingestBuffersInFlight)
+        }
+    }
+
+    /// The buffers request bodies are gathered into before they are written and hashed.
+    var ingestBuffers: IngestBufferPool { blobs.buffers }
 }

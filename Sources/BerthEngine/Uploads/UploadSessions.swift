@@ -7,13 +7,13 @@ import Synchronization
 /// The durable state (repository, offset) is in the index; this is only a cache plus the
 /// one-request-at-a-time rule. A session absent here after a restart is simply reopened from
 /// its partial file on its next request.
-final class UploadSessions: Sendable {
+final class UploadSessions<Writer: AnyObject>: Sendable {
     /// A writer handed to exactly one request at a time.
     final class Lease: @unchecked Sendable {
         // @unchecked: `writer` is only touched by the request holding the lease; `acquire`
         // refuses a second holder until `release`.
-        var writer: FileBlobWriter?
-        init(writer: FileBlobWriter?) { self.writer = writer }
+        var writer: Writer?
+        init(writer: Writer?) { self.writer = writer }
     }
 
     private struct Entry {

@@ -12,9 +12,9 @@ import NIOCore
 /// Errors use the same JSON format as the OCI API: a malformed request body is a 400
 /// `INVALID_POLICY`, one over 1 MiB a 413 `SIZE_INVALID`, and a failure inside the server a 500
 /// `UNKNOWN` whose details go to the log only.
-public struct AdminRoutes<Context: RequestContext>: Sendable {
+public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
     /// The engine the routes manage.
-    public let registry: Registry
+    public let registry: Registry<Store>
     /// Who may call them (nil: anyone, the anonymous mode).
     public let authentication: RegistryAuthentication?
     /// Where failures inside the server are logged (their details never reach clients).
@@ -27,7 +27,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
     /// repository's pull and delete rights, everything else a system administrator: Basic
     /// credentials of one, or a bearer token of one carrying
     /// ``RegistryAuthentication/administrationScope``.
-    public init(registry: Registry, authentication: RegistryAuthentication? = nil, logger: Logger = Logger(label: "berth")) {
+    public init(registry: Registry<Store>, authentication: RegistryAuthentication? = nil, logger: Logger = Logger(label: "berth")) {
         self.registry = registry
         self.authentication = authentication
         self.logger = logger
@@ -42,7 +42,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
     @discardableResult
     private func authorize(_ request: Request, _ action: RepositoryAction? = nil, on repository: RepositoryName? = nil) async throws -> Principal? {
         guard let authentication else { return nil }
-        let identity = try await authentication.identity(of: request, registry: registry,
+        let identity = try await authentication.identity(of: request, access: registry.access,
                                                          challenge: #"Basic realm="\#(authentication.service)""#)
         guard identity.presentedCredentials else {
             var error = OCIError("UNAUTHORIZED", .unauthorized, "the admin API needs credentials")
@@ -51,7 +51,7 @@ public struct AdminRoutes<Context: RequestContext>: Sendable {
         }
         if identity.administers { return identity.principal }
         // Repository reads and deletes: the roles, and for a token what it grants.
-        if let action, let repository, try identity.allows(action, on: repository, registry: registry) {
+        if let action, let repository, try identity.allows(action, on: repository, access: registry.access) {
             return identity.principal
         }
         if identity.principal.isAdmin {

@@ -47,10 +47,10 @@ public struct RegistryAuthentication: Sendable {
 
         /// Whether this identity may do `action` on `repository`: what a token grants (nothing
         /// to check for Basic credentials) and what the account's roles allow now.
-        public func allows(_ action: RepositoryAction, on repository: RepositoryName, registry: Registry) throws -> Bool {
+        public func allows(_ action: RepositoryAction, on repository: RepositoryName, access: AccessControl) throws -> Bool {
             // The scopes first: they cost no index read.
             guard tokenPermits(action, on: repository) else { return false }
-            return try registry.access.allowedActions(principal, on: repository).contains(action)
+            return try access.allowedActions(principal, on: repository).contains(action)
         }
 
         /// Whether this identity administers the registry: a system administrator, and for a
@@ -80,20 +80,20 @@ public struct RegistryAuthentication: Sendable {
     public static let catalogScope = TokenScope(type: "registry", name: "catalog", actions: ["*"])
 
     /// The identity of a request; throws a 401 for credentials that do not check out.
-    func identity(of request: Request, registry: Registry, challenge: @autoclosure () -> String) async throws -> Identity {
+    func identity(of request: Request, access: AccessControl, challenge: @autoclosure () -> String) async throws -> Identity {
         guard let header = request.headers[.authorization] else {
             return Identity(principal: .anonymous, grantedScopes: nil, presentedCredentials: false)
         }
         if header.lowercased().hasPrefix("bearer ") {
             let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
             // The engine's clock judges both the token's and the account's expiry.
-            let now = registry.configuration.clock.now()
+            let now = access.clock.now()
             guard let claims = verify(token, now: now) else {
                 throw unauthorized("the bearer token is invalid or expired", challenge: challenge())
             }
             // The account as it is now: a removed account's token is anonymous, an expired
             // robot's (or account's) token is refused like an expired token.
-            let account = claims.sub.isEmpty ? nil : try registry.access.account(claims.sub)
+            let account = claims.sub.isEmpty ? nil : try access.account(claims.sub)
             if let expiresAt = account?.expiresAt, expiresAt <= now {
                 throw unauthorized("the account \(claims.sub) has expired", challenge: challenge())
             }
@@ -102,7 +102,7 @@ public struct RegistryAuthentication: Sendable {
         }
         if header.lowercased().hasPrefix("basic ") {
             guard let (name, password) = Self.basicCredentials(header),
-                  let principal = await registry.access.authenticate(name, password: password) else {
+                  let principal = await access.authenticate(name, password: password) else {
                 throw unauthorized("invalid username or password", challenge: challenge())
             }
             return Identity(principal: principal, grantedScopes: nil, presentedCredentials: true)

@@ -17,7 +17,7 @@ extension RegistryRoutes {
     /// The identity of the request, or anonymous when authentication is off.
     func identity(_ request: Request, scope: TokenScope?) async throws -> RegistryAuthentication.Identity? {
         guard let authentication = options.authentication else { return nil }
-        return try await authentication.identity(of: request, registry: registry,
+        return try await authentication.identity(of: request, access: registry.access,
                                                  challenge: authentication.challenge(realm: realm(request), scope: scope))
     }
 
@@ -50,7 +50,7 @@ extension RegistryRoutes {
 
     /// Whether an identity may do `action` (a token: what it grants and what the roles still allow).
     func allows(_ identity: RegistryAuthentication.Identity, _ action: RepositoryAction, on repository: RepositoryName) throws -> Bool {
-        try identity.allows(action, on: repository, registry: registry)
+        try identity.allows(action, on: repository, access: registry.access)
     }
 
     /// `/v2/` with authentication on: any valid credentials, or a token (even anonymous); none → 401.

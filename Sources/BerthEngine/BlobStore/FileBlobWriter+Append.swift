@@ -19,27 +19,23 @@ import Foundation
 /// 4. Nothing touches the writer or a buffer after `stream` returns or throws, except, with
 ///    `leavingHashesBehind`, the last buffers' hashes on the writer's own hash queue.
 ///
-/// That exception is for the chunks of an upload session: a chunk must be durable before its
+/// That exception (`acknowledgingOnceWritten`) is for the chunks of an upload session: a chunk must be durable before its
 /// `202`, not hashed (the digest is needed only at the end). So its last buffers count once
 /// written, their hashes run on, and each buffer goes back to the pool from the hash queue
 /// right after its hash (a hash that failed discards the running hash there: it is rebuilt
 /// from the file). The next chunk's hashes queue behind them on the same serial queue, so
 /// the hash does not pause between chunks for the fsync, the index commit and the next
 /// request; `FileBlobWriter.finish` waits for the queue before taking the digest.
-extension Registry {
-    /// Writes a request body into `writer` (see the pipeline above). Bytes that arrived before
-    /// a failure of the body are kept: an upload keeps every byte it received.
-    func stream<Body: AsyncSequence>(_ body: Body, into writer: UnsafeTransfer<FileBlobWriter>,
-                                     leavingHashesBehind: Bool = false) async throws(RegistryError)
+extension FileBlobWriter {
+    /// Appends a request body (see the pipeline above). Bytes that arrived before a failure of
+    /// the body are kept: an upload keeps every byte it received.
+    public func append<Body: AsyncSequence>(_ body: Body, acknowledgingOnceWritten leavingHashesBehind: Bool) async throws(RegistryError)
     where Body.Element: ContiguousBytesCollection {
-        let limit = configuration.maximumBlobSize
-        var received = writer.value.offset
-        let queues = writer.value.queues
-        let started = ContinuousClock.now
-        let startOffset = received
-        let minimumRate = configuration.minimumBodyRate
-        let grace = configuration.slowBodyGrace
-        let maximumInFlight = max(1, configuration.ingestBuffersInFlight)
+        // The closures below run on this writer's serial queues, one at a time (invariant 1).
+        let writer = UnsafeTransfer(self)
+        let queues = self.queues
+        let maximumInFlight = store.buffersInFlight
+        let ingestBuffers = store.buffers
         var loan = IngestBufferLoan(pool: ingestBuffers)
         defer { loan.giveBack() }
         var filling = loan.another()
@@ -59,7 +55,7 @@ extension Registry {
         func settleOldest() async -> RegistryError? {
             guard !inFlight.isEmpty else { return nil }
             let oldest = inFlight.removeFirst()
-            let error = await finish(oldest, into: writer, counting: !appendFailed)
+            let error = await Self.settle(oldest, into: writer, counting: !appendFailed)
             if error != nil { appendFailed = true }
             oldest.buffer.reset()
             spares.append(oldest.buffer)
@@ -80,7 +76,7 @@ extension Registry {
 
         /// Queues the filling buffer's write and the hash of its remaining bytes.
         func launchFilling() {
-            inFlight.append(start(filling, earlierWrites: fillingWrites, earlierHashes: fillingHashes,
+            inFlight.append(Self.start(filling, earlierWrites: fillingWrites, earlierHashes: fillingHashes,
                                   into: writer, at: nextPosition, on: queues))
             fillingHashes = []
             fillingWrites = []
@@ -90,8 +86,6 @@ extension Registry {
         do {
             for try await chunk in body {
                 let length = chunk.withContiguousBytes { $0.count }
-                received += Int64(length)
-                if received > limit { throw RegistryError.blobTooLarge(limit: limit) }
                 var consumed = 0
                 while consumed < length {
                     consumed += chunk.withContiguousBytes { raw in filling.append(UnsafeRawBufferPointer(rebasing: raw[consumed...])) }
@@ -102,17 +96,10 @@ extension Registry {
                 // An idle hash gets what has arrived now rather than when the buffer is full:
                 // at the start of a body, and whenever the hash has caught up with it.
                 if filling.unhashedCount >= Self.earliestHash, queues.hashIsIdle {
-                    fillingHashes.append(startHash(of: filling, into: writer, on: queues))
+                    fillingHashes.append(Self.startHash(of: filling, into: writer, on: queues))
                 }
                 if filling.unwrittenCount >= Self.earliestWrite, queues.writeIsIdle {
-                    fillingWrites.append(startWrite(of: filling, alignedOnly: true, into: writer, at: nextPosition, on: queues))
-                }
-                // Checked after the chunk is taken in: a cut-off upload keeps what arrived.
-                if let minimumRate {
-                    let elapsed = ContinuousClock.now - started
-                    if elapsed > grace, Double(received - startOffset) < Double(minimumRate) * elapsed.seconds {
-                        throw RegistryError.bodyTooSlow(minimum: minimumRate)
-                    }
+                    fillingWrites.append(Self.startWrite(of: filling, alignedOnly: true, into: writer, at: nextPosition, on: queues))
                 }
             }
         } catch {
@@ -174,7 +161,7 @@ extension Registry {
     }
 }
 
-extension Registry {
+extension FileBlobWriter {
     /// One buffer being appended: its disk writes and its hash (each in one or more parts).
     struct Append {
         let buffer: IngestBuffer
@@ -184,7 +171,7 @@ extension Registry {
 
     /// Hands the buffer's bytes not yet written to the write queue, behind the earlier writes;
     /// the buffer starts at `bufferPosition` in the file.
-    func startWrite(of buffer: IngestBuffer, alignedOnly: Bool, into writer: UnsafeTransfer<FileBlobWriter>,
+    static func startWrite(of buffer: IngestBuffer, alignedOnly: Bool, into writer: UnsafeTransfer<FileBlobWriter>,
                     at bufferPosition: Int64, on queues: IngestQueues) -> PendingIO {
         let (start, bytes) = buffer.takeUnwritten(alignedOnly: alignedOnly)
         let part = UnsafeTransfer(bytes)
@@ -192,7 +179,7 @@ extension Registry {
     }
 
     /// Hands the buffer's bytes not yet hashed to the hash queue, behind the earlier hashes.
-    func startHash(of buffer: IngestBuffer, into writer: UnsafeTransfer<FileBlobWriter>, on queues: IngestQueues) -> PendingIO {
+    static func startHash(of buffer: IngestBuffer, into writer: UnsafeTransfer<FileBlobWriter>, on queues: IngestQueues) -> PendingIO {
         let bytes = UnsafeTransfer(buffer.takeUnhashed())
         return queues.hash { try writer.value.hashUnwritten(bytes.value) }
     }
@@ -201,8 +188,8 @@ extension Registry {
     /// hash of its bytes not yet hashed to the hash queue, each behind the earlier buffers'
     /// (both serial, so a writer's state is never touched by two threads at once).
     /// `earlierWrites` and `earlierHashes` are those of its first bytes, already started.
-    /// `finish` the appends in the order they were started.
-    func start(_ buffer: IngestBuffer, earlierWrites: [PendingIO], earlierHashes: [PendingIO],
+    /// `settle` the appends in the order they were started.
+    static func start(_ buffer: IngestBuffer, earlierWrites: [PendingIO], earlierHashes: [PendingIO],
                into writer: UnsafeTransfer<FileBlobWriter>, at position: Int64, on queues: IngestQueues) -> Append {
         let writes = buffer.unwrittenCount > 0
             ? [startWrite(of: buffer, alignedOnly: false, into: writer, at: position, on: queues)] : []
@@ -213,7 +200,7 @@ extension Registry {
     /// Waits for the write and every part of the hash; moves the offset past the buffer only
     /// if all succeeded and `counting` (no earlier append failed). The caller discards the
     /// running hash after a failure, once no hash is running.
-    func finish(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>, counting: Bool) async -> RegistryError? {
+    static func settle(_ append: Append, into writer: UnsafeTransfer<FileBlobWriter>, counting: Bool) async -> RegistryError? {
         let writeFailure = await Self.firstFailure(of: append.written)
         let hashFailure = await Self.firstFailure(of: append.hashed)
         if let failure = writeFailure ?? hashFailure { return failure }
