@@ -84,17 +84,20 @@ import Testing
         try process.run()
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         var password: String?
-        for _ in 0..<100 where password == nil {
+        // Bounds for a stalled machine (a minute each), not margins: each wait ends when its event comes.
+        for _ in 0..<600 where password == nil {
             password = try? String(contentsOfFile: "\(root)/auth/admin-password", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             if password == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         let saved = try #require(password)
         let attributes = try FileManager.default.attributesOfItem(atPath: "\(root)/auth/admin-password")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        for _ in 0..<50 {
-            if try run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"]).stdout == "401" { break }
-            try await Task.sleep(for: .milliseconds(100))
+        var ready = false
+        for _ in 0..<600 where !ready {
+            ready = try run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v2/"]).stdout == "401"
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
+        try #require(ready)
         let withCredentials = try run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "admin:\(saved)", "http://127.0.0.1:\(port)/v2/"])
         #expect(withCredentials.stdout == "200")
         process.terminate()

@@ -34,9 +34,10 @@ final class ServerProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until `GET /v2/` answers (at most 20 s). curl, so a self-signed HTTPS server works too.
+    /// Waits until `GET /v2/` answers (at most a minute: a bound for a stalled machine, not a
+    /// margin; it ends at the first answer). curl, so a self-signed HTTPS server works too.
     func waitUntilReady() async throws {
-        for _ in 0..<200 {
+        for _ in 0..<600 {
             if let probe = try? run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]),
                probe.stdout == "200" || probe.stdout == "401" {
                 return
