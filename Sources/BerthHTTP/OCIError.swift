@@ -34,7 +34,7 @@ public struct OCIError: Error, Sendable, Equatable {
     /// The spec's JSON error document for one error.
     static func body(code: String, message: String) -> String {
         let body: [String: [[String: String]]] = ["errors": [["code": code, "message": message]]]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -59,7 +59,7 @@ extension RegistryRoutes {
         if let resumeAfter {
             headers[.link] = linkHeader(request, path: "/v2/_catalog", limit: paging.limit, last: resumeAfter)
         }
-        return jsonResponse(try JSONSerialization.data(withJSONObject: body), contentType: "application/json", headers: headers)
+        return jsonResponse(try JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes]), contentType: "application/json", headers: headers)
     }
 
     /// How many repository names one filtered catalog request looks at, at most.
@@ -74,7 +74,7 @@ extension RegistryRoutes {
         if page.hasMore, let last = page.items.last {
             headers[.link] = linkHeader(request, path: "/v2/\(name)/tags/list", limit: paging.limit, last: last.value)
         }
-        return jsonResponse(try JSONSerialization.data(withJSONObject: body), contentType: "application/json", headers: headers)
+        return jsonResponse(try JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes]), contentType: "application/json", headers: headers)
     }
 
     /// Tags read from the index per batch of a streamed list: one short read transaction each.

@@ -161,8 +161,16 @@ extension IngestBufferPoolTests {
         // A chunk counts once written; its last hashes run on and give the buffers back.
         try await withRegistry(configure: { $0.writeBufferSize = 256 << 10 }) { registry, _ in
             let session = try await registry.startUpload(in: repo("behind"))
-            _ = try await registry.appendUpload(session.id, in: repo("behind"), body: OneChunk(pseudoRandomBytes(3 << 20, seed: 71)))
+            let idleBefore = registry.ingestBuffers.idleCount
+            let chunk = pseudoRandomBytes(3 << 20, seed: 71)
+            let acknowledged = try await registry.appendUpload(session.id, in: repo("behind"), body: OneChunk(chunk))
+            #expect(acknowledged.offset == Int64(chunk.count))
+            // No request follows: the hash queue alone gives the buffers back, kept for reuse.
             try await expectAllBuffersReturn(to: registry.ingestBuffers)
+            #expect(registry.ingestBuffers.idleCount > idleBefore)
+            // And the hashes that ran behind the acknowledgement were the chunk's own.
+            let info = try await registry.finishUpload(session.id, in: repo("behind"), digest: sha256(chunk))
+            #expect(info.size == Int64(chunk.count))
         }
     }
 

@@ -83,6 +83,13 @@ import Testing
     @Test func lockIsReleasedWhenTheOwnerCloses() async throws {
         let root = TemporaryRoot()
         let first = try await root.open()
+        // Held: a second writable open of the same root is refused while the first is open.
+        do {
+            let intruder = try await root.open()
+            await intruder.close()
+            Issue.record("a second open succeeded while the root was held")
+        } catch RegistryError.rootLocked {
+        }
         await first.close()
         let second = try await root.open()
         await second.close()

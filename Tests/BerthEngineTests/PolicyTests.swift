@@ -162,9 +162,16 @@ import Testing
     @Test func repositoriesOutsideThePolicyAreNotChecked() async throws {
         try await withRegistry { registry, _ in
             try await registry.updatePolicies { $0.signedOnly = [SignedOnlyPolicy(repositories: "prod/*")] }
-            let image = try await makeImage(registry, repo("dev/app"), seed: 1)
-            let record = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo("dev/app"), reference: .tag(tag("v1")))
-            try await registry.checkPullPolicy(record)
+            // The same unsigned image: refused where the policy applies, served where it does not.
+            for name in ["prod/app", "dev/app"] {
+                let image = try await makeImage(registry, repo(name), seed: 1)
+                let record = try await registry.putManifest(image.bytes, contentType: ociManifest, in: repo(name), reference: .tag(tag("v1")))
+                if name == "prod/app" {
+                    await #expect(performing: { try await registry.checkPullPolicy(record) }, throws: denied)
+                } else {
+                    await #expect(throws: Never.self) { try await registry.checkPullPolicy(record) }
+                }
+            }
         }
     }
 
@@ -201,13 +208,15 @@ import Testing
                 let subject = try await makeImage(registry, repo("app"), seed: UInt64(seed))
                 let record = try await registry.putManifest(subject.bytes, contentType: ociManifest, in: repo("app"), reference: .tag(tag("s\(seed)")))
                 _ = image
+                // Unsigned, the subject is refused; signed by the trusted key in each format, served.
+                await #expect(performing: { try await registry.checkPullPolicy(record) }, throws: denied)
                 let signature: [UInt8] = switch build {
                 case 0: try await SignatureBuilder.cosignSignature(registry, repo("app"), subject: subject.digest, signer: signer, ociReferrer: true)
                 case 1: try await SignatureBuilder.bundleSignature(registry, repo("app"), subject: subject.digest, signer: signer)
                 default: try await SignatureBuilder.notationSignature(registry, repo("app"), subject: subject.digest, signer: signer)
                 }
                 _ = try await registry.putManifest(signature, contentType: ociManifest, in: repo("app"), reference: .digest(sha256(signature)))
-                try await registry.checkPullPolicy(record)
+                await #expect(throws: Never.self, "signature format \(build)") { try await registry.checkPullPolicy(record) }
             }
         }
     }

@@ -67,6 +67,17 @@ import Testing
         }
     }
 
+    @Test func theCatalogWritesSlashesInNamesAsThemselves() async throws {
+        // Valid JSON either way, but other registries (and people reading it) write `/`.
+        try await withServer { client, _ in
+            try await pushBlob(client, "demo/app", bytes(10))
+            let response = try await client.execute(uri: "/v2/_catalog", method: .get)
+            let text = String(buffer: response.body)
+            #expect(text.contains(#""demo/app""#), "\(text)")
+            #expect(!text.contains(#"\/"#))
+        }
+    }
+
     @Test func aCatalogPageOfZeroHasNoLinkToFollow() async throws {
         // A Link would name the same request again: a client following Links would never stop.
         try await withAuthServer { client, _, _ in

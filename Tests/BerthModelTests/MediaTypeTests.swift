@@ -92,7 +92,11 @@ import Testing
         let constants: [MediaType] = [.ociImageManifest, .ociImageIndex, .dockerManifest, .dockerManifestList, .dockerManifestSchema1,
                                       .dockerManifestSchema1Signed, .ociEmpty, .ociImageConfig, .dockerImageConfig, .dockerForeignLayer]
             + MediaType.ociNondistributableLayers
-        for constant in constants { _ = try MediaType(validating: constant.rawValue) }
+        for constant in constants {
+            #expect(try MediaType(validating: constant.rawValue) == constant, "\(constant)")
+        }
+        // The check is not a formality: a malformed type is refused.
+        #expect(throws: (any Error).self) { try MediaType(validating: "application/") }
     }
 
     @Test func mediaTypeEncodesAsItsString() throws {

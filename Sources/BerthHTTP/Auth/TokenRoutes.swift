@@ -53,6 +53,6 @@ extension RegistryRoutes {
             "token": issued.token, "access_token": issued.token,
             "expires_in": issued.expiresIn, "issued_at": formatter.string(from: issued.issuedAt),
         ]
-        return jsonResponse(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), contentType: "application/json")
+        return jsonResponse(try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes]), contentType: "application/json")
     }
 }
