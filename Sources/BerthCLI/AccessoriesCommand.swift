@@ -1,3 +1,4 @@
+import BerthEngine
 import ArgumentParser
 import BerthHTTP
 import BerthModel
@@ -7,7 +8,7 @@ struct AccessoriesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accessories",
         abstract: "Show an artifact's accessories (signatures, attestations, SBOMs) as a tree.",
-        discussion: "The artifact is REPOSITORY@DIGEST, REPOSITORY@TAG or REPOSITORY:TAG. With --delete DIGEST, deletes that accessory (with its own accessories and its tag-scheme tag).")
+        discussion: "The artifact is REPOSITORY@DIGEST, REPOSITORY@TAG or REPOSITORY:TAG. With --delete DIGEST, deletes that accessory (with its own accessories and its tag-scheme tag); a digest that is not an accessory of the artifact, direct or nested, is refused and nothing is deleted.")
 
     @Argument(help: "The subject: team/app@sha256:… or team/app:v1.")
     var artifact: String
@@ -27,7 +28,7 @@ struct AccessoriesCommand: AsyncParsableCommand {
         }
         try await withAdminBackend(options) { backend in
             if let delete {
-                let removed = try await backend.delete(repository, try Digest(parsing: delete))
+                let removed = try await backend.deleteAccessory(repository, reference, try Digest(parsing: delete))
                 print(options.json ? Formatting.json(removed) : removed.removed.map { "removed \($0)" }.joined(separator: "\n"))
                 return
             }

@@ -43,16 +43,14 @@ enum AdminBackend {
         case .remote(let url, let authorization):
             return try await request(url, authorization, "PUT", "/admin/v1/policies", body: try JSONEncoder().encode(policies))
         case .local(let registry):
-            try await registry.setPolicies(policies)
-            await registry.access.audit(AuditEvent(actor: "local", action: "policy", detail: "policies replaced"))
-            return registry.policies
+            return try await registry.administration.setPolicies(policies, by: .local)
         }
     }
 
     func artifacts(_ repository: RepositoryName) async throws -> [AdminModels.Artifact] {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/repositories/\(repository)/artifacts")
-        case .local(let registry): try await registry.artifacts(in: repository).map(AdminModels.Artifact.init)
+        case .local(let registry): try await registry.administration.artifacts(in: repository)
         }
     }
 
@@ -61,21 +59,23 @@ enum AdminBackend {
         case .remote(let url, let authorization):
             return try await request(url, authorization, "GET", "/admin/v1/repositories/\(repository)/accessories/\(reference)")
         case .local(let registry):
-            let subject = switch reference {
-            case .digest(let digest): digest
-            case .tag: try registry.manifestRecord(reference, in: repository).digest
-            }
-            return AdminModels.AccessoryTree(
-                repository: repository.value, subject: subject.description,
-                signed: try registry.isSigned(subject, in: repository),
-                accessories: try registry.accessories(of: .digest(subject), in: repository).map(AdminModels.Accessory.init))
+            return try registry.administration.accessoryTree(of: reference, in: repository)
+        }
+    }
+
+    func deleteAccessory(_ repository: RepositoryName, _ reference: Reference, _ accessory: Digest) async throws -> AdminModels.Removed {
+        switch self {
+        case .remote(let url, let authorization):
+            try await request(url, authorization, "DELETE", "/admin/v1/repositories/\(repository)/accessories/\(reference)/\(accessory)")
+        case .local(let registry):
+            try await registry.administration.deleteAccessory(accessory, of: reference, in: repository, by: .local)
         }
     }
 
     func delete(_ repository: RepositoryName, _ digest: Digest) async throws -> AdminModels.Removed {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "DELETE", "/admin/v1/repositories/\(repository)/artifacts/\(digest)")
-        case .local(let registry): AdminModels.Removed(removed: try await registry.deleteManifest(digest, in: repository).map(\.description))
+        case .local(let registry): try await registry.administration.deleteArtifact(digest, in: repository, by: .local)
         }
     }
 
@@ -85,16 +85,14 @@ enum AdminBackend {
             let flag = untagged.map { "&untagged=\($0)" } ?? ""
             return try await request(url, authorization, "POST", "/admin/v1/gc?dryRun=\(dryRun)\(flag)")
         case .local(let registry):
-            var options = registry.policies.garbageCollection.options(dryRun: dryRun)
-            if let untagged { options.collectUntagged = untagged }
-            return try await GarbageCollector(registry: registry).run(options) { printError($0) }
+            return try await registry.administration.collectGarbage(dryRun: dryRun, untagged: untagged, by: .local) { printError($0) }
         }
     }
 
     func runRetention(dryRun: Bool) async throws -> RetentionReport {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "POST", "/admin/v1/retention?dryRun=\(dryRun)")
-        case .local(let registry): try await registry.runRetention(dryRun: dryRun)
+        case .local(let registry): try await registry.administration.runRetention(dryRun: dryRun, by: .local)
         }
     }
 
@@ -103,7 +101,7 @@ enum AdminBackend {
     func accounts() async throws -> [AdminModels.Account] {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/users")
-        case .local(let registry): try registry.access.accounts().map(AdminModels.Account.init)
+        case .local(let registry): try registry.access.accountDocuments()
         }
     }
 
@@ -112,8 +110,7 @@ enum AdminBackend {
         case .remote(let url, let authorization):
             return try await request(url, authorization, "POST", "/admin/v1/users", body: try JSONEncoder().encode(new))
         case .local(let registry):
-            return AdminModels.Account(try await registry.access.addAccount(name: new.name, password: new.password, isAdmin: new.admin ?? false,
-                                                                   canCreateProjects: new.canCreateProjects ?? false))
+            return try await registry.access.addAccount(new, by: .local)
         }
     }
 
@@ -140,19 +137,14 @@ enum AdminBackend {
             return try await request(url, authorization, "POST", "/admin/v1/robots",
                                      body: try JSONEncoder().encode(AdminModels.Robot(name: name, expiresInDays: days)))
         case .local(let registry):
-            let made = try await registry.access.addRobot(name: name, expiresAt: Date().addingTimeInterval(Double(days) * 86_400))
-            return AdminModels.Robot(name: made.account.name, secret: made.secret, expiresAt: made.account.expiresAt)
+            return try await registry.access.addRobot(name: name, days: days, by: .local)
         }
     }
 
     func projects() async throws -> [AdminModels.ProjectInfo] {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/projects")
-        case .local(let registry):
-            try registry.access.projects().map { project in
-                AdminModels.ProjectInfo(name: project.name, public: project.isPublic,
-                                        members: Dictionary(uniqueKeysWithValues: try registry.access.members(of: project.name).map { ($0.user, $0.role.rawValue) }))
-            }
+        case .local(let registry): try registry.access.projectDocuments()
         }
     }
 
@@ -189,7 +181,7 @@ enum AdminBackend {
     func audit(limit: Int) async throws -> [AuditEvent] {
         switch self {
         case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/audit?n=\(limit)")
-        case .local(let registry): try registry.access.auditLog(limit: limit)
+        case .local(let registry): try registry.administration.auditLog(limit: limit)
         }
     }
 

@@ -1,3 +1,4 @@
+import BerthEngine
 import BerthHTTP
 import Foundation
 

@@ -20,7 +20,7 @@ struct MaintenanceService: Service {
                     lastAttempt = .now
                     // A shutdown cancels the collection between its steps rather than wait for it.
                     let report = try await cancelWhenGracefulShutdown {
-                        try await GarbageCollector(registry: registry).run(registry.policies.garbageCollection.options(dryRun: false))
+                        try await registry.administration.collectGarbage(dryRun: false, by: .scheduler)
                     }
                     logger.notice("scheduled garbage collection", metadata: [
                         "manifests": .stringConvertible(report.manifests.count),

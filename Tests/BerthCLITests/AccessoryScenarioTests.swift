@@ -193,4 +193,24 @@ import FoundationNetworking
         let resigned = try scenario.sign(live, with: scenario.trusted)
         #expect(try scenario.accessories("app:v1").map { $0["digest"] as? String } == [resigned])
     }
+
+    @Test func anAccessoryDeleteRefusesWhatIsNotAnAccessoryOfTheNamedArtifact() async throws {
+        let scenario = try await Scenario()
+        defer { scenario.finish() }
+        let first = try scenario.pushImage("v1", content: "first image")
+        let second = try scenario.pushImage("v2", content: "second image")
+        let secondSignature = try scenario.sign(second, with: scenario.trusted)
+        // Neither the subject itself nor another artifact's signature is an accessory of app:v1.
+        for digest in [first, secondSignature] {
+            let refused = try scenario.berth(["accessories", "app:v1", "--delete", digest])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("is not an accessory of"), "\(refused.stderr)")
+        }
+        #expect(try await httpGet("\(scenario.server.baseURL)/v2/app/manifests/\(first)").status == 200)
+        #expect(try scenario.accessories("app:v2").map { $0["digest"] as? String } == [secondSignature])
+        // Its own accessory goes.
+        let deleted = try scenario.berth(["accessories", "app:v2", "--delete", secondSignature])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(try scenario.accessories("app:v2").isEmpty)
+    }
 }

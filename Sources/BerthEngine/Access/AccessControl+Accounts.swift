@@ -15,7 +15,7 @@ extension AccessControl {
 
     /// Creates an account; `.invalidPolicy` if the name is taken or unusable.
     public func addAccount(name: String, password: String, isAdmin: Bool = false, canCreateProjects: Bool = false,
-                           isRobot: Bool = false, expiresAt: Date? = nil, actor: Principal? = nil) async throws(RegistryError) -> UserAccount {
+                           isRobot: Bool = false, expiresAt: Date? = nil, actor: AuditActor = .local) async throws(RegistryError) -> UserAccount {
         guard Self.isUsableAccountName(name) else { throw .invalidPolicy("account name \(name) must be 1-64 characters of letters, digits, . _ - $ @") }
         guard try account(name) == nil else { throw .invalidPolicy("account \(name) exists already") }
         try Self.checkUsable(password: password)
@@ -26,13 +26,13 @@ extension AccessControl {
         // What the account may do, so that a grant of rights shows in the log.
         let grants = [isAdmin ? "admin" : nil, canCreateProjects ? "can-create-projects" : nil, isRobot ? "robot" : nil,
                       expiresAt.map { "expires \(ISO8601DateFormatter().string(from: $0))" }].compactMap { $0 }
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-add",
+        await audit(AuditEvent(actor: actor.name, action: "user-add",
                                detail: ([name] + grants).joined(separator: " ")))
         return user
     }
 
     /// A robot account `robot$<name>` with a random secret, returned once, and an expiry.
-    public func addRobot(name: String, expiresAt: Date, actor: Principal? = nil) async throws(RegistryError) -> (account: UserAccount, secret: String) {
+    public func addRobot(name: String, expiresAt: Date, actor: AuditActor = .local) async throws(RegistryError) -> (account: UserAccount, secret: String) {
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in String(UInt8.random(in: .min ... .max, using: &generator), radix: 16) }.joined().prefix(48)
         let account = try await addAccount(name: "robot$\(name)", password: String(secret), isRobot: true, expiresAt: expiresAt, actor: actor)
@@ -40,17 +40,17 @@ extension AccessControl {
     }
 
     /// Changes an account's password.
-    public func setPassword(_ name: String, to password: String, actor: Principal? = nil) async throws(RegistryError) {
+    public func setPassword(_ name: String, to password: String, actor: AuditActor = .local) async throws(RegistryError) {
         guard var user = try account(name) else { throw .invalidPolicy("no account \(name)") }
         try Self.checkUsable(password: password)
         user.passwordHash = try await passwords { try PasswordHasher.hash(password) }
         try await store(Self.usersKind, name, user)
         credentialCache.withLock { $0.removeAll() }
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-passwd", detail: name))
+        await audit(AuditEvent(actor: actor.name, action: "user-passwd", detail: name))
     }
 
     /// Removes an account and its memberships.
-    public func removeAccount(_ name: String, actor: Principal? = nil) async throws(RegistryError) {
+    public func removeAccount(_ name: String, actor: AuditActor = .local) async throws(RegistryError) {
         // The account and its memberships in one transaction: a crash between them would leave
         // memberships that an account made later under the same name would inherit.
         let removals = [(kind: Self.usersKind, key: name, value: [UInt8]?.none)]
@@ -59,7 +59,7 @@ extension AccessControl {
             throw .invalidPolicy("no account \(name)")
         }
         credentialCache.withLock { $0.removeAll() }
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "user-rm", detail: name))
+        await audit(AuditEvent(actor: actor.name, action: "user-rm", detail: name))
     }
 
     /// The principal for these credentials, or nil (unknown account, wrong password, expired).

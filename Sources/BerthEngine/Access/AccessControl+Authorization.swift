@@ -33,9 +33,9 @@ extension AccessControl {
         let name = Project.name(of: repository)
         guard try project(name) == nil, principal.canCreateProjects else { return }
         if !principal.isAdmin, try holdsRepositories(name) { return }
-        try await saveProject(name, isPublic: false, actor: principal)
+        try await saveProject(name, isPublic: false, actor: .account(principal))
         if let user = principal.name, !principal.isAdmin {
-            try await setMember(user, of: name, role: .admin, actor: principal)
+            try await setMember(user, of: name, role: .admin, actor: .account(principal))
         }
     }
 

@@ -11,32 +11,32 @@ extension AccessControl {
 
     /// Creates (or, existing, updates the visibility of) a project.
     @discardableResult
-    public func saveProject(_ name: String, isPublic: Bool, actor: Principal? = nil) async throws(RegistryError) -> Project {
+    public func saveProject(_ name: String, isPublic: Bool, actor: AuditActor = .local) async throws(RegistryError) -> Project {
         guard (try? RepositoryName(parsing: name))?.components.count == 1 else { throw .invalidPolicy("project name \(name) is not a valid name segment") }
         let project = Project(name: name, isPublic: isPublic, createdAt: try self.project(name)?.createdAt ?? clock.now())
         try await store(Self.projectsKind, name, project)
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "project", detail: "\(name) \(isPublic ? "public" : "private")"))
+        await audit(AuditEvent(actor: actor.name, action: "project", detail: "\(name) \(isPublic ? "public" : "private")"))
         return project
     }
 
     /// Removes a project and its memberships (its repositories stay, private to admins).
-    public func removeProject(_ name: String, actor: Principal? = nil) async throws(RegistryError) {
+    public func removeProject(_ name: String, actor: AuditActor = .local) async throws(RegistryError) {
         // The project and its memberships in one transaction, as for accounts.
         let removals = [(kind: Self.projectsKind, key: name, value: [UInt8]?.none)]
             + (try members(of: name)).map { (kind: Self.membersKind, key: "\(name)\u{0}\($0.user)", value: [UInt8]?.none) }
         guard try await RegistryError.wrapping({ try await index.setAccessRecords(removals) }).first == true else {
             throw .invalidPolicy("no project \(name)")
         }
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "project-rm", detail: name))
+        await audit(AuditEvent(actor: actor.name, action: "project-rm", detail: name))
     }
 
     /// Gives `user` a role in `project` (nil removes the membership).
-    public func setMember(_ user: String, of project: String, role: ProjectRole?, actor: Principal? = nil) async throws(RegistryError) {
+    public func setMember(_ user: String, of project: String, role: ProjectRole?, actor: AuditActor = .local) async throws(RegistryError) {
         guard try self.project(project) != nil else { throw .invalidPolicy("no project \(project)") }
         guard try account(user) != nil else { throw .invalidPolicy("no account \(user)") }
         let value = role.map { Array($0.rawValue.utf8) }
         _ = try await RegistryError.wrapping { try await index.setAccessRecord(Self.membersKind, "\(project)\u{0}\(user)", value) }
-        await audit(AuditEvent(actor: actor?.displayName ?? "local", action: "member", detail: "\(user) in \(project): \(role?.rawValue ?? "removed")"))
+        await audit(AuditEvent(actor: actor.name, action: "member", detail: "\(user) in \(project): \(role?.rawValue ?? "removed")"))
     }
 
     /// The members of a project with their roles.

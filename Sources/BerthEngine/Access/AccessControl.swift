@@ -11,7 +11,7 @@ import Synchronization
 /// Its records live in the index (`AccessRecordStore`, `AuditLog`); what they mean is decided
 /// here. Guarantees: every method is safe to call concurrently; bcrypt runs on one thread of
 /// its own, never on the cooperative pool or the I/O threads; every change is audited with its
-/// actor (`local` when none is given).
+/// actor (`AuditActor.local` when none is given).
 public final class AccessControl: Sendable {
     /// Where the records live; the catalog answers whether a project holds repositories.
     let index: any MetadataIndex

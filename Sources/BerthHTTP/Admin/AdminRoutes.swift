@@ -122,29 +122,21 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
         switch (request.method, parts.first) {
         case (.get, "policies") where parts.count == 1:
             try await authorize(request)
-            return json(registry.policies)
+            return json(administration.policies())
         case (.put, "policies") where parts.count == 1:
             let principal = try await authorize(request)
             let policies = try await decodeBody(RegistryPolicies.self, from: request)
-            try await registry.setPolicies(policies)
-            await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "policy", detail: "policies replaced"))
-            return json(registry.policies)
+            return json(try await administration.setPolicies(policies, by: .caller(principal)))
         case (.get, "audit") where parts.count == 1:
             try await authorize(request)
-            let limit = query["n"].flatMap { Int($0) } ?? 1000
-            return json(try registry.access.auditLog(limit: max(0, limit)))
+            return json(try administration.auditLog(limit: query["n"].flatMap { Int($0) } ?? 1000))
         case (.post, "gc") where parts.count == 1:
             let principal = try await authorize(request)
-            var options = registry.policies.garbageCollection.options(dryRun: dryRun)
-            if let untagged = query["untagged"] { options.collectUntagged = untagged == "true" || untagged == "1" }
-            let report = try await GarbageCollector(registry: registry).run(options)
-            if !dryRun { await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "gc", detail: "\(report.manifests.count) manifests, \(report.blobs.count) blobs")) }
-            return json(report)
+            let untagged = query["untagged"].map { $0 == "true" || $0 == "1" }
+            return json(try await administration.collectGarbage(dryRun: dryRun, untagged: untagged, by: .caller(principal)))
         case (.post, "retention") where parts.count == 1:
             let principal = try await authorize(request)
-            let report = try await registry.runRetention(dryRun: dryRun)
-            if !dryRun { await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "retention", detail: "\(report.tags.count) tags")) }
-            return json(report)
+            return json(try await administration.runRetention(dryRun: dryRun, by: .caller(principal)))
         case (_, "repositories") where parts.count >= 3:
             return try await repositoryRequest(request, Array(parts.dropFirst()))
         default:
@@ -152,38 +144,39 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
         }
     }
 
-    /// `<name…>/artifacts`, `<name…>/artifacts/<digest>`, `<name…>/accessories/<reference>`.
+    /// `<name…>/artifacts`, `<name…>/artifacts/<digest>`, `<name…>/accessories/<reference>`,
+    /// `<name…>/accessories/<reference>/<digest>`.
     private func repositoryRequest(_ request: Request, _ parts: [String]) async throws -> Response {
         let method = request.method
         if parts.last == "artifacts", method == .get {
             let name = try RepositoryName(parsing: parts.dropLast().joined(separator: "/"))
             try await authorize(request, .pull, on: name)
-            return json(try await registry.artifacts(in: name).map(AdminModels.Artifact.init))
+            return json(try await administration.artifacts(in: name))
         }
         guard parts.count >= 3 else { throw OCIError.notFound }
+        if method == .delete, parts.count >= 4, parts[parts.count - 3] == "accessories" {
+            let name = try RepositoryName(parsing: parts.dropLast(3).joined(separator: "/"))
+            let principal = try await authorize(request, .delete, on: name)
+            return json(try await administration.deleteAccessory(try Digest(parsing: parts[parts.count - 1]),
+                                                                 of: try Reference(parsing: parts[parts.count - 2]), in: name,
+                                                                 by: .caller(principal)))
+        }
         let name = try RepositoryName(parsing: parts.dropLast(2).joined(separator: "/"))
         let target = parts[parts.count - 1]
         switch (method, parts[parts.count - 2]) {
         case (.get, "accessories"):
             try await authorize(request, .pull, on: name)
-            let reference = try Reference(parsing: target)
-            let subject = switch reference {
-            case .digest(let digest): digest
-            case .tag: try registry.manifestRecord(reference, in: name).digest
-            }
-            let tree = try registry.accessories(of: .digest(subject), in: name)
-            return json(AdminModels.AccessoryTree(repository: name.value, subject: subject.description,
-                                                  signed: try registry.isSigned(subject, in: name),
-                                                  accessories: tree.map(AdminModels.Accessory.init)))
+            return json(try administration.accessoryTree(of: try Reference(parsing: target), in: name))
         case (.delete, "artifacts"):
             let principal = try await authorize(request, .delete, on: name)
-            let removed = try await registry.deleteManifest(try Digest(parsing: target), in: name)
-            await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "delete", repository: name.value, digest: target))
-            return json(AdminModels.Removed(removed: removed.map(\.description)))
+            return json(try await administration.deleteArtifact(try Digest(parsing: target), in: name, by: .caller(principal)))
         default:
             throw OCIError.notFound
         }
     }
+
+    /// The engine's administration, which every admin route calls.
+    var administration: RegistryAdministration<Store> { registry.administration }
 
     func json(_ value: some Encodable) -> Response {
         let data = (try? AdminModels.encoder().encode(value)) ?? Data("null".utf8)

@@ -1,9 +1,9 @@
-import BerthEngine
 import BerthModel
 import Foundation
 
-/// The JSON documents of the admin API (`/admin/v1`). The CLI decodes the same types, so the
-/// API and `berth … --url` cannot drift apart.
+/// The JSON documents of the admin API (`/admin/v1`), written by `RegistryAdministration`. The
+/// HTTP layer encodes them and the CLI decodes the same types, local or `--url`, so the two
+/// cannot drift apart.
 public enum AdminModels {
     /// An artifact of a repository.
     public struct Artifact: Codable, Sendable, Equatable {
