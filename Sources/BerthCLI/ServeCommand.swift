@@ -131,34 +131,32 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let fileRegions = BlobFileRegions()
-        let router = RegistryServer.router(
-            registry: registry,
-            options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
-                                           authentication: authentication, scheme: settings.tlsCertificate == nil ? "http" : "https",
-                                           maximumUploadsPerPrincipal: settings.maximumUploads, requestsPerSecond: settings.rateLimit,
-                                           fileRegions: settings.tlsCertificate == nil ? fileRegions : nil),
-            logger: logger)
-        let server: HTTPServerBuilder
+        // The server is BerthHTTP's: this command only maps its settings onto it.
+        let app: Application<RouterResponder<RegistryRequestContext>>
         do {
-            server = try Self.serverBuilder(settings, fileRegions: fileRegions)
+            app = try RegistryServer.application(
+                registry: registry,
+                configuration: RegistryServerConfiguration(
+                    host: settings.host, port: settings.port,
+                    tls: settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { .init(certificate: certificate, key: $0) } },
+                    idleTimeout: settings.idleTimeout, headerDeadline: settings.headerDeadline,
+                    maximumHeaderSize: settings.maximumHeaderSize),
+                options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
+                                               authentication: authentication, maximumUploadsPerPrincipal: settings.maximumUploads,
+                                               requestsPerSecond: settings.rateLimit),
+                logger: logger,
+                onServerRunning: { channel in
+                    logger.notice("berth is serving", metadata: [
+                        "root": .string(settings.root),
+                        "scheme": .string(settings.tlsCertificate == nil ? "http" : "https"),
+                        "address": .string(channel.localAddress?.description ?? "\(settings.host):\(settings.port)"),
+                    ])
+                })
         } catch {
             await registry.close()
             printError("berth serve: cannot use the TLS certificate or key: \(error)")
             throw ExitCode(2)
         }
-        let app = Application(
-            router: router,
-            server: server,
-            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "berth"),
-            onServerRunning: { channel in
-                logger.notice("berth is serving", metadata: [
-                    "root": .string(settings.root),
-                    "scheme": .string(settings.tlsCertificate == nil ? "http" : "https"),
-                    "address": .string(channel.localAddress?.description ?? "\(settings.host):\(settings.port)"),
-                ])
-            },
-            logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             // A group stops its services in reverse order: the server first, so requests in
             // flight finish (and no new ones start) while a scheduled collection completes.
@@ -179,28 +177,5 @@ struct ServeCommand: AsyncParsableCommand {
         }
         await registry.close()
         logger.notice("berth stopped")
-    }
-}
-
-extension ServeCommand {
-    /// Plain HTTP/1.1, or HTTPS with HTTP/2 and HTTP/1.1 offered by ALPN.
-    /// Plaintext HTTP/1.1 connections also get the zero-copy blob handler of `fileRegions`.
-    static func serverBuilder(_ settings: ServeSettings, fileRegions: BlobFileRegions) throws -> HTTPServerBuilder {
-        let idle = TimeAmount.nanoseconds(Int64(settings.idleTimeout.components.seconds) * 1_000_000_000)
-        let deadline = TimeAmount.nanoseconds(Int64(settings.headerDeadline.components.seconds) * 1_000_000_000)
-        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
-            maxHeaderFieldSize: settings.maximumHeaderSize, maxHeaderListSize: settings.maximumHeaderSize)
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [HeaderDeadlineHandler(deadline: deadline)],
-                                               idleTimeout: idle, httpDecoderConfiguration: decoder)
-        guard let certificatePath = settings.tlsCertificate, let keyPath = settings.tlsKey else {
-            let plaintext = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [ReceiveBufferHandler(), HeaderDeadlineHandler(deadline: deadline), fileRegions.channelHandler(idleGrace: idle)],
-                idleTimeout: idle, httpDecoderConfiguration: decoder)
-            return .http1(configuration: plaintext)
-        }
-        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        return try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: settings.idleTimeout, streamConfiguration: http1))
     }
 }

@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthHTTP
+import BerthModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -28,6 +29,45 @@ import Testing
             #expect(head.status == .ok)
             let items = try await client.execute(uri: "/api/items", method: .get)
             #expect(String(buffer: items.body) == "[]")
+        }
+        await registry.close()
+    }
+
+    @Test func anEmbedderRunsTheServerBerthServeRunsAndCurlPullsABlobWhole() async throws {
+        let root = NSTemporaryDirectory() + "berth-embed-server-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 2, mapSize: 1 << 28))
+        let content = bytes(3 << 20, seed: 5)
+        let digest = sha256(content)
+        _ = try await registry.pushBlob(to: try RepositoryName(parsing: "embedded/app"), digest: digest, bytes: content)
+        let metrics = RegistryMetrics()
+        let app = try RegistryServer.application(registry: registry,
+                                                 configuration: RegistryServerConfiguration(host: "127.0.0.1", port: 0),
+                                                 metrics: metrics)
+        do {
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                // curl, a real client, against the assembled server (plain HTTP: the zero-copy pipeline).
+                let output = NSTemporaryDirectory() + "berth-embed-pull-\(UUID().uuidString)"
+                defer { try? FileManager.default.removeItem(atPath: output) }
+                let curl = Process()
+                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                curl.arguments = ["-s", "-D", "-", "-o", output, "http://127.0.0.1:\(port)/v2/embedded/app/blobs/\(digest)"]
+                let headers = Pipe()
+                curl.standardOutput = headers
+                try curl.run()
+                curl.waitUntilExit()
+                let headerText = String(decoding: headers.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).lowercased()
+                #expect(curl.terminationStatus == 0)
+                #expect(headerText.contains("server: berth"))
+                #expect(FileManager.default.contents(atPath: output).map { sha256(Array($0)) } == digest)
+                // The server's own endpoints come with it.
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                #expect(try await client.execute(uri: "/metrics", method: .get).status == .ok)
+            }
+        } catch {
+            await registry.close()
+            throw error
         }
         await registry.close()
     }
