@@ -3,8 +3,13 @@ import BerthModel
 import Foundation
 import Testing
 
-/// Runs the built `berth` executable and returns its exit status and output.
-func runBerth(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs the built `berth` executable and returns its exit status and output (waiting off the
+/// cooperative pool).
+func runBerth(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offPool { try runBerthBlocking(arguments) }
+}
+
+private func runBerthBlocking(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = berthExecutable()
     process.arguments = arguments
@@ -44,7 +49,7 @@ func berthExecutable() -> URL {
     @Test func fsckOfACleanRootExitsZero() async throws {
         let (root, _) = try await makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let result = try runBerth(["fsck", "--root", root])
+        let result = try await runBerth(["fsck", "--root", root])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("1 blobs, 0 manifests checked; 0 problem(s)"))
@@ -57,7 +62,7 @@ func berthExecutable() -> URL {
         var bytes = try #require(FileManager.default.contents(atPath: path))
         bytes[0] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: path))
-        let result = try runBerth(["fsck", "--root", root])
+        let result = try await runBerth(["fsck", "--root", root])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("blob-corrupt: \(digest)") })
@@ -68,7 +73,7 @@ func berthExecutable() -> URL {
         let (root, _) = try await makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let owner = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
-        let result = try runBerth(["fsck", "--root", root, "--repair"])
+        let result = try await runBerth(["fsck", "--root", root, "--repair"])
         await owner.close()
         #expect(result.status == 2)
         #expect(result.stderr.contains("in use by another berth process"))
@@ -78,13 +83,13 @@ func berthExecutable() -> URL {
         let (root, _) = try await makeRoot()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let owner = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 1, mapSize: 1 << 28))
-        let result = try runBerth(["fsck", "--root", root])
+        let result = try await runBerth(["fsck", "--root", root])
         await owner.close()
         #expect(result.status == 0, "\(result.stderr)")
     }
 
-    @Test func helpDescribesFsck() throws {
-        let result = try runBerth(["fsck", "--help"])
+    @Test func helpDescribesFsck() async throws {
+        let result = try await runBerth(["fsck", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("re-hash every blob"))
     }

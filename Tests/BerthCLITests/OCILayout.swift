@@ -23,25 +23,27 @@ struct OCILayout {
 
     /// A gzipped tar archive holding one file with `content` (compressed, as clients push
     /// layers: an uncompressed one would be recompressed by skopeo on the way).
-    func tarLayer(named name: String, content: String) throws -> (compressed: Data, uncompressed: Data) {
+    func tarLayer(named name: String, content: String) async throws -> (compressed: Data, uncompressed: Data) {
         let scratch = NSTemporaryDirectory() + "berth-tar-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try Data(content.utf8).write(to: URL(fileURLWithPath: "\(scratch)/\(name)"))
-        let result = try run("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", scratch, "-cf", "\(scratch).tar", name])
+        let result = try await run("tar", ["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "-C", scratch, "-cf", "\(scratch).tar", name])
         guard result.status == 0 else { throw LayoutError(message: result.stderr) }
         defer { try? FileManager.default.removeItem(atPath: "\(scratch).tar") }
         let tar = try Data(contentsOf: URL(fileURLWithPath: "\(scratch).tar"))
-        let zipped = try run("gzip", ["-n", "-k", "-f", "\(scratch).tar"])
+        let zipped = try await run("gzip", ["-n", "-k", "-f", "\(scratch).tar"])
         guard zipped.status == 0 else { throw LayoutError(message: zipped.stderr) }
         defer { try? FileManager.default.removeItem(atPath: "\(scratch).tar.gz") }
         return (try Data(contentsOf: URL(fileURLWithPath: "\(scratch).tar.gz")), tar)
     }
 
     /// An image manifest for `architecture` with three layers; returns its descriptor JSON (for an index).
-    func image(architecture: String, content: String) throws -> (json: String, digest: String, manifest: Data) {
-        let layers = try (1...3).map { number in
-            try tarLayer(named: "layer\(number)-\(architecture).txt", content: "\(content) (layer \(number))\n" + String(repeating: "\(number)", count: number * 5000))
+    func image(architecture: String, content: String) async throws -> (json: String, digest: String, manifest: Data) {
+        var layers: [(compressed: Data, uncompressed: Data)] = []
+        for number in 1...3 {
+            layers.append(try await tarLayer(named: "layer\(number)-\(architecture).txt",
+                                             content: "\(content) (layer \(number))\n" + String(repeating: "\(number)", count: number * 5000)))
         }
         let diffIDs = try layers.map { "\"\(try ContentHasher.digest(of: Array($0.uncompressed)))\"" }.joined(separator: ",")
         let config = Data(#"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":[\#(diffIDs)]},"config":{}}"#.utf8)
@@ -71,12 +73,12 @@ struct OCILayout {
 extension OCILayout {
     /// A cosign tag-scheme signature of `subject` (simple-signing payload layer carrying the
     /// base64 ECDSA signature annotation), signed with the openssl key at `privateKey`.
-    func cosignSignature(of subject: String, privateKey: String) throws -> (json: String, digest: String, manifest: Data) {
+    func cosignSignature(of subject: String, privateKey: String) async throws -> (json: String, digest: String, manifest: Data) {
         let payload = Data(#"{"critical":{"identity":{"docker-reference":"127.0.0.1/app"},"image":{"docker-manifest-digest":"\#(subject)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
         let payloadFile = "\(path)/payload-\(UUID().uuidString)"
         try payload.write(to: URL(fileURLWithPath: payloadFile))
         defer { try? FileManager.default.removeItem(atPath: payloadFile); try? FileManager.default.removeItem(atPath: payloadFile + ".sig") }
-        let signed = try run("openssl", ["dgst", "-sha256", "-sign", privateKey, "-out", payloadFile + ".sig", payloadFile])
+        let signed = try await run("openssl", ["dgst", "-sha256", "-sign", privateKey, "-out", payloadFile + ".sig", payloadFile])
         guard signed.status == 0 else { throw LayoutError(message: signed.stderr) }
         let signature = try Data(contentsOf: URL(fileURLWithPath: payloadFile + ".sig")).base64EncodedString()
         let layer = try blob(payload, mediaType: "application/vnd.dev.cosign.simplesigning.v1+json",
@@ -94,13 +96,13 @@ struct OpenSSLKeyPair {
     let privateKey: String
     let publicKey: String
 
-    init(in directory: String) throws {
+    init(in directory: String) async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let name = UUID().uuidString
         privateKey = "\(directory)/\(name).key"
         publicKey = "\(directory)/\(name).pub"
-        guard try run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", privateKey]).status == 0,
-              try run("openssl", ["ec", "-in", privateKey, "-pubout", "-out", publicKey]).status == 0 else {
+        guard try await run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", privateKey]).status == 0,
+              try await run("openssl", ["ec", "-in", privateKey, "-pubout", "-out", publicKey]).status == 0 else {
             throw OCILayout.LayoutError(message: "openssl could not make a key pair")
         }
     }

@@ -14,19 +14,19 @@ import FoundationNetworking
         try await server.waitUntilReady()
         let layout = try OCILayout()
         defer { layout.remove() }
-        let image = try layout.image(architecture: "amd64", content: "hello from berth")
+        let image = try await layout.image(architecture: "amd64", content: "hello from berth")
         try layout.tag(image.json, as: "v1")
 
-        let push = try run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout.path):v1", "docker://\(server.host)/team/app:v1"])
+        let push = try await run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout.path):v1", "docker://\(server.host)/team/app:v1"])
         #expect(push.status == 0, "\(push.stderr)")
 
-        let raw = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/team/app:v1"])
+        let raw = try await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/team/app:v1"])
         #expect(raw.status == 0, "\(raw.stderr)")
         #expect(Data(raw.stdout.utf8) == image.manifest)
 
         let out = NSTemporaryDirectory() + "berth-pulled-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let pull = try run("skopeo", ["copy", "--src-tls-verify=false", "docker://\(server.host)/team/app:v1", "oci:\(out):v1"])
+        let pull = try await run("skopeo", ["copy", "--src-tls-verify=false", "docker://\(server.host)/team/app:v1", "oci:\(out):v1"])
         #expect(pull.status == 0, "\(pull.stderr)")
         let original = try FileManager.default.contentsOfDirectory(atPath: "\(layout.path)/blobs/sha256").sorted()
         let pulled = try FileManager.default.contentsOfDirectory(atPath: "\(out)/blobs/sha256").sorted()
@@ -42,17 +42,17 @@ import FoundationNetworking
         try await server.waitUntilReady()
         let layout = try OCILayout()
         defer { layout.remove() }
-        let amd64 = try layout.image(architecture: "amd64", content: "amd64 build")
-        let arm64 = try layout.image(architecture: "arm64", content: "arm64 build")
+        let amd64 = try await layout.image(architecture: "amd64", content: "amd64 build")
+        let arm64 = try await layout.image(architecture: "arm64", content: "arm64 build")
         let index = Data(#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\#(amd64.json),\#(arm64.json)]}"#.utf8)
         let indexDescriptor = try layout.blob(index, mediaType: "application/vnd.oci.image.index.v1+json")
         try layout.tag(indexDescriptor.json, as: "multi")
 
-        let push = try run("skopeo", ["copy", "--all", "--dest-tls-verify=false", "oci:\(layout.path):multi", "docker://\(server.host)/app:multi"])
+        let push = try await run("skopeo", ["copy", "--all", "--dest-tls-verify=false", "oci:\(layout.path):multi", "docker://\(server.host)/app:multi"])
         #expect(push.status == 0, "\(push.stderr)")
-        let raw = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/app:multi"])
+        let raw = try await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/app:multi"])
         #expect(Data(raw.stdout.utf8) == index)
-        let arm = try run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/app@\(arm64.digest)"])
+        let arm = try await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(server.host)/app@\(arm64.digest)"])
         #expect(Data(arm.stdout.utf8) == arm64.manifest)
     }
 
@@ -62,18 +62,18 @@ import FoundationNetworking
         try await server.waitUntilReady()
         let layout = try OCILayout()
         defer { layout.remove() }
-        let image = try layout.image(architecture: "amd64", content: "tagged")
+        let image = try await layout.image(architecture: "amd64", content: "tagged")
         try layout.tag(image.json, as: "v1")
         for tag in ["v1", "v2", "latest"] {
-            let push = try run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout.path):v1", "docker://\(server.host)/app:\(tag)"])
+            let push = try await run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout.path):v1", "docker://\(server.host)/app:\(tag)"])
             #expect(push.status == 0, "\(push.stderr)")
         }
-        let list = try run("skopeo", ["list-tags", "--tls-verify=false", "docker://\(server.host)/app"])
+        let list = try await run("skopeo", ["list-tags", "--tls-verify=false", "docker://\(server.host)/app"])
         #expect(list.status == 0, "\(list.stderr)")
         let tags = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
         #expect(tags?["Tags"] as? [String] == ["latest", "v1", "v2"])
 
-        let delete = try run("skopeo", ["delete", "--tls-verify=false", "docker://\(server.host)/app:v2"])
+        let delete = try await run("skopeo", ["delete", "--tls-verify=false", "docker://\(server.host)/app:v2"])
         #expect(delete.status == 0, "\(delete.stderr)")
         // skopeo deletes by digest: the manifest goes, and every tag that named it.
         let gone = try await httpGet("\(server.baseURL)/v2/app/manifests/v1")
@@ -99,7 +99,7 @@ import FoundationNetworking
         files = client.pull(target="\(server.host)/tools/artifact:v1", outdir="\(work)/out")
         print("\\n".join(files))
         """
-        let result = try run("python3", ["-c", script])
+        let result = try await run("python3", ["-c", script])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(FileManager.default.contents(atPath: "\(work)/out/artifact.txt") == Data(payload.utf8))
     }
@@ -127,7 +127,7 @@ import FoundationNetworking
         print(subject)
         print(second.headers.get("OCI-Subject", ""))
         """
-        let result = try run("python3", ["-c", script])
+        let result = try await run("python3", ["-c", script])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         let subject = try #require(lines.first)

@@ -135,8 +135,8 @@ import Testing
         #expect(throws: ServeSettings.Invalid.self) { try ServeSettings.parseDuration("4000d") }
     }
 
-    @Test func serveHelpNamesEverySetting() throws {
-        let result = try runBerth(["serve", "--help"])
+    @Test func serveHelpNamesEverySetting() async throws {
+        let result = try await runBerth(["serve", "--help"])
         #expect(result.status == 0)
         for flag in ["--root", "--listen", "--external-url", "--log-level", "--upload-expiry", "--tls-certificate", "--tls-key", "--config"] {
             #expect(result.stdout.contains(flag), "\(flag)")

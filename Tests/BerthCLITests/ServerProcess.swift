@@ -38,7 +38,7 @@ final class ServerProcess: @unchecked Sendable {
     /// margin; it ends at the first answer). curl, so a self-signed HTTPS server works too.
     func waitUntilReady() async throws {
         for _ in 0..<600 {
-            if let probe = try? run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]),
+            if let probe = try? await run("curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]),
                probe.stdout == "200" || probe.stdout == "401" {
                 return
             }
@@ -92,8 +92,13 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// Runs a program to completion; returns status and output.
+/// Runs a program and returns its exit status and output (waiting off the cooperative pool).
 @discardableResult
-func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+func run(_ program: String, _ arguments: [String], input: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await offPool { try runBlocking(program, arguments, input: input) }
+}
+
+private func runBlocking(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [program] + arguments
@@ -131,7 +136,7 @@ func httpGet(_ url: String, headers: [String: String] = [:]) async throws -> (st
 
 /// Sends a request's headers one line every 0.4 s for about 3 s (a slowloris client), over TLS
 /// when asked; returns "closed" when the server cut the connection, "answered" otherwise.
-func trickleHeaders(to server: ServerProcess, tls: Bool = false) throws -> String {
+func trickleHeaders(to server: ServerProcess, tls: Bool = false) async throws -> String {
     let connect = tls ? """
     import ssl
     context = ssl.create_default_context()
@@ -157,5 +162,5 @@ func trickleHeaders(to server: ServerProcess, tls: Bool = false) throws -> Strin
         closed = True
     print("closed" if closed else "answered")
     """
-    return try run("python3", ["-c", script]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    return try await run("python3", ["-c", script]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 }

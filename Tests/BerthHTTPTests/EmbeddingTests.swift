@@ -50,15 +50,18 @@ import Testing
                 // curl, a real client, against the assembled server (plain HTTP: the zero-copy pipeline).
                 let output = NSTemporaryDirectory() + "berth-embed-pull-\(UUID().uuidString)"
                 defer { try? FileManager.default.removeItem(atPath: output) }
-                let curl = Process()
-                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                curl.arguments = ["-s", "-D", "-", "-o", output, "http://127.0.0.1:\(port)/v2/embedded/app/blobs/\(digest)"]
-                let headers = Pipe()
-                curl.standardOutput = headers
-                try curl.run()
-                curl.waitUntilExit()
-                let headerText = String(decoding: headers.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).lowercased()
-                #expect(curl.terminationStatus == 0)
+                let (status, headerText) = try await offPool { () throws -> (Int32, String) in
+                    let curl = Process()
+                    curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                    curl.arguments = ["-s", "-D", "-", "-o", output, "http://127.0.0.1:\(port)/v2/embedded/app/blobs/\(digest)"]
+                    let headers = Pipe()
+                    curl.standardOutput = headers
+                    try curl.run()
+                    let text = String(decoding: headers.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).lowercased()
+                    curl.waitUntilExit()
+                    return (curl.terminationStatus, text)
+                }
+                #expect(status == 0)
                 #expect(headerText.contains("server: berth"))
                 #expect(FileManager.default.contents(atPath: output).map { sha256(Array($0)) } == digest)
                 // The server's own endpoints come with it.

@@ -35,7 +35,11 @@ import Testing
     }
 
     /// curl downloading `url` at `bytesPerSecond` into a file: its exit status and the bytes it got.
-    private func curlDownload(_ url: String, bytesPerSecond: Int) throws -> (status: Int32, bytes: [UInt8]) {
+    private func curlDownload(_ url: String, bytesPerSecond: Int) async throws -> (status: Int32, bytes: [UInt8]) {
+        try await offPool { try Self.curlDownloadBlocking(url, bytesPerSecond: bytesPerSecond) }
+    }
+
+    private static func curlDownloadBlocking(_ url: String, bytesPerSecond: Int) throws -> (status: Int32, bytes: [UInt8]) {
         let output = NSTemporaryDirectory() + "berth-slow-download-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
         let curl = Process()
@@ -55,7 +59,7 @@ import Testing
             let digest = sha256(content)
             _ = try await registry.pushBlob(to: try RepositoryName(parsing: "slow/blob"), digest: digest, bytes: content)
             // About six seconds at 8 MiB/s: several idle timeouts pass while the bytes flow.
-            let (status, received) = try curlDownload("http://127.0.0.1:\(port)/v2/slow/blob/blobs/\(digest)", bytesPerSecond: 8 << 20)
+            let (status, received) = try await curlDownload("http://127.0.0.1:\(port)/v2/slow/blob/blobs/\(digest)", bytesPerSecond: 8 << 20)
             #expect(status == 0)
             #expect(received.count == content.count)
             #expect(sha256(received) == digest)
@@ -69,7 +73,7 @@ import Testing
         try await withImpatientServer(minimumRate: 64 << 20) { registry, port in
             let digest = sha256(content)
             _ = try await registry.pushBlob(to: try RepositoryName(parsing: "slow/stalled"), digest: digest, bytes: content)
-            let (status, received) = try curlDownload("http://127.0.0.1:\(port)/v2/slow/stalled/blobs/\(digest)", bytesPerSecond: 4 << 20)
+            let (status, received) = try await curlDownload("http://127.0.0.1:\(port)/v2/slow/stalled/blobs/\(digest)", bytesPerSecond: 4 << 20)
             #expect(status == 18)   // CURLE_PARTIAL_FILE: the connection closed before Content-Length
             #expect(received.count < content.count)
         }
