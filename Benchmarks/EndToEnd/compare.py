@@ -106,10 +106,10 @@ class Server:
         self.log.close()
 
 
-def start_berth(binary, root, log):
+def start_berth(binary, root, log, name="berth"):
     port = free_port()
     argv = [binary, "serve", "--root", root, "--listen", f"127.0.0.1:{port}", "--anonymous", "--log-level", "warning"]
-    return Server("berth", argv, port, "/v2/", log)
+    return Server(name, argv, port, "/v2/", log)
 
 
 def start_distribution(root, workdir, log):
@@ -461,6 +461,58 @@ def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
     bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", "limit", rps)
 
 
+def run_once_ab(bench, run, registries, payload, size):
+    """One run of `run_once`'s measurements on two builds, taking turns on each measurement
+    (the order reversed from one measurement to the next and from one run to the next), so
+    that what drifts on the machine meets both builds alike."""
+    args = bench.args
+    steps = iter(range(1_000))
+
+    def each():
+        """The registries in this step's order."""
+        return registries if (run + next(steps)) % 2 == 0 else registries[::-1]
+
+    mono = {}
+    for reg in each():
+        who = reg.server.name
+        suffix = f"{run}-{who}".encode()
+        digest = file_digest(payload, suffix)
+        t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, digest))
+        bench.record("push 1 GiB, monolithic (MiB/s)", who, (size + len(suffix)) / t / MiB)
+        mono[who] = (digest, size + len(suffix))
+    for reg in each():
+        who = reg.server.name
+        suffix = f"{run}-{who}-chunked".encode()
+        digest = file_digest(payload, suffix)
+        t = timed(lambda: reg.push_file_chunked(f"bench/chunked{run}", payload, suffix, digest, 16 * MiB))
+        bench.record("push 1 GiB, 16 MiB PATCHes (MiB/s)", who, (size + len(suffix)) / t / MiB)
+    # The monolithic blob back: first from the disk (written with O_DIRECT), then cached.
+    for metric in ("first pull of the 1 GiB blob just pushed (MiB/s)", "pull 1 GiB, page cache warm (MiB/s)"):
+        for reg in each():
+            who = reg.server.name
+            digest, length = mono[who]
+            got, seconds = curl_download(f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{digest}")
+            assert got == length, f"{who}: pulled {got} bytes, expected {length}"
+            bench.record(metric, who, got / seconds / MiB)
+    for reg in each():
+        rps = wrk(f"http://127.0.0.1:{reg.port}/v2/bench/small/blobs/{reg.small_digest}", 8, args.seconds)
+        bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", reg.server.name, rps)
+    for reg in each():
+        rps = wrk(f"http://127.0.0.1:{reg.port}/v2/bench/small/manifests/latest", 32, args.seconds,
+                  headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        bench.record("manifest GET by tag, 32 connections (req/s)", reg.server.name, rps)
+    for reg in each():
+        rps = hey_head(f"http://127.0.0.1:{reg.port}/v2/bench/small/blobs/{reg.small_digest}", 32, args.head_requests)
+        bench.record("blob HEAD, 32 connections (req/s)", reg.server.name, rps)
+    for reg in each():
+        def push(i):
+            doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, f"{run}-{i}")
+            reg.put_manifest("bench/many", f"r{run}-{i}", doc)
+        with concurrent.futures.ThreadPoolExecutor(args.manifest_clients) as pool:
+            t = timed(lambda: list(pool.map(push, range(args.manifests))))
+        bench.record(f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)", reg.server.name, args.manifests / t)
+
+
 def prepare_small(reg, small):
     reg.small_digest = reg.push_blob_bytes("bench/small", small)
     reg.small_bytes = small
@@ -565,68 +617,172 @@ def manifest_parts(reg, subject=None, artifact_type=None):
     return text.split("@@")
 
 
-def berth_alone(bench, reg, args, workdir):
-    """Referrers latency as accessories pile up, a streamed tag list, GC while serving."""
-    results = {}
-    for repo in ("alone/refs", "alone/tags", "alone/gc"):
-        reg.push_blob_bytes(repo, reg.small_bytes)
-        reg.push_blob_bytes(repo, reg.config_bytes)
+def count_tags(reg, repo):
+    """Tags of `repo` that the fill functions made (they all start with "t"), from the whole list."""
+    c = http.client.HTTPConnection("127.0.0.1", reg.port, timeout=300)
+    try:
+        c.request("GET", f"/v2/{repo}/tags/list")
+        r = c.getresponse()
+        data = r.read()
+    finally:
+        c.close()
+    if r.status == 404:
+        return 0
+    if r.status != 200:
+        raise RuntimeError(f"{reg.server.name}: tags/list of {repo} -> {r.status} {data[:300]!r}")
+    return sum(1 for tag in json.loads(data)["tags"] if tag.startswith("t"))
+
+
+def put_manifests_exactly(reg, name, prefix, suffix, count, same_body, clients=16):
+    """`count` manifest PUTs by new tags from Python clients: exact, slower than wrk."""
+    round_ = next(WRK_ROUNDS)
+
+    def one(i):
+        unique = f"py{round_}-{i}"
+        body = prefix + suffix if same_body else prefix + unique + suffix
+        reg.put_manifest(name, "t" + unique, body.encode())
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, range(count)))
+
+
+def fill(reg, name, prefix, suffix, target, seconds, same_body, workdir, exact):
+    """Pushes manifests by new tags into `name` until at least `target` more are there: wrk
+    rounds of `seconds`. With `exact` (A/B, so both stores have the same size) exactly `target`
+    more: shorter wrk rounds as the goal nears, the rest from Python clients, counted by the
+    server's own tag list (wrk's count misses requests in flight when it stops)."""
+    if not exact:
+        pushed = 0
+        while pushed < target:
+            pushed += wrk_put_manifests(reg, name, prefix, suffix, seconds, same_body, workdir)
+        return pushed
+    before = count_tags(reg, name)
+    goal = before + target
+    rate = None
+    while True:
+        time.sleep(0.2)  # let requests cut off when wrk stopped finish
+        remaining = goal - count_tags(reg, name)
+        if remaining <= 0:
+            break
+        round_seconds = 1 if rate is None else min(seconds, int(remaining * 0.7 / rate))
+        if remaining < 3000 or round_seconds < 1:
+            put_manifests_exactly(reg, name, prefix, suffix, remaining, same_body)
+            continue
+        start = time.perf_counter()
+        done = wrk_put_manifests(reg, name, prefix, suffix, round_seconds, same_body, workdir)
+        rate = done / (time.perf_counter() - start)
+    return count_tags(reg, name) - before
+
+
+def berth_alone(bench, regs, args, workdir):
+    """Referrers latency as accessories pile up, a streamed tag list, GC while serving.
+
+    `regs` is one Berth, or two builds of it (A/B mode): then each step runs on each in turn,
+    the stores are filled to the same sizes, the latencies are measured `args.runs` times
+    alternately and the medians kept. Returns one dict of results per registry."""
+    ab = len(regs) > 1
+    repeats = args.runs if ab else 1
+    results = [{} for _ in regs]
+    samples = [{} for _ in regs]
+
+    def keep(i, key, value):
+        samples[i].setdefault(key, []).append(value)
+        results[i][key] = statistics.median(samples[i][key])
+        if ab:
+            bench.record(key, regs[i].server.name, value)
+
+    def alternately(n):
+        """(round, index) pairs: every registry once per round, the order reversed every other round."""
+        for r in range(n):
+            for i in (range(len(regs)) if r % 2 == 0 else reversed(range(len(regs)))):
+                yield r, i
+
+    for reg in regs:
+        for repo in ("alone/refs", "alone/tags", "alone/gc"):
+            reg.push_blob_bytes(repo, reg.small_bytes)
+            reg.push_blob_bytes(repo, reg.config_bytes)
     # Referrers: one signature, then 10 000 other accessories of the same subject.
-    subject_doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, "subject")
-    reg.put_manifest("alone/refs", "subject", subject_doc)
-    subject = ("sha256:" + hashlib.sha256(subject_doc).hexdigest(), len(subject_doc))
-    prefix, suffix = manifest_parts(reg, subject, "application/vnd.example.signature")
-    signature = (prefix + "only" + suffix).encode()
-    reg.put_manifest("alone/refs", "sha256:" + hashlib.sha256(signature).hexdigest(), signature)
-    url = f"http://127.0.0.1:{reg.port}/v2/alone/refs/referrers/{subject[0]}?artifactType=application/vnd.example.signature"
-    results["referrers p99, 1 referrer (ms)"] = wrk_latency_p99_ms(url, 8, args.seconds)
-    prefix, suffix = manifest_parts(reg, subject, "application/vnd.example.sbom")
-    pushed = 0
-    while pushed < args.referrers:
-        pushed += wrk_put_manifests(reg, "alone/refs", prefix, suffix, 2, False, workdir)
-    results["referrers piled up"] = pushed + 1
-    results[f"referrers p99, {pushed + 1:,} referrers (ms)"] = wrk_latency_p99_ms(url, 8, args.seconds)
-    whole = f"http://127.0.0.1:{reg.port}/v2/alone/refs/referrers/{subject[0]}"
-    results[f"referrers p99, first page of all {pushed + 1:,} (ms)"] = wrk_latency_p99_ms(whole, 8, args.seconds)
+    urls = []
+    for reg in regs:
+        subject_doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, "subject")
+        reg.put_manifest("alone/refs", "subject", subject_doc)
+        subject = ("sha256:" + hashlib.sha256(subject_doc).hexdigest(), len(subject_doc))
+        prefix, suffix = manifest_parts(reg, subject, "application/vnd.example.signature")
+        signature = (prefix + "only" + suffix).encode()
+        reg.put_manifest("alone/refs", "sha256:" + hashlib.sha256(signature).hexdigest(), signature)
+        urls.append((subject, f"http://127.0.0.1:{reg.port}/v2/alone/refs/referrers/{subject[0]}?artifactType=application/vnd.example.signature",
+                     f"http://127.0.0.1:{reg.port}/v2/alone/refs/referrers/{subject[0]}"))
+    for _, i in alternately(repeats):
+        keep(i, "referrers p99, 1 referrer (ms)", wrk_latency_p99_ms(urls[i][1], 8, args.seconds))
+    piled = []
+    for i, reg in enumerate(regs):
+        prefix, suffix = manifest_parts(reg, urls[i][0], "application/vnd.example.sbom")
+        pushed = fill(reg, "alone/refs", prefix, suffix, args.referrers, 2, False, workdir, ab)
+        results[i]["referrers piled up"] = pushed + 1
+        piled.append(pushed + 1)
+    for _, i in alternately(repeats):
+        keep(i, f"referrers p99, {piled[i]:,} referrers (ms)", wrk_latency_p99_ms(urls[i][1], 8, args.seconds))
+    for _, i in alternately(repeats):
+        keep(i, f"referrers p99, first page of all {piled[i]:,} (ms)", wrk_latency_p99_ms(urls[i][2], 8, args.seconds))
 
     # Tags: many tags of one manifest, then the whole list streamed (no n).
-    prefix, suffix = manifest_parts(reg)
-    tagged = 0
-    while tagged < args.tags:
-        tagged += wrk_put_manifests(reg, "alone/tags", prefix, suffix, 20, True, workdir)
-    firsts, wholes, count = [], [], 0
-    for _ in range(5):
-        c = http.client.HTTPConnection("127.0.0.1", reg.port, timeout=60)
+    for reg in regs:
+        prefix, suffix = manifest_parts(reg)
+        fill(reg, "alone/tags", prefix, suffix, args.tags, 20, True, workdir, ab)
+    firsts, wholes, counts = [[] for _ in regs], [[] for _ in regs], [0 for _ in regs]
+    for _, i in alternately(5):
+        c = http.client.HTTPConnection("127.0.0.1", regs[i].port, timeout=60)
         start = time.perf_counter()
         c.request("GET", "/v2/alone/tags/tags/list")
         r = c.getresponse()
         first = r.read1(65536)
-        firsts.append((time.perf_counter() - start) * 1000)
+        firsts[i].append((time.perf_counter() - start) * 1000)
         rest = r.read()
-        wholes.append((time.perf_counter() - start) * 1000)
-        count = len(json.loads(first + rest)["tags"])
+        wholes[i].append((time.perf_counter() - start) * 1000)
+        counts[i] = len(json.loads(first + rest)["tags"])
         c.close()
-    results["tags listed"] = count
-    results[f"tags/list of {count:,}: first bytes (ms)"] = statistics.median(firsts)
-    results[f"tags/list of {count:,}: whole list (ms)"] = statistics.median(wholes)
+    for i in range(len(regs)):
+        count = counts[i]
+        results[i]["tags listed"] = count
+        for key, values in ((f"tags/list of {count:,}: first bytes (ms)", firsts[i]), (f"tags/list of {count:,}: whole list (ms)", wholes[i])):
+            results[i][key] = statistics.median(values)
+            if ab:
+                for value in values:
+                    bench.record(key, regs[i].server.name, value)
 
     # GC: 10 000 distinct manifests, collected while wrk reads manifests.
-    prefix, suffix = manifest_parts(reg)
-    made = 0
-    while made < args.gc_manifests:
-        made += wrk_put_manifests(reg, "alone/gc", prefix, suffix, 2, False, workdir)
-    load = subprocess.Popen(["wrk", "-t1", "-c8", "-d30s", f"http://127.0.0.1:{reg.port}/v2/bench/small/manifests/latest",
-                             "-H", "Accept: application/vnd.oci.image.manifest.v1+json"], stdout=subprocess.PIPE, text=True)
-    time.sleep(1)
-    gcs = []
-    for _ in range(3):
+    made = []
+    for reg in regs:
+        prefix, suffix = manifest_parts(reg)
+        made.append(fill(reg, "alone/gc", prefix, suffix, args.gc_manifests, 2, False, workdir, ab))
+    def reading(reg):
+        return subprocess.Popen(["wrk", "-t1", "-c8", "-d30s", f"http://127.0.0.1:{reg.port}/v2/bench/small/manifests/latest",
+                                 "-H", "Accept: application/vnd.oci.image.manifest.v1+json"], stdout=subprocess.PIPE, text=True)
+
+    def collect(reg):
         start = time.perf_counter()
         reg.request("POST", "/admin/v1/gc", body=b"", headers={"Content-Length": "0"})
-        gcs.append((time.perf_counter() - start) * 1000)
-    load.terminate()
-    load.communicate()
-    results["manifests in the store for GC"] = made + args.runs * args.manifests + 1
-    results["GC while serving (ms)"] = statistics.median(gcs)
+        return (time.perf_counter() - start) * 1000
+
+    gcs = [[] for _ in regs]
+    if not ab:
+        load = reading(regs[0])
+        time.sleep(1)
+        for _ in range(3):
+            gcs[0].append(collect(regs[0]))
+        load.terminate()
+        load.communicate()
+    else:
+        # The builds take turns, one collection each under a read load of its own.
+        for _, i in alternately(3):
+            load = reading(regs[i])
+            time.sleep(1)
+            gcs[i].append(collect(regs[i]))
+            load.terminate()
+            load.communicate()
+            bench.record("GC while serving (ms)", regs[i].server.name, gcs[i][-1])
+    for i in range(len(regs)):
+        results[i]["manifests in the store for GC"] = made[i] + args.runs * args.manifests + 1
+        results[i]["GC while serving (ms)"] = statistics.median(gcs[i])
     return results
 
 
@@ -764,7 +920,16 @@ def main():
     parser.add_argument("--skip-alone", action="store_true", help="skip the Berth-only targets")
     parser.add_argument("--workdir", default=None, help="where data roots and the payload go (default: a new temporary folder)")
     parser.add_argument("--output", default=None, help="write the report into this Markdown file")
+    ab = parser.add_argument_group("A/B mode", "two builds of Berth in one run, no peers: every Berth measurement on "
+                                   "both, interleaved, and a table old, new, ratio (with --output, into the file's "
+                                   "<!-- ab:begin --> ... <!-- ab:end --> section)")
+    ab.add_argument("--baseline-berth", default=None, metavar="PATH", help="the old berth binary: turns on A/B mode (--berth is the new one)")
+    ab.add_argument("--baseline-label", default="old", help="name of the --baseline-berth build in the table (default: old)")
+    ab.add_argument("--label", default="new", help="name of the --berth build in the table (default: new)")
+    ab.add_argument("--threshold", type=float, default=0.95, help="a row whose ratio is below this is marked for a repeat (default: 0.95)")
     args = parser.parse_args()
+    if args.baseline_berth and args.baseline_label == args.label:
+        parser.error("--baseline-label and --label must differ")
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="berth-e2e-")
     args.workdir_path = workdir
@@ -781,6 +946,13 @@ def main():
     small = os.urandom(MiB)
     with open(os.path.join(files, "small"), "wb") as f:
         f.write(small)
+
+    if args.baseline_berth:
+        try:
+            return run_ab(args, workdir, payload, size, small)
+        finally:
+            if not args.workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
 
     bench = Bench(args)
     servers = []
@@ -811,7 +983,7 @@ def main():
                 shutil.rmtree(os.path.join(workdir, "berth-rss"), ignore_errors=True)
         if not args.skip_alone:
             print("Berth alone: referrers, tags, GC", flush=True)
-            extra["alone"] = berth_alone(bench, registries[0], args, workdir)
+            extra["alone"] = berth_alone(bench, registries[:1], args, workdir)[0]
     finally:
         for server in servers:
             server.stop()
@@ -838,6 +1010,173 @@ def write_report(path, table, summary, runs, machine, args):
         text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+# --------------------------------------------------------------------------------------------
+# A/B mode: two builds of Berth in one run (no peers)
+
+
+def describe_build(binary):
+    """The commit of the checkout a binary was built in (with "+changes" when its sources differ)."""
+    directory = os.path.dirname(os.path.realpath(binary))
+    def git(*argv):
+        try:
+            return subprocess.run(["git", "-C", directory, *argv], capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    commit = git("rev-parse", "--short", "HEAD") or "?"
+    top = git("rev-parse", "--show-toplevel")
+    changed = top and git("-C", top, "status", "--porcelain", "--", "Sources", "Package.swift")
+    built = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(binary)))
+    return f"{binary} ({commit}{' +uncommitted changes' if changed else ''}, built {built})"
+
+
+def run_ab(args, workdir, payload, size, small):
+    """Every Berth measurement on both builds: in each run the builds take turns (old, new;
+    the next run new, old; and so on), so drift on the machine hits both."""
+    builds = [(args.baseline_label, os.path.abspath(args.baseline_berth)), (args.label, os.path.abspath(args.berth))]
+    for label, binary in builds:
+        if not os.access(binary, os.X_OK):
+            raise SystemExit(f"{label}: {binary} is not an executable")
+    bench = Bench(args)
+    load_before = os.getloadavg()[0]
+    servers, alone = [], None
+    huge_metric = f"peak RSS while one {args.huge_gib} GiB blob is pushed to a fresh server (MiB)"
+    try:
+        for label, binary in builds:
+            servers.append(start_berth(binary, os.path.join(workdir, f"berth-{label}"), os.path.join(workdir, f"berth-{label}.log"), name=label))
+        registries = [Registry(server) for server in servers]
+        for reg in registries:
+            prepare_small(reg, small)
+        for run in range(args.runs):
+            print(f"run {run + 1} of {args.runs}", flush=True)
+            run_once_ab(bench, run, registries, payload, size)
+        for server in servers:
+            bench.record("peak RSS over the run (MiB)", server.name, server.peak_rss_mib())
+        if args.huge_gib:
+            for label, binary in builds:
+                print(f"{label}: pushing {args.huge_gib} GiB to a fresh server for its peak RSS", flush=True)
+                root = os.path.join(workdir, f"berth-rss-{label}")
+                fresh = start_berth(binary, root, os.path.join(workdir, f"berth-rss-{label}.log"), name=label)
+                try:
+                    before, peak = big_push_rss(bench, Registry(fresh), args.huge_gib)
+                finally:
+                    fresh.stop()
+                    shutil.rmtree(root, ignore_errors=True)
+                bench.record(huge_metric, label, peak)
+                bench.record("RSS of that fresh server before the push (MiB)", label, before)
+        if not args.skip_alone:
+            print("Berth alone: referrers, tags, GC", flush=True)
+            alone = berth_alone(bench, registries, args, workdir)
+    finally:
+        for server in servers:
+            server.stop()
+    table, summary, runs = report_ab(bench, alone, [label for label, _ in builds])
+    summary += (f"\n- load average (1 min) {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+                f"on {os.cpu_count()} cores: other work on the machine is noise both builds share.")
+    print(table)
+    print(summary)
+    if args.output:
+        machine = describe_machine()
+        machine.pop("berth", None)
+        for key in ("docker-registry", "nginx"):
+            machine.pop(key, None)
+        write_ab_report(args.output, table, summary, runs, machine, args, builds)
+
+
+def better_direction(metric):
+    """"higher" for rates, "lower" for times and memory, None for counts (no ratio)."""
+    if "(MiB/s)" in metric or "(req/s)" in metric:
+        return "higher"
+    if metric.endswith("(ms)") or "RSS" in metric:
+        return "lower"
+    return None
+
+
+def ab_ratio(old, new, direction):
+    """new/old for rates, old/new for times and memory: >= 1 means the new build is no worse."""
+    if not old or not new or direction is None:
+        return None
+    return new / old if direction == "higher" else old / new
+
+
+def report_ab(bench, alone, labels):
+    threshold = bench.args.threshold
+    old_label, new_label = labels
+    rows = []  # (metric, old median, new median, direction, paired per-run ratios)
+    alone_keys = set()
+    if alone:
+        for results in alone:
+            alone_keys.update(results)
+    for metric, by in bench.rows.items():
+        if metric in alone_keys or old_label not in by or new_label not in by:
+            continue
+        rows.append((metric, statistics.median(by[old_label]), statistics.median(by[new_label]), better_direction(metric),
+                     [ab_ratio(o, n, better_direction(metric)) for o, n in zip(by[old_label], by[new_label])]))
+    if alone:
+        # Matched by position: both builds ran the same steps, so the keys come in the same
+        # order (they carry the sizes of the stores, equal when both were filled exactly).
+        for (key, old), (new_key, new) in zip(alone[0].items(), alone[1].items()):
+            direction = better_direction(key)
+            samples = bench.rows.get(key, {}) if key == new_key else {}
+            paired = [ab_ratio(o, n, direction) for o, n in zip(samples.get(old_label, []), samples.get(new_label, []))]
+            rows.append((key if key == new_key else f"{key} ({new_label}: {new_key})", old, new, direction, paired))
+    lines = [
+        f"| measurement | {old_label} | {new_label} | {new_label} vs {old_label} | per run | better | ≥ {threshold}? |",
+        "|---|---:|---:|---:|---:|---|---|",
+    ]
+    misses, compared = [], 0
+    for metric, old, new, direction, paired in rows:
+        ratio = ab_ratio(old, new, direction)
+        digits = 2 if metric.endswith("(ms)") else 0
+        paired = [r for r in paired if r is not None]
+        spread = f"{min(paired):.2f}–{max(paired):.2f}" if len(paired) > 1 else ""
+        verdict = ""
+        if ratio is not None:
+            compared += 1
+            verdict = "yes" if ratio >= threshold else "**no: repeat**"
+            if ratio < threshold:
+                misses.append((metric, ratio))
+        how = {"higher": f"higher ({new_label}/{old_label})", "lower": f"lower ({old_label}/{new_label})"}.get(direction, "– (count)")
+        lines.append(f"| {metric} | {fmt(old, digits)} | {fmt(new, digits)} | {fmt(ratio, 2)} | {spread} | {how} | {verdict} |")
+    table = "\n".join(lines)
+    summary = [f"Ratios: {new_label}/{old_label} for rates, {old_label}/{new_label} for times and memory, so a ratio "
+               f"≥ {threshold} means {new_label} gives at least {threshold} × the {old_label} figure (medians; "
+               f"\"per run\" is the range of the ratios of measurements taken back to back)."]
+    if misses:
+        summary.append(f"- {compared - len(misses)} of {compared} rows at ≥ {threshold}; below: "
+                       + "; ".join(f"{metric} {ratio:.2f}" for metric, ratio in misses)
+                       + ". Repeat these (more --runs, or the row alone) before calling any a regression.")
+    else:
+        summary.append(f"- all {compared} rows at ≥ {threshold}.")
+    runs = {m: {w: [round(v, 2) for v in vs] for w, vs in d.items()} for m, d in bench.rows.items()}
+    return table, "\n".join(summary), runs
+
+
+AB_BEGIN, AB_END = "<!-- ab:begin -->", "<!-- ab:end -->"
+
+
+def write_ab_report(path, table, summary, runs, machine, args, builds):
+    """Rewrites the section between AB_BEGIN and AB_END (appended when the file has none);
+    the rest of the file, the measured end-to-end section included, stays as it is."""
+    with open(path) as f:
+        text = f.read()
+    described = ", ".join(f"{k}: {v}" for k, v in machine.items())
+    which = "; ".join(f"{label}: {describe_build(binary)}" for label, binary in builds)
+    sizes = (f"--runs {args.runs} --size-mib {args.size_mib} --huge-gib {args.huge_gib} --seconds {args.seconds} "
+             f"--referrers {args.referrers} --tags {args.tags} --gc-manifests {args.gc_manifests}"
+             + (" --skip-alone" if args.skip_alone else ""))
+    block = (f"{AB_BEGIN}\n"
+             f"Measured by `Benchmarks/end-to-end` in A/B mode ({sizes}): both builds served from their own data "
+             f"roots in the same run, taking turns on every measurement; medians.\n\n"
+             f"Builds: {which}.\n\nMachine: {described}.\n\n{table}\n\n{summary}\n\n"
+             f"<details><summary>Every run</summary>\n\n```json\n{json.dumps(runs, indent=1)}\n```\n</details>\n{AB_END}")
+    if AB_BEGIN in text and AB_END in text:
+        text = text[:text.index(AB_BEGIN)] + block + text[text.index(AB_END) + len(AB_END):]
+    else:
+        text = text.rstrip("\n") + "\n\n## A/B: one build against another, end to end\n\n" + block + "\n"
     with open(path, "w") as f:
         f.write(text)
 
