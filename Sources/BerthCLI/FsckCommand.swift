@@ -8,7 +8,9 @@ struct FsckCommand: AsyncParsableCommand {
         commandName: "fsck",
         abstract: "Check a data root: re-hash every blob, check every index entry and manifest reference.",
         discussion: """
-        Prints one line per problem and exits 1 if there is any, 0 when the root is clean.
+        Prints one line per finding and exits 1 if any is damage, 0 when the root is clean.
+        Harmless leftovers (blob-orphan, document-orphan, upload-orphan) are listed but do not
+        fail the check; see Docs/crash-safety.md.
         Without --repair it only reads and may run beside a running server.
         With --repair it needs the root unlocked (stop the server): it moves corrupt blobs to
         quarantine/, removes orphaned upload and temporary files and index entries whose target
@@ -47,7 +49,8 @@ struct FsckCommand: AsyncParsableCommand {
         await registry.close()
         for problem in report.problems { print(problem) }
         for repair in report.repairs { print("repaired: \(repair)") }
-        printError("berth fsck: \(report.blobsChecked) blobs, \(report.manifestsChecked) manifests checked; \(report.problems.count) problem(s)\(repair ? ", \(report.repairs.count) repair(s)" : "")")
+        let leftovers = report.problems.filter(\.isLeftover).count
+        printError("berth fsck: \(report.blobsChecked) blobs, \(report.manifestsChecked) manifests checked; \(report.problems.count - leftovers) problem(s), \(leftovers) harmless leftover(s)\(repair ? ", \(report.repairs.count) repair(s)" : "")")
         if !report.isClean { throw ExitCode(1) }
     }
 }

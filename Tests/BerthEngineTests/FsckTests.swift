@@ -55,6 +55,56 @@ import Testing
         #expect(try await check(root).isClean)
     }
 
+    @Test func aBlobFileNothingNamesIsAHarmlessLeftoverThatRepairLeavesToGC() async throws {
+        let root = TemporaryRoot()
+        _ = try await populatedRoot(root)
+        let registry = try await root.open()
+        // Pushed, then unlinked with no manifest naming it: a push whose manifest never came.
+        let stray = try await pushBlob(registry, repo("app"), Array("left behind".utf8))
+        try await registry.unlinkBlob(stray, from: repo("app"))
+        await registry.close()
+        let report = try await check(root)
+        #expect(report.problems.map(\.kind) == ["blob-orphan"])
+        #expect(report.problems.first?.detail.hasPrefix(stray.description) == true)
+        #expect(report.isClean)
+        let repaired = try await check(root, repair: true)
+        #expect(repaired.repairs.isEmpty)
+        // Beside a live server it may be a blob about to be linked: only GC, after its grace, removes it.
+        #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(stray)))
+    }
+
+    @Test func aDocumentNoManifestHoldsIsAHarmlessLeftoverThatRepairRemoves() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        // The record and its tag gone, the document left behind (damage of that one kind).
+        try await damageIndex(root) { index, txn, app in
+            _ = try txn.delete(index.db.manifests, LMDBIndex.repoDigestKey(app, image.digest))
+            _ = try txn.delete(index.db.manifestRepositories, LMDBIndex.manifestRepositoryKey(image.digest, app))
+            _ = try txn.delete(index.db.tags, LMDBIndex.tagKey(app, "v1"))
+            _ = try txn.delete(index.db.manifestTags, LMDBIndex.manifestTagKey(app, image.digest, tag("v1")))
+        }
+        let report = try await check(root)
+        #expect(report.problems.map(\.kind) == ["document-orphan"])
+        #expect(report.isClean)
+        let repaired = try await check(root, repair: true)
+        #expect(repaired.repairs == ["removed manifest document \(image.digest) (no manifest holds it)"])
+        #expect(try await check(root).problems.isEmpty)
+    }
+
+    @Test func aDocumentAManifestHoldsIsNoOrphanEvenWithoutItsPushTime() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        try await damageIndex(root) { index, txn, app in
+            _ = try txn.delete(index.db.manifestRepositories, LMDBIndex.manifestRepositoryKey(image.digest, app))
+        }
+        let report = try await check(root)
+        #expect(!report.problems.contains { $0.kind == "document-orphan" })
+        _ = try await check(root, repair: true)
+        let registry = try await root.open()
+        #expect(try registry.manifest(.tag(tag("v1")), in: repo("app")).bytes == image.bytes)
+        await registry.close()
+    }
+
     @Test func cleanRootHasNoProblems() async throws {
         let root = TemporaryRoot()
         _ = try await populatedRoot(root)

@@ -15,6 +15,15 @@ public struct Fsck: Sendable {
         /// What is affected and how.
         public let detail: String
         public var description: String { "\(kind): \(detail)" }
+
+        /// The kinds that are harmless leftovers, not damage: nothing is served wrong and
+        /// nothing stored is lost; they only take space until garbage collection (orphan blob
+        /// files), `--repair` (orphan documents) or the next open (orphan upload files) removes
+        /// them. Every other kind is damage.
+        public static let leftoverKinds: Set<String> = ["blob-orphan", "document-orphan", "upload-orphan"]
+
+        /// Whether this finding is a harmless leftover (see `leftoverKinds`).
+        public var isLeftover: Bool { Self.leftoverKinds.contains(kind) }
     }
 
     /// What a run found and, with repair, what it changed.
@@ -27,8 +36,8 @@ public struct Fsck: Sendable {
         public var blobsChecked = 0
         /// Manifests checked.
         public var manifestsChecked = 0
-        /// True when nothing was wrong.
-        public var isClean: Bool { problems.isEmpty }
+        /// True when nothing is damaged (harmless leftovers may have been found).
+        public var isClean: Bool { !problems.contains { !$0.isLeftover } }
     }
 
     private let registry: FileRegistry
@@ -37,114 +46,138 @@ public struct Fsck: Sendable {
     public init(registry: FileRegistry) { self.registry = registry }
 
     /// Runs the check; with `repair`, fixes what can be fixed safely.
+    ///
+    /// It streams: blob files, links, manifests, tags and edges are each visited once, and each
+    /// is checked by lookups (the index, a `stat`) rather than against sets of everything, so
+    /// its memory does not grow with the store; only findings are kept. The walks run on the
+    /// engine's I/O threads; they stat files inside their read snapshot (the one exception to
+    /// invariant 5: a long snapshot only delays page reuse, and fsck only reads).
     /// - Parameter progress: called with a line now and then during long runs.
-    public func run(repair: Bool, progress: @Sendable (String) -> Void = { _ in }) async throws(RegistryError) -> Report {
+    public func run(repair: Bool, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws(RegistryError) -> Report {
         var report = Report()
         let index = registry.index
         let blobs = registry.blobs
         let layout = registry.layout
 
-        // 1. Every blob file: name, then content.
+        // 1. Every blob file: name, then content, then whether anything links it.
         let stray = try await registry.io { try blobs.strayFiles() }
         for path in stray { report.problems.append(Problem(kind: "blob-stray", detail: "\(path) is not named by its digest")) }
-        var present: [Digest: Int64] = [:]
-        var corrupt: [Digest] = []
-        let files = try await registry.io { () -> [BlobInfo] in
-            var all: [BlobInfo] = []
-            try blobs.walk { all.append($0); return true }
-            return all
-        }
-        for (number, file) in files.enumerated() {
-            // A file garbage collection removed since the listing is no finding (beside a live server).
-            guard let actual = try await registry.io({ try Self.hash(file.digest, layout) }) else { continue }
-            report.blobsChecked += 1
-            if actual != file.digest {
-                corrupt.append(file.digest)
-                report.problems.append(Problem(kind: "blob-corrupt", detail: "\(file.digest) hashes to \(actual)"))
-            } else {
-                present[file.digest] = file.size
+        let walked = try await registry.io { () throws -> (checked: Int, corrupt: [Digest], problems: [Problem], unlinked: [BlobInfo]) in
+            var checked = 0
+            var corrupt: [Digest] = []
+            var problems: [Problem] = []
+            var unlinked: [BlobInfo] = []
+            try blobs.walk { file in
+                // A file garbage collection removed since the listing is no finding (beside a live server).
+                guard let actual = try Self.hash(file.digest, layout) else { return true }
+                checked += 1
+                if actual != file.digest {
+                    corrupt.append(file.digest)
+                    problems.append(Problem(kind: "blob-corrupt", detail: "\(file.digest) hashes to \(actual)"))
+                } else if try !index.isLinkedAnywhere(file.digest) {
+                    // An orphan unless a manifest names it (damage, found below): held until then.
+                    unlinked.append(file)
+                }
+                if checked % 1000 == 0 { progress("checked \(checked) blobs") }
+                return true
             }
-            if (number + 1) % 1000 == 0 { progress("checked \(number + 1) of \(files.count) blobs") }
+            return (checked, corrupt, problems, unlinked)
+        }
+        report.blobsChecked = walked.checked
+        report.problems += walked.problems
+        let corrupt = Set(walked.corrupt)
+        /// The size of a blob file that is present and not corrupt, or nil.
+        @Sendable func validSize(_ digest: Digest) throws -> Int64? {
+            corrupt.contains(digest) ? nil : try POSIXFile.stat(layout.blobFile(digest))?.size
         }
 
-        // 2. Index entries and their targets.
-        // Blobs a manifest names but its repository does not link: the manifest pulls, its
-        // blobs answer BLOB_UNKNOWN. Repair links them (the file is present and verified).
-        var unlinked: [(repository: RepositoryName, digest: Digest, size: Int64)] = []
+        // 2. Index entries and their targets, each looked up.
         // Findings that something is missing are held until the walk is over and checked
         // again: beside a live server, a blob or a manifest pushed after the listing above is
-        // no finding. (The re-checks read files, which never happens inside a read transaction.)
-        var missingBlobFindings: [(digest: Digest, problem: Problem)] = []
-        var danglingTags: [(repository: RepositoryName, tag: Tag, digest: Digest)] = []
-        try RegistryError.wrapping {
-            var manifests: Set<String> = []
-            try index.forEachManifest { record in
-                manifests.insert("\(record.repository)@\(record.digest)")
-            }
-            var linked: Set<String> = []
+        // no finding.
+        struct IndexFindings: Sendable {
+            var problems: [Problem] = []
+            var manifestsChecked = 0
+            /// Blobs a manifest names but its repository does not link: the manifest pulls, its
+            /// blobs answer BLOB_UNKNOWN. Repair links them (the file is present and verified).
+            var unlinked: [(repository: RepositoryName, digest: Digest, size: Int64)] = []
+            var missingBlobs: [(digest: Digest, problem: Problem)] = []
+            var danglingTags: [(repository: RepositoryName, tag: Tag, digest: Digest)] = []
+        }
+        let found = try await registry.io { () throws -> IndexFindings in
+            var found = IndexFindings()
             try index.forEachBlobLink { repository, link in
-                linked.insert("\(repository)@\(link.digest)")
-                if present[link.digest] == nil {
-                    missingBlobFindings.append((link.digest, Problem(kind: "link-dangling", detail: "\(repository) links \(link.digest), which is missing or corrupt")))
-                } else if present[link.digest] != link.size {
-                    report.problems.append(Problem(kind: "link-size", detail: "\(repository) links \(link.digest) with size \(link.size), file has \(present[link.digest] ?? 0)"))
+                guard let size = try validSize(link.digest) else {
+                    found.missingBlobs.append((link.digest, Problem(kind: "link-dangling", detail: "\(repository) links \(link.digest), which is missing or corrupt")))
+                    return
+                }
+                if size != link.size {
+                    found.problems.append(Problem(kind: "link-size", detail: "\(repository) links \(link.digest) with size \(link.size), file has \(size)"))
                 }
             }
             try index.forEachManifest { record in
-                report.manifestsChecked += 1
+                found.manifestsChecked += 1
+                if found.manifestsChecked % 1000 == 0 { progress("checked \(found.manifestsChecked) manifests") }
                 let name = "\(record.repository)@\(record.digest)"
                 if let bytes = try index.manifestBytes(record.digest) {
                     let actual = try ContentHasher.digest(of: bytes, using: record.digest.algorithm)
                     if actual != record.digest {
-                        report.problems.append(Problem(kind: "manifest-corrupt", detail: "\(name) document hashes to \(actual)"))
+                        found.problems.append(Problem(kind: "manifest-corrupt", detail: "\(name) document hashes to \(actual)"))
                     }
                 } else {
-                    report.problems.append(Problem(kind: "manifest-document-missing", detail: name))
+                    found.problems.append(Problem(kind: "manifest-document-missing", detail: name))
                 }
                 for blob in record.blobs {
-                    if let size = present[blob] {
-                        guard !linked.contains("\(record.repository)@\(blob)") else { continue }
-                        report.problems.append(Problem(kind: "manifest-blob-unlinked", detail: "\(name) references \(blob), which \(record.repository) does not link"))
-                        unlinked.append((record.repository, blob, size))
+                    if let size = try validSize(blob) {
+                        guard try index.blobLink(blob, in: record.repository) == nil else { continue }
+                        found.problems.append(Problem(kind: "manifest-blob-unlinked", detail: "\(name) references \(blob), which \(record.repository) does not link"))
+                        found.unlinked.append((record.repository, blob, size))
                     } else {
-                        missingBlobFindings.append((blob, Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt")))
+                        found.missingBlobs.append((blob, Problem(kind: "manifest-blob-missing", detail: "\(name) references \(blob), which is missing or corrupt")))
                     }
                 }
-                for child in record.children where !manifests.contains("\(record.repository)@\(child)") {
-                    report.problems.append(Problem(kind: "manifest-child-missing", detail: "\(name) references manifest \(child)"))
+                for child in record.children where try index.manifest(child, in: record.repository) == nil {
+                    found.problems.append(Problem(kind: "manifest-child-missing", detail: "\(name) references manifest \(child)"))
                 }
             }
             try index.forEachTag { repository, tag, digest in
-                if !manifests.contains("\(repository)@\(digest)") { danglingTags.append((repository, tag, digest)) }
+                if try index.manifest(digest, in: repository) == nil { found.danglingTags.append((repository, tag, digest)) }
             }
             for entry in try index.staleTagIndexEntries() {
-                report.problems.append(Problem(kind: "tag-index-stale",
-                                               detail: "\(entry.repository):\(entry.tag) is indexed under \(entry.digest), which it does not name"))
+                found.problems.append(Problem(kind: "tag-index-stale",
+                                              detail: "\(entry.repository):\(entry.tag) is indexed under \(entry.digest), which it does not name"))
             }
             for entry in try index.unindexedTags() {
-                report.problems.append(Problem(kind: "tag-index-missing",
-                                               detail: "\(entry.repository):\(entry.tag) names \(entry.digest), but the manifest → tag index lacks it (GC would take the manifest for untagged)"))
+                found.problems.append(Problem(kind: "tag-index-missing",
+                                              detail: "\(entry.repository):\(entry.tag) names \(entry.digest), but the manifest → tag index lacks it (GC would take the manifest for untagged)"))
             }
             try index.forEachReferrerEdge { repository, subject, referrer in
-                if !manifests.contains("\(repository)@\(referrer)") {
-                    report.problems.append(Problem(kind: "referrer-dangling", detail: "\(repository)@\(subject) lists missing referrer \(referrer)"))
+                if try index.manifest(referrer, in: repository) == nil {
+                    found.problems.append(Problem(kind: "referrer-dangling", detail: "\(repository)@\(subject) lists missing referrer \(referrer)"))
                 }
             }
-        }
-
-        // The held findings, checked again now.
-        let missing = Set(missingBlobFindings.map(\.digest))
-        let arrivedSince = try await registry.io { () -> [Digest: Int64] in
-            var found: [Digest: Int64] = [:]
-            for digest in missing {
-                guard let size = try POSIXFile.stat(layout.blobFile(digest))?.size, try Self.hash(digest, layout) == digest else { continue }
-                found[digest] = size
+            for digest in try index.orphanDocuments() {
+                found.problems.append(Problem(kind: "document-orphan", detail: "the document of \(digest) is held by no manifest"))
             }
             return found
         }
-        present.merge(arrivedSince) { old, _ in old }
-        report.problems += missingBlobFindings.filter { arrivedSince[$0.digest] == nil }.map(\.problem)
-        for tag in danglingTags {
+        report.manifestsChecked = found.manifestsChecked
+        report.problems += found.problems
+        let unlinked = found.unlinked
+        // A blob file no link and no manifest names: a push whose manifest never came, or what
+        // a collection's grace keeps for now.
+        let namedUnlinked = Set(unlinked.map(\.digest))
+        for file in walked.unlinked where !namedUnlinked.contains(file.digest) {
+            report.problems.append(Problem(kind: "blob-orphan", detail: "\(file.digest) (\(file.size) bytes) is named by no link and no manifest"))
+        }
+
+        // The held findings, checked again now.
+        let missing = Set(found.missingBlobs.map(\.digest))
+        let arrivedSince = try await registry.io { () -> Set<Digest> in
+            Set(try missing.filter { digest in try POSIXFile.stat(layout.blobFile(digest)) != nil && Self.hash(digest, layout) == digest })
+        }
+        report.problems += found.missingBlobs.filter { !arrivedSince.contains($0.digest) }.map(\.problem)
+        for tag in found.danglingTags {
             // As the tag is now: removed or moved since the walk, it is judged by its new target.
             guard let current = try RegistryError.wrapping({ try index.resolve(tag: tag.tag, in: tag.repository) }),
                   try RegistryError.wrapping({ try index.manifest(current, in: tag.repository) }) == nil else { continue }
@@ -178,11 +211,13 @@ public struct Fsck: Sendable {
             report.problems.append(Problem(kind: "upload-orphan", detail: "\(layout.uploads)/\(name) belongs to no session"))
         }
 
-        guard repair, !report.problems.isEmpty || !temporary.isEmpty else { return report }
+        // Orphan blob files are never removed here: beside a live server one may be a blob just
+        // committed and about to be linked. Garbage collection removes them after its grace.
+        guard repair, report.problems.contains(where: { $0.kind != "blob-orphan" }) || !temporary.isEmpty else { return report }
         guard !registry.configuration.readOnly else { throw .readOnly }
 
         // Repair: files out of the way first, then the index entries that named them.
-        let corruptBlobs = corrupt
+        let corruptBlobs = walked.corrupt
         let moved = try await registry.io { () -> [String] in
             var lines: [String] = []
             try POSIXFile.makeDirectory(layout.quarantine)
@@ -219,9 +254,8 @@ public struct Fsck: Sendable {
             try await RegistryError.wrapping { try await index.linkBlob(blob.digest, size: blob.size, into: blob.repository, now: registry.now()) }
             report.repairs.append("linked \(blob.digest) into \(blob.repository), which a manifest there references")
         }
-        let valid = present
         let removed = try await RegistryError.wrapping {
-            try await index.removeDangling(blobExists: { valid[$0] != nil })
+            try await index.removeDangling(blobExists: { (try? validSize($0)) != nil })
         }
         report.repairs += removed
         return report

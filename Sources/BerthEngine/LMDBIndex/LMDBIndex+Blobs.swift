@@ -11,6 +11,18 @@ extension LMDBIndex {
         }
     }
 
+    public func isLinkedAnywhere(_ digest: Digest) throws -> Bool {
+        try lmdbRead { txn in
+            var linked = false
+            try txn.scan(db.repositoryNames, from: [], prefix: []) { key, _ in
+                var reader = BinaryReader(Array(key))
+                linked = try txn.contains(db.blobLinks, Self.repoDigestKey(try reader.u32(), digest))
+                return !linked
+            }
+            return linked
+        }
+    }
+
     static func decodeLink(_ digest: Digest, _ value: [UInt8]) throws -> BlobLink {
         var reader = BinaryReader(value)
         let size = try reader.i64()

@@ -132,6 +132,31 @@ extension LMDBIndex {
         }
     }
 
+    public func orphanDocuments() throws -> [Digest] {
+        try lmdbRead { txn in try orphanDocuments(txn) }
+    }
+
+    /// Documents that no repository's manifest record names (judged by the records, not by
+    /// the manifest → repository entries, so damage to those never costs a needed document).
+    private func orphanDocuments(_ txn: LMDBTransaction) throws -> [Digest] {
+        var repositories: [UInt32] = []
+        try txn.scan(db.repositoryNames, from: [], prefix: []) { key, _ in
+            var reader = BinaryReader(Array(key))
+            repositories.append(try reader.u32())
+            return true
+        }
+        var orphans: [Digest] = []
+        try txn.scan(db.manifestBytes, from: [], prefix: []) { key, _ in
+            var reader = BinaryReader(Array(key))
+            let digest = try reader.digest()
+            if try !repositories.contains(where: { try txn.contains(db.manifests, Self.repoDigestKey($0, digest)) }) {
+                orphans.append(digest)
+            }
+            return true
+        }
+        return orphans
+    }
+
     public func repairDerivedEntries() async throws -> [String] {
         try await lmdbWrite { txn in
             var changes: [String] = []
@@ -161,6 +186,10 @@ extension LMDBIndex {
                 return true
             }
             for key in danglingEdges { try txn.delete(self.db.referrers, key) }
+            for digest in try self.orphanDocuments(txn) {
+                try txn.delete(self.db.manifestBytes, digest.indexBytes)
+                changes.append("removed manifest document \(digest) (no manifest holds it)")
+            }
             return changes
         }
     }

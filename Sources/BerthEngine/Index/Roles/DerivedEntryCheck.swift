@@ -9,8 +9,11 @@ public protocol DerivedEntryCheck: Sendable {
     /// Tags of present manifests that the manifest → tag index lacks (the other direction of
     /// `staleTagIndexEntries`: GC would take their manifests for untagged).
     func unindexedTags() throws -> [(repository: RepositoryName, digest: Digest, tag: Tag)]
+    /// Manifest documents no repository's manifest record holds any more (harmless: they are
+    /// never served, only take space).
+    func orphanDocuments() throws -> [Digest]
     /// Brings the derived entries back in step with the records, in one transaction: removes
     /// stale tag index entries, writes missing ones, removes referrer edges whose referrer is
-    /// gone. Returns one line per change, starting with what was done (`removed …`, `wrote …`).
+    /// gone and documents no manifest holds. Returns one line per change, starting with what was done (`removed …`, `wrote …`).
     func repairDerivedEntries() async throws -> [String]
 }
