@@ -23,6 +23,15 @@ let package = Package(
             path: "Benchmarks/EngineBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Fills a data root with many small blobs for fsck's memory check (Benchmarks/fsck-scale).
+        .executableTarget(
+            name: "make-blob-store",
+            dependencies: [
+                .product(name: "BerthEngine", package: "Berth"),
+                .product(name: "BerthModel", package: "Berth"),
+            ],
+            path: "Tools/MakeBlobStore"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -55,9 +55,9 @@ public struct GarbageCollector<Store: BlobStore>: Sendable {
         let blobCutoff = now.addingTimeInterval(-options.blobGrace.seconds)
 
         // Mark.
-        var records: [ManifestKey: ManifestRecord] = [:]
-        var rooted: Set<ManifestKey> = []
-        var accessories: [ManifestKey: [Digest]] = [:]
+        var records: [CollectedKey: ManifestRecord] = [:]
+        var rooted: Set<CollectedKey> = []
+        var accessories: [CollectedKey: [Digest]] = [:]
         try RegistryError.wrapping {
             try index.forEachManifest { records[Self.key($0.repository, $0.digest)] = $0 }
             try index.forEachTaggedManifest(ignoringTags: { AccessoryClassifier.tagSchemeSubject($0) != nil }) { repository, digest in
@@ -68,7 +68,7 @@ public struct GarbageCollector<Store: BlobStore>: Sendable {
             }
         }
         progress("marking \(records.count) manifests")
-        var live: Set<ManifestKey> = []
+        var live: Set<CollectedKey> = []
         var pending: [(RepositoryName, Digest)] = records.values.compactMap { record in
             let key = Self.key(record.repository, record.digest)
             let isRoot = rooted.contains(key) || !options.collectUntagged || record.pushedAt >= untaggedCutoff
@@ -157,15 +157,17 @@ public struct GarbageCollector<Store: BlobStore>: Sendable {
         return report
     }
 
-    private static func key(_ repository: RepositoryName, _ digest: Digest) -> ManifestKey {
-        ManifestKey(repository: repository, digest: digest)
+    private static func key(_ repository: RepositoryName, _ digest: Digest) -> CollectedKey {
+        CollectedKey(repository: repository, digest: digest)
     }
+}
 
-    /// A manifest as GC tracks it: a digest within one repository.
-    private struct ManifestKey: Hashable {
-        let repository: RepositoryName
-        let digest: Digest
-    }
+/// A manifest as GC tracks it: a digest within one repository. Outside the collector, which is
+/// generic over the store: nested in it, the type would be generic too, and every set and
+/// dictionary operation of the mark would go through unspecialised witnesses.
+private struct CollectedKey: Hashable {
+    let repository: RepositoryName
+    let digest: Digest
 }
 
 extension Duration {

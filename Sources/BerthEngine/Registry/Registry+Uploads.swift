@@ -168,7 +168,7 @@ extension Registry {
     /// The session's record and writer for a request that writes at `offset` (nil: wherever the
     /// session is). A wrong offset changes nothing and throws `.uploadOffsetMismatch`.
     private func resume(_ id: UploadID, in repository: RepositoryName, at offset: Int64?, owner: String?,
-                        lease: UploadSessions<Store.Writer>.Lease) async throws(RegistryError) -> (UploadRecord, UnsafeTransfer<Store.Writer>) {
+                        lease: UploadSessions.Lease) async throws(RegistryError) -> (UploadRecord, UnsafeTransfer<Store.Writer>) {
         let record = try await liveRecord(id, in: repository, owner: owner)
         if let offset, offset != record.offset {
             throw .uploadOffsetMismatch(expected: record.offset, got: offset)
@@ -177,8 +177,8 @@ extension Registry {
     }
 
     /// The lease's open writer, or the session's partial file reopened at its durable offset.
-    private func writer(for lease: UploadSessions<Store.Writer>.Lease, record: UploadRecord) async throws(RegistryError) -> UnsafeTransfer<Store.Writer> {
-        if let writer = lease.writer, writer.offset == record.offset { return UnsafeTransfer(writer) }
+    private func writer(for lease: UploadSessions.Lease, record: UploadRecord) async throws(RegistryError) -> UnsafeTransfer<Store.Writer> {
+        if let writer = lease.writer as? Store.Writer, writer.offset == record.offset { return UnsafeTransfer(writer) }
         let blobs = blobs
         let opened = try await io { UnsafeTransfer(try blobs.resumeUpload(record.id, at: record.offset)) }
         lease.writer = opened.value

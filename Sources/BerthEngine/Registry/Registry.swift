@@ -26,7 +26,7 @@ public final class Registry<Store: BlobStore>: Sendable {
     public let blobs: Store
     /// The metadata index.
     public let index: any MetadataIndex
-    let sessions: UploadSessions<Store.Writer>
+    let sessions: UploadSessions
     let sweepGate = SweepGate()
     let collecting = Mutex(false)
     /// Accounts, projects, authorization and the audit log (a room of its own).

@@ -7,13 +7,17 @@ import Synchronization
 /// The durable state (repository, offset) is in the index; this is only a cache plus the
 /// one-request-at-a-time rule. A session absent here after a restart is simply reopened from
 /// its partial file on its next request.
-final class UploadSessions<Writer: AnyObject>: Sendable {
+///
+/// Not generic over the store's writer type: the registry is generic over its store, and a
+/// generic cache would make every lookup here go through unspecialised code; the registry casts
+/// the one writer it takes back.
+final class UploadSessions: Sendable {
     /// A writer handed to exactly one request at a time.
     final class Lease: @unchecked Sendable {
         // @unchecked: `writer` is only touched by the request holding the lease; `acquire`
         // refuses a second holder until `release`.
-        var writer: Writer?
-        init(writer: Writer?) { self.writer = writer }
+        var writer: AnyObject?
+        init(writer: AnyObject?) { self.writer = writer }
     }
 
     private struct Entry {
