@@ -3,11 +3,8 @@ import BerthEngine
 import BerthHTTP
 import Foundation
 import Hummingbird
-import HummingbirdCore
-import HummingbirdHTTP2
-import NIOCore
-import NIOSSL
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// `berth serve`: runs the registry on one data root.

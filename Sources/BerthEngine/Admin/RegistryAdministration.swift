@@ -52,8 +52,7 @@ public struct RegistryAdministration<Store: BlobStore>: Sendable {
     /// Deletes an artifact with its accessories (refused by immutability rules).
     public func deleteArtifact(_ digest: Digest, in repository: RepositoryName, by actor: AuditActor) async throws(RegistryError) -> AdminModels.Removed {
         let removed = try await registry.deleteManifest(digest, in: repository)
-        await registry.access.audit(AuditEvent(actor: actor.name, action: "delete", repository: repository.value, digest: digest.description))
-        return AdminModels.Removed(removed: removed.map(\.description))
+        return await audited(removed, digest, in: repository, by: actor)
     }
 
     /// Deletes one accessory of an artifact (with its own accessories and tag-scheme tags).
@@ -62,15 +61,15 @@ public struct RegistryAdministration<Store: BlobStore>: Sendable {
     /// the subject itself, or an artifact of another subject.
     public func deleteAccessory(_ accessory: Digest, of reference: Reference, in repository: RepositoryName,
                                 by actor: AuditActor) async throws(RegistryError) -> AdminModels.Removed {
-        let subject = try self.subject(reference, in: repository)
-        let tree = try registry.accessories(of: .digest(subject), in: repository)
-        func contains(_ nodes: [AccessoryNode]) -> Bool {
-            nodes.contains { $0.digest == accessory || contains($0.accessories) }
-        }
-        guard contains(tree) else {
-            throw .invalidPolicy("\(accessory) is not an accessory of \(repository)@\(subject); nothing was deleted")
-        }
-        return try await deleteArtifact(accessory, in: repository, by: actor)
+        // The check is the rule's, in the deleting transaction (`MetadataIndex.deleteAccessory`).
+        let removed = try await registry.deleteAccessory(accessory, of: try subject(reference, in: repository), in: repository)
+        return await audited(removed, accessory, in: repository, by: actor)
+    }
+
+    /// Audits a delete of `digest` and says what went.
+    private func audited(_ removed: [Digest], _ digest: Digest, in repository: RepositoryName, by actor: AuditActor) async -> AdminModels.Removed {
+        await registry.access.audit(AuditEvent(actor: actor.name, action: "delete", repository: repository.value, digest: digest.description))
+        return AdminModels.Removed(removed: removed.map(\.description))
     }
 
     /// Runs a garbage collection with the configured options (`untagged` overrides whether

@@ -255,7 +255,10 @@ public struct Fsck: Sendable {
             report.repairs.append("linked \(blob.digest) into \(blob.repository), which a manifest there references")
         }
         let removed = try await RegistryError.wrapping {
-            try await index.removeDangling(blobExists: { (try? validSize($0)) != nil })
+            // Only a blob known gone (or corrupt) loses its link: a stat that fails proves nothing.
+            try await index.removeDangling(blobExists: { digest in
+                do { return try validSize(digest) != nil } catch { return true }
+            })
         }
         report.repairs += removed
         return report

@@ -24,6 +24,17 @@ extension LMDBIndex {
         return id
     }
 
+    /// Every repository id, in id order.
+    func allRepositoryIDs(_ txn: LMDBTransaction) throws -> [UInt32] {
+        var ids: [UInt32] = []
+        try txn.scan(db.repositoryNames, from: [], prefix: []) { key, _ in
+            var reader = BinaryReader(Array(key))
+            ids.append(try reader.u32())
+            return true
+        }
+        return ids
+    }
+
     /// The repository name behind an id.
     func repositoryName(_ id: UInt32, _ txn: LMDBTransaction) throws -> RepositoryName {
         guard let raw = try txn.get(db.repositoryNames, Self.idKey(id)) else { throw IndexCorruption("no repository with id \(id)") }

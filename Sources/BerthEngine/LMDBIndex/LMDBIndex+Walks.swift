@@ -136,22 +136,29 @@ extension LMDBIndex {
         try lmdbRead { txn in try orphanDocuments(txn) }
     }
 
-    /// Documents that no repository's manifest record names (judged by the records, not by
-    /// the manifest → repository entries, so damage to those never costs a needed document).
+    /// Documents that no repository's manifest record names. Judged by the records, not by the
+    /// manifest → repository entries (damage to those never costs a needed document): the
+    /// entries only point at the repositories to look in first, and a document they do not show
+    /// held is looked for in every repository.
     private func orphanDocuments(_ txn: LMDBTransaction) throws -> [Digest] {
-        var repositories: [UInt32] = []
-        try txn.scan(db.repositoryNames, from: [], prefix: []) { key, _ in
-            var reader = BinaryReader(Array(key))
-            repositories.append(try reader.u32())
-            return true
-        }
+        var repositories: [UInt32]?
         var orphans: [Digest] = []
         try txn.scan(db.manifestBytes, from: [], prefix: []) { key, _ in
-            var reader = BinaryReader(Array(key))
+            let prefix = Array(key)
+            var reader = BinaryReader(prefix)
             let digest = try reader.digest()
-            if try !repositories.contains(where: { try txn.contains(db.manifests, Self.repoDigestKey($0, digest)) }) {
-                orphans.append(digest)
+            var held = false
+            try txn.scan(db.manifestRepositories, from: prefix, prefix: prefix) { entry, _ in
+                var entryReader = BinaryReader(Array(entry), offset: prefix.count)
+                held = try txn.contains(db.manifests, Self.repoDigestKey(try entryReader.u32(), digest))
+                return !held
             }
+            if !held {
+                let all = try repositories ?? allRepositoryIDs(txn)
+                repositories = all
+                held = try all.contains { try txn.contains(db.manifests, Self.repoDigestKey($0, digest)) }
+            }
+            if !held { orphans.append(digest) }
             return true
         }
         return orphans

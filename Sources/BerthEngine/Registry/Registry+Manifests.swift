@@ -82,6 +82,14 @@ extension Registry {
         return removed
     }
 
+    /// Deletes one accessory of `subject` (direct or nested) with its own accessories, in one
+    /// transaction; `.invalidPolicy` when it is no accessory of `subject`. Returns what was removed.
+    public func deleteAccessory(_ accessory: Digest, of subject: Digest, in repository: RepositoryName) async throws(RegistryError) -> [Digest] {
+        try await RegistryError.wrapping {
+            try await index.deleteAccessory(accessory, of: subject, in: repository, protection: tagProtection(in: repository))
+        }
+    }
+
     /// Deletes a tag only; the manifest stays, reachable by digest.
     public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws(RegistryError) {
         guard try await RegistryError.wrapping({ try await index.deleteTag(tag, in: repository, protection: tagProtection(in: repository)) }) else {

@@ -30,6 +30,19 @@ extension IndexWriteTransaction {
         return nil
     }
 
+    /// Whether `accessory` hangs below `subject`: linked to it, or to one of its accessories.
+    func isAccessory(_ accessory: Digest, below subject: Digest, in repository: RepositoryName) throws -> Bool {
+        var pending = [subject]
+        var seen: Set<Digest> = [subject]
+        while let next = pending.popLast() {
+            for link in try accessoryLinks(of: next, in: repository) where seen.insert(link.accessory).inserted {
+                if link.accessory == accessory { return true }
+                pending.append(link.accessory)
+            }
+        }
+        return false
+    }
+
     /// Removes a manifest and, recursively, every accessory linked to it. Returns what was removed.
     func deleteWithAccessories(_ digest: Digest, in repository: RepositoryName) throws -> [Digest] {
         var pending = [digest]
@@ -71,6 +84,23 @@ extension MetadataIndex {
                 throw RegistryError.protectedByRule(reason)
             }
             return try txn.deleteWithAccessories(digest, in: repository)
+        }
+    }
+
+    /// Removes one accessory of `subject` (direct or nested) with its own accessories, in one
+    /// transaction, as `deleteManifest` does. Refused with `.invalidPolicy`, removing nothing,
+    /// when `accessory` does not hang below `subject` by then: a delete by accessory never takes
+    /// the subject itself, or an artifact of another subject.
+    public func deleteAccessory(_ accessory: Digest, of subject: Digest, in repository: RepositoryName,
+                                protection: (@Sendable (Tag) -> String?)?) async throws -> [Digest] {
+        try await write { txn in
+            guard try txn.isAccessory(accessory, below: subject, in: repository) else {
+                throw RegistryError.invalidPolicy("\(accessory) is not an accessory of \(repository)@\(subject); nothing was deleted")
+            }
+            if let protection, let reason = try txn.protectionReason(accessory, in: repository, protection) {
+                throw RegistryError.protectedByRule(reason)
+            }
+            return try txn.deleteWithAccessories(accessory, in: repository)
         }
     }
 }
