@@ -918,6 +918,7 @@ def main():
     parser.add_argument("--tags", type=int, default=500_000, help="tags of one repository for the streamed list")
     parser.add_argument("--gc-manifests", type=int, default=10_000, help="manifests pushed before GC while serving")
     parser.add_argument("--skip-alone", action="store_true", help="skip the Berth-only targets")
+    parser.add_argument("--only-alone", action="store_true", help="A/B mode: only the Berth-only targets (a repeat of those rows)")
     parser.add_argument("--workdir", default=None, help="where data roots and the payload go (default: a new temporary folder)")
     parser.add_argument("--output", default=None, help="write the report into this Markdown file")
     ab = parser.add_argument_group("A/B mode", "two builds of Berth in one run, no peers: every Berth measurement on "
@@ -1050,12 +1051,13 @@ def run_ab(args, workdir, payload, size, small):
         registries = [Registry(server) for server in servers]
         for reg in registries:
             prepare_small(reg, small)
-        for run in range(args.runs):
+        for run in range(0 if args.only_alone else args.runs):
             print(f"run {run + 1} of {args.runs}", flush=True)
             run_once_ab(bench, run, registries, payload, size)
-        for server in servers:
-            bench.record("peak RSS over the run (MiB)", server.name, server.peak_rss_mib())
-        if args.huge_gib:
+        if not args.only_alone:
+            for server in servers:
+                bench.record("peak RSS over the run (MiB)", server.name, server.peak_rss_mib())
+        if args.huge_gib and not args.only_alone:
             for label, binary in builds:
                 print(f"{label}: pushing {args.huge_gib} GiB to a fresh server for its peak RSS", flush=True)
                 root = os.path.join(workdir, f"berth-rss-{label}")

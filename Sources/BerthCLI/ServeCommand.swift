@@ -3,6 +3,7 @@ import BerthEngine
 import BerthHTTP
 import Foundation
 import Hummingbird
+import CoreMetrics
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -15,9 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         With no flags it serves ./berth-data on 127.0.0.1:5000. Every setting can also come from
         an environment variable (BERTH_ROOT, BERTH_LISTEN, BERTH_EXTERNAL_URL, BERTH_LOG_LEVEL,
-        BERTH_UPLOAD_EXPIRY, BERTH_SHUTDOWN_TIMEOUT, BERTH_TRUST_FORWARDED_HEADERS,
+        BERTH_LOG_FORMAT, BERTH_UPLOAD_EXPIRY, BERTH_SHUTDOWN_TIMEOUT, BERTH_TRUST_FORWARDED_HEADERS,
         BERTH_TLS_CERTIFICATE, BERTH_TLS_KEY, BERTH_CONFIG) or a JSON config file (--config)
-        with the same names in camelCase (root, listen, externalURL, logLevel, uploadExpiry,
+        with the same names in camelCase (root, listen, externalURL, logLevel, logFormat, uploadExpiry,
         shutdownTimeout, trustForwardedHeaders, tlsCertificate, tlsKey). Flags win over the
         environment, which wins over the file.
         With a certificate and key it serves HTTPS only, offering HTTP/2 and HTTP/1.1 by ALPN.
@@ -42,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+
+    @Option(name: .customLong("log-format"), help: "text (default) or json: one JSON object per line, for log shippers.")
+    var logFormat: String?
 
     @Option(name: .customLong("upload-expiry"), help: "Idle upload sessions are removed after this long, e.g. 24h, 90m, 3600s (default 24h).")
     var uploadExpiry: String?
@@ -99,9 +103,16 @@ struct ServeCommand: AsyncParsableCommand {
             printError("berth serve: \(error)")
             throw ExitCode(2)
         }
-        var configuredLogger = Logger(label: "berth")
+        var configuredLogger = switch settings.logFormat {
+        case .text: Logger(label: "berth")
+        case .json: Logger(label: "berth", factory: { JSONLogHandler(label: $0) })
+        }
         configuredLogger.logLevel = settings.logLevel
         let logger = configuredLogger
+        // The engine's and the routes' figures go to the process's swift-metrics backend:
+        // Prometheus, which GET /metrics serves.
+        let exposition = PrometheusExposition()
+        MetricsSystem.bootstrap(exposition.factory)
 
         let registry: FileRegistry
         do {
@@ -141,6 +152,7 @@ struct ServeCommand: AsyncParsableCommand {
                 options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
                                                authentication: authentication, maximumUploadsPerPrincipal: settings.maximumUploads,
                                                requestsPerSecond: settings.rateLimit),
+                exposition: exposition,
                 logger: logger,
                 onServerRunning: { channel in
                     logger.notice("berth is serving", metadata: [

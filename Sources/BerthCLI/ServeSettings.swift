@@ -10,6 +10,8 @@ struct ServeSettings: Equatable {
     var externalURL: String?
     var trustForwardedHeaders = false
     var logLevel: Logger.Level = .info
+    /// How log lines are written: text (swift-log's stream handler) or one JSON object a line.
+    var logFormat: LogFormat = .text
     var uploadExpiry: Duration = .seconds(24 * 3600)
     var shutdownTimeout: Duration = .seconds(30)
     /// PEM certificate chain and private key: both set means HTTPS (with HTTP/2 by ALPN).
@@ -46,6 +48,7 @@ struct ServeSettings: Equatable {
         var externalURL: String?
         var trustForwardedHeaders: Bool?
         var logLevel: String?
+        var logFormat: String?
         var uploadExpiry: String?
         var shutdownTimeout: String?
         var tlsCertificate: String?
@@ -65,7 +68,7 @@ struct ServeSettings: Equatable {
         /// Every key a file may hold: the environment variables' names in camelCase, as the
         /// README documents them. Any other key is refused rather than silently ignored.
         static let keys: Set<String> = [
-            "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "uploadExpiry", "shutdownTimeout",
+            "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "logFormat", "uploadExpiry", "shutdownTimeout",
             "tlsCertificate", "tlsKey", "anonymous", "anonymousOnNetwork", "metricsToken", "rateLimit", "maxUploads",
             "maxBlobSize", "idleTimeout", "minBodyRate", "maxHeaderSize", "headerDeadline", "bufferedWrites",
         ]
@@ -130,6 +133,12 @@ struct ServeSettings: Equatable {
                 throw Invalid(description: "unknown log level \(level)")
             }
             settings.logLevel = parsed
+        }
+        if let format = pick(flags.logFormat, "BERTH_LOG_FORMAT", file.logFormat) {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw Invalid(description: "unknown log format \(format) (text or json)")
+            }
+            settings.logFormat = parsed
         }
         if let expiry = pick(flags.uploadExpiry, "BERTH_UPLOAD_EXPIRY", file.uploadExpiry) {
             settings.uploadExpiry = try parseDuration(expiry)

@@ -1,4 +1,4 @@
-// Linux's sync_file_range(2) and O_DIRECT, which Swift's Glibc module does not export (GNU
+// Linux's sync_file_range(2), renameat2(2) and O_DIRECT, which Swift's Glibc module does not export (GNU
 // extensions). Declared here rather than through <fcntl.h> because the Glibc module is built
 // without _GNU_SOURCE. off64_t is int64_t on every 64-bit Linux.
 #ifndef BERTH_CWRITEBACK_SHIM_H
@@ -17,6 +17,23 @@ static inline int berth_start_writeback(int fd, int64_t offset, int64_t length) 
 static inline int berth_start_writeback(int fd, int64_t offset, int64_t length) {
     (void)fd; (void)offset; (void)length;
     return 0;
+}
+#endif
+
+#ifdef __linux__
+extern int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+
+/// rename(2) that fails with EEXIST instead of replacing an existing `to` (RENAME_NOREPLACE);
+/// EINVAL where the file system does not support it. Returns 0 or -1 with errno set.
+static inline int berth_rename_noreplace(const char *from, const char *to) {
+    return renameat2(-100 /* AT_FDCWD */, from, -100, to, 1 /* RENAME_NOREPLACE */);
+}
+#else
+#include <errno.h>
+static inline int berth_rename_noreplace(const char *from, const char *to) {
+    (void)from; (void)to;
+    errno = EINVAL;
+    return -1;
 }
 #endif
 

@@ -56,6 +56,21 @@ import Testing
         #expect(throws: ServeSettings.Invalid.self) { try settings(["--external-url", "registry.example.com"]) }
     }
 
+    @Test func theLogFormatIsTextUnlessJSONIsAskedForByFlagEnvironmentOrFile() throws {
+        #expect(try settings([]).logFormat == .text)
+        #expect(try settings(["--log-format", "json"]).logFormat == .json)
+        #expect(try settings([], environment: ["BERTH_LOG_FORMAT": "JSON"]).logFormat == .json)
+        let file = NSTemporaryDirectory() + "berth-config-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(#"{"logFormat":"json"}"#.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try settings(["--config", file]).logFormat == .json)
+        #expect(try settings(["--config", file, "--log-format", "text"]).logFormat == .text)
+    }
+
+    @Test func anUnknownLogFormatIsRefused() {
+        #expect(throws: ServeSettings.Invalid.self) { try settings(["--log-format", "xml"]) }
+    }
+
     @Test func unknownLogLevelIsRefused() {
         #expect(throws: ServeSettings.Invalid.self) { try settings(["--log-level", "loud"]) }
     }

@@ -15,7 +15,9 @@ func withAuthServer<T: Sendable>(clock: any RegistryClock = SystemClock(), confi
     let root = NSTemporaryDirectory() + "berth-auth-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     // No minimum body rate: a loaded machine may stall a test's small body for longer than the grace.
-    let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, minimumBodyRate: nil, clock: clock))
+    let exposition = PrometheusExposition()
+    let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, minimumBodyRate: nil, clock: clock,
+                                                                     metricsFactory: exposition.factory))
     let authentication = RegistryAuthentication(signingKey: try TokenSigningKey(privateKeyPEM: try TokenSigningKey.generatePEM()),
                                                 metricsToken: "scrape-me")
     do {
@@ -27,7 +29,7 @@ func withAuthServer<T: Sendable>(clock: any RegistryClock = SystemClock(), confi
         try await registry.access.setMember("bob", of: "team", role: .guest)
         var options = RegistryRoutesOptions(authentication: authentication)
         configure(&options)
-        let app = Application(router: RegistryServer.router(registry: registry, options: options),
+        let app = Application(router: RegistryServer.router(registry: registry, options: options, exposition: exposition),
                               configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         let result = try await app.test(.live) { client in try await body(client, registry, authentication) }
         await registry.close()

@@ -40,10 +40,10 @@ import Testing
         let content = bytes(3 << 20, seed: 5)
         let digest = sha256(content)
         _ = try await registry.pushBlob(to: try RepositoryName(parsing: "embedded/app"), digest: digest, bytes: content)
-        let metrics = RegistryMetrics()
+        let exposition = PrometheusExposition()
         let app = try RegistryServer.application(registry: registry,
                                                  configuration: RegistryServerConfiguration(host: "127.0.0.1", port: 0),
-                                                 metrics: metrics)
+                                                 exposition: exposition)
         do {
             try await app.test(.live) { client in
                 let port = try #require(client.port)

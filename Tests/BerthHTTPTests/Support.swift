@@ -8,14 +8,19 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 
-/// Runs `body` against a standalone registry server on a fresh data root, over real HTTP on loopback.
+/// Runs `body` against a standalone registry server on a fresh data root, over real HTTP on
+/// loopback. Its figures (engine and HTTP) go to a Prometheus registry of its own, which
+/// `GET /metrics` serves: counts never mix between the tests' servers.
 func withServer<T: Sendable>(options: RegistryRoutesOptions = RegistryRoutesOptions(), maximumBlobSize: Int64 = 64 << 30,
+                             mapSize: Int = 1 << 30,
                              _ body: @Sendable (any TestClientProtocol, FileRegistry) async throws -> T) async throws -> T {
     let root = NSTemporaryDirectory() + "berth-http-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
-    let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: 1 << 30, maximumBlobSize: maximumBlobSize))
+    let exposition = PrometheusExposition()
+    let registry = try await FileRegistry.open(RegistryConfiguration(root: root, ioThreads: 4, mapSize: mapSize, maximumBlobSize: maximumBlobSize,
+                                                                     metricsFactory: exposition.factory))
     do {
-        let app = Application(router: RegistryServer.router(registry: registry, options: options),
+        let app = Application(router: RegistryServer.router(registry: registry, options: options, exposition: exposition),
                               configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         let result = try await app.test(.live) { client in try await body(client, registry) }
         await registry.close()

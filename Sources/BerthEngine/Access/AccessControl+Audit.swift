@@ -3,10 +3,16 @@ import Foundation
 
 /// The audit log: every change, with its actor.
 extension AccessControl {
-    /// Appends an event to the audit log; a failure to record it is not the request's failure.
+    /// Appends an event to the audit log; a failure to record it is not the request's failure,
+    /// and is counted (`berth_audit_write_failures_total`).
     public func audit(_ event: AuditEvent) async {
-        guard !readOnly, let data = try? JSONEncoder().encode(event) else { return }
-        try? await index.appendAudit(Array(data), at: event.time)
+        guard !readOnly else { return }
+        do {
+            let data = try JSONEncoder().encode(event)
+            try await index.appendAudit(Array(data), at: event.time)
+        } catch {
+            metrics.auditFailures.increment()
+        }
     }
 
     /// The newest `limit` audit events, oldest first.

@@ -19,6 +19,8 @@ public final class AccessControl: Sendable {
     public let clock: any RegistryClock
     /// A read-only engine writes no audit events.
     let readOnly: Bool
+    /// Where audit events that could not be recorded are counted.
+    let metrics: EngineMetrics
     /// Recently verified credentials (SHA-256 of name and password → principal, until).
     let credentialCache = Mutex<[String: (principal: Principal, until: Date)]>([:])
     /// Whether a single-segment repository (project `library`) has been seen: once true, no
@@ -32,9 +34,11 @@ public final class AccessControl: Sendable {
     static let projectsKind = "project"
     static let membersKind = "member"
 
-    /// Access control over `index`'s records, judging time by `clock`.
-    public init(index: any MetadataIndex, clock: any RegistryClock = SystemClock(), readOnly: Bool = false) {
+    /// Access control over `index`'s records, judging time by `clock`, counting into `metrics`.
+    public init(index: any MetadataIndex, clock: any RegistryClock = SystemClock(), readOnly: Bool = false,
+                metrics: EngineMetrics) {
         self.index = index
+        self.metrics = metrics
         self.clock = clock
         self.readOnly = readOnly
         self.passwordPool = NIOThreadPool(numberOfThreads: 1)

@@ -14,9 +14,9 @@
 //
 // Small role protocols, composed: the HTTP layer needs a provider, uploads an ingester, GC a
 // manager. `Registry` is generic over the composition, so it is specialised for the store it
-// is opened with; a second implementation (an S3-compatible store) implements the same four.
+// is opened with; a second implementation (an S3-compatible store) implements the same five.
 // Every method may block: the registry calls them on its I/O threads, except `append`, which
 // is asynchronous and schedules its own blocking work.
 
-/// A complete blob store: the four roles together.
-public typealias BlobStore = BlobIngester & BlobProvider & BlobInfoProvider & BlobManager
+/// A complete blob store: the roles together (the fifth, usage, feeds the engine's figures).
+public typealias BlobStore = BlobIngester & BlobProvider & BlobInfoProvider & BlobManager & BlobUsageReporting

@@ -19,6 +19,8 @@ public struct FileBlobStore: BlobStore {
     let buffers: IngestBufferPool
     /// Full buffers one ingest may have being written and hashed while the next one fills.
     let buffersInFlight: Int
+    /// Blobs and bytes stored, shared by every copy of this store.
+    let usage = BlobUsageTally()
 
     /// A store in `layout` (directories must exist: `DataRootLayout.create()`).
     /// - Parameters:
@@ -69,18 +71,27 @@ public struct FileBlobStore: BlobStore {
         }
     }
 
-    /// Moves a verified partial file under its digest (invariant 1: fsync, rename, fsync the
-    /// fan-out directory and, when the fan-out directory is new, its parent).
-    func install(_ path: String, as digest: Digest) throws {
+    /// Moves a verified partial file of `size` bytes under its digest (invariant 1: fsync,
+    /// rename, fsync the fan-out directory and, when the fan-out directory is new, its parent).
+    func install(_ path: String, as digest: Digest, size: Int64) throws {
         let destination = layout.blobFile(digest)
         let fanout = layout.blobFanoutDirectory(digest)
         try POSIXFile.makeDirectory(layout.blobAlgorithmDirectory(digest.algorithm))
         if try POSIXFile.makeDirectory(fanout) {
             try POSIXFile.fsyncDirectory(layout.blobAlgorithmDirectory(digest.algorithm))
         }
-        // Always replace: the new bytes were just verified, an existing file may not be
-        // (a re-push heals a damaged blob), and open readers keep their own inode.
-        try POSIXFile.rename(path, destination)
+        let change = usage.begin(shard: Self.shard(of: digest))
+        var added = BlobUsage()
+        defer { usage.end(change, blobs: added.blobs, bytes: added.bytes) }
+        if try POSIXFile.renameUnlessPresent(path, destination) {
+            added = BlobUsage(blobs: 1, bytes: size)
+        } else {
+            // Replace all the same: the new bytes were just verified, an existing file may not
+            // be (a re-push heals a damaged blob), and open readers keep their own inode.
+            let previous = try POSIXFile.stat(destination)?.size
+            try POSIXFile.rename(path, destination)
+            added = previous.map { BlobUsage(blobs: 0, bytes: size - $0) } ?? BlobUsage(blobs: 1, bytes: size)
+        }
         try POSIXFile.fsyncDirectory(fanout)
     }
 
@@ -99,8 +110,59 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func delete(_ digest: Digest) throws {
-        try POSIXFile.unlink(layout.blobFile(digest))
+        let path = layout.blobFile(digest)
+        let change = usage.begin(shard: Self.shard(of: digest))
+        var removed = BlobUsage()
+        defer { usage.end(change, blobs: -removed.blobs, bytes: -removed.bytes) }
+        if let size = try POSIXFile.stat(path)?.size {
+            if Foundation.unlink(path) == 0 {
+                removed = BlobUsage(blobs: 1, bytes: size)
+            } else if errno != ENOENT {
+                throw IOError("unlink", path)
+            }
+        }
         try POSIXFile.fsyncDirectory(layout.blobFanoutDirectory(digest))
+    }
+
+    public func trackUsage(_ report: @escaping @Sendable (BlobUsage) -> Void) throws {
+        guard usage.startWalk(report: report) else { return }
+        do {
+            for algorithm in DigestAlgorithm.allCases {
+                let top = layout.blobAlgorithmDirectory(algorithm)
+                // Every possible fan-out folder, not those listed now: one created while the
+                // walk runs must be walked too, or its first blobs would never count.
+                for fanout in Self.fanouts {
+                    if usage.isStopped {
+                        usage.abandonWalk()
+                        return
+                    }
+                    try usage.walkShard("\(algorithm.rawValue)/\(fanout)") { () throws -> BlobUsage in
+                        var found = BlobUsage()
+                        for name in try POSIXFile.list("\(top)/\(fanout)") where name.hasPrefix(fanout) {
+                            guard (try? Digest(algorithm: algorithm, encoded: name)) != nil,
+                                  let stat = try POSIXFile.stat("\(top)/\(fanout)/\(name)") else { continue }
+                            found.blobs += 1
+                            found.bytes += stat.size
+                        }
+                        return found
+                    }
+                }
+            }
+            usage.finishWalk()
+        } catch {
+            usage.abandonWalk()
+            throw error
+        }
+    }
+
+    public func stopTrackingUsage() { usage.stop() }
+
+    /// The fan-out folder names: two lowercase hex digits.
+    private static let fanouts: [String] = (0..<256).map { String(format: "%02x", $0) }
+
+    /// The tally's shard of a blob: its algorithm and fan-out folder.
+    private static func shard(of digest: Digest) -> String {
+        "\(digest.algorithm.rawValue)/\(digest.encoded.prefix(2))"
     }
 
     public func walk(_ body: (BlobInfo) throws -> Bool) throws {

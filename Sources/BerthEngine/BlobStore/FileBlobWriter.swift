@@ -83,7 +83,7 @@ public final class FileBlobWriter: BlobWriter {
             try truncateToOffset()
             try sync()
             close()
-            try store.install(path, as: actual)
+            try store.install(path, as: actual, size: offset)
             return BlobInfo(digest: actual, size: offset, committedAt: Date())
         } catch {
             switch error {

@@ -247,7 +247,7 @@ public struct Fsck: Sendable {
         }
         report.repairs += moved
         for record in uploads where !uploadFiles.contains(record.id.description) {
-            _ = try await RegistryError.wrapping { try await index.deleteUpload(record.id) }
+            try await registry.recordUploadRemoved(record.id)
             report.repairs.append("removed upload session \(record.id) (file missing)")
         }
         for blob in unlinked {

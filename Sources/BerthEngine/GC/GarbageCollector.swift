@@ -37,7 +37,9 @@ public struct GarbageCollector<Store: BlobStore>: Sendable {
         }
         guard started else { throw .collectionRunning }
         defer { registry.collecting.withLock { $0 = false } }
+        let began = ContinuousClock.now
         let report = try await collect(options, now: now ?? registry.now(), progress: progress)
+        registry.metrics.record(report, duration: ContinuousClock.now - began)
         if !options.dryRun { await registry.recordCollection(at: registry.now()) }
         return report
     }

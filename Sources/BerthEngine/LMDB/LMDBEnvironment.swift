@@ -133,4 +133,16 @@ final class LMDBEnvironment: @unchecked Sendable {
         defer { leave() }
         try LMDBError.check(mdb_env_sync(env, 1), "mdb_env_sync")
     }
+
+    /// Bytes of the map in use (pages up to the last one written, free pages included: LMDB
+    /// reuses them before it grows) and the map's size, the most the index can hold.
+    func mapUsage() throws(LMDBError) -> (used: Int, size: Int) {
+        try enter()
+        defer { leave() }
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        try LMDBError.check(mdb_env_info(env, &info), "mdb_env_info")
+        try LMDBError.check(mdb_env_stat(env, &stat), "mdb_env_stat")
+        return ((info.me_last_pgno + 1) * Int(stat.ms_psize), info.me_mapsize)
+    }
 }

@@ -15,8 +15,17 @@ final class LMDBWriter: @unchecked Sendable {
     // @unchecked: `queue` and `stopped` are only touched under `condition`; `thread` is set once,
     // before the thread starts; `lastReaderCheck` is only touched on the writer thread.
     private struct Job {
-        let run: (LMDBTransaction) -> Void
+        /// Runs the job's body in a nested transaction; returns the error it threw, if any.
+        let run: (LMDBTransaction) -> (any Error)?
         let finish: (LMDBError?) -> Void
+    }
+
+    /// What the writer tells about each transaction, on its own thread.
+    struct Reporting: Sendable {
+        /// Read inside the transaction, after its jobs ran and before it commits.
+        let inspect: @Sendable (LMDBTransaction) -> IndexFigures?
+        /// Called once the transaction has committed (or failed to).
+        let report: @Sendable (IndexWriteBatch) -> Void
     }
 
     private let environment: LMDBEnvironment
@@ -25,6 +34,7 @@ final class LMDBWriter: @unchecked Sendable {
     private var stopped = false
     private let finishedSemaphore = DispatchSemaphore(value: 0)
     private let maximumBatch: Int
+    private let reporting: Reporting?
     /// The writer thread, so that `stop` called on it (the index released by a job it ran)
     /// does not wait for itself.
     private var thread: Thread?
@@ -32,9 +42,10 @@ final class LMDBWriter: @unchecked Sendable {
     private var lastReaderCheck = ContinuousClock.now
 
     /// Starts the writer thread for `environment`.
-    init(environment: LMDBEnvironment, maximumBatch: Int = 512) {
+    init(environment: LMDBEnvironment, maximumBatch: Int = 512, reporting: Reporting? = nil) {
         self.environment = environment
         self.maximumBatch = maximumBatch
+        self.reporting = reporting
         // Weakly: the writer holds its thread, which keeps its block; the loop itself holds the
         // writer while it runs, and `stop` ends it before the index lets the writer go.
         let thread = Thread { [weak self] in self?.loop() }
@@ -50,7 +61,10 @@ final class LMDBWriter: @unchecked Sendable {
             let box = ResultBox<T>()
             let job = Job(
                 run: { transaction in
-                    box.result = Result { try transaction.nested(body) }
+                    let result = Result { try transaction.nested(body) }
+                    box.result = result
+                    if case .failure(let error) = result { return error }
+                    return nil
                 },
                 finish: { commitError in
                     if let commitError { continuation.resume(throwing: commitError); return }
@@ -109,14 +123,26 @@ final class LMDBWriter: @unchecked Sendable {
             transaction = try environment.begin(parent: nil, readOnly: false)
         } catch {
             for job in batch { job.finish(error) }
+            reporting?.report(IndexWriteBatch(jobs: batch.count, commitDuration: .zero,
+                                              failures: Array(repeating: RegistryError(error), count: batch.count), figures: nil))
             return
         }
-        for job in batch { job.run(transaction) }
+        var failures: [RegistryError] = []
+        for job in batch {
+            if let error = job.run(transaction) { failures.append(RegistryError(error)) }
+        }
+        let figures = reporting?.inspect(transaction)
+        let started = ContinuousClock.now
         do {
             try transaction.commit()
+            let committed = ContinuousClock.now - started
             for job in batch { job.finish(nil) }
+            reporting?.report(IndexWriteBatch(jobs: batch.count, commitDuration: committed, failures: failures, figures: figures))
         } catch {
+            let failed = ContinuousClock.now - started
             for job in batch { job.finish(error) }
+            reporting?.report(IndexWriteBatch(jobs: batch.count, commitDuration: failed,
+                                              failures: Array(repeating: RegistryError(error), count: batch.count), figures: nil))
         }
     }
 }

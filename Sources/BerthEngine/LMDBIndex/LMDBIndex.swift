@@ -60,7 +60,10 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
     /// - Parameters:
     ///   - mapSize: the address space reserved for the map; sparse, so only used pages cost disk.
     ///   - readOnly: open for reading beside a process that owns the root.
-    public init(directory: String, mapSize: Int = 1 << 40, readOnly: Bool = false, compressionThreshold: Int = 1024) throws(RegistryError) {
+    ///   - report: told about every write transaction, on the writer's thread, after it
+    ///     committed (keep it short: the next transaction waits for it).
+    public init(directory: String, mapSize: Int = 1 << 40, readOnly: Bool = false, compressionThreshold: Int = 1024,
+                report: (@Sendable (IndexWriteBatch) -> Void)? = nil) throws(RegistryError) {
         self.compressionThreshold = compressionThreshold
         do {
             let environment = try LMDBEnvironment(directory: directory, mapSize: mapSize, maxDatabases: 32, readOnly: readOnly)
@@ -103,7 +106,24 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                 // start, the entries of data.mdb and lock.mdb are made durable here, before
                 // anything is acknowledged (invariant 3).
                 try POSIXFile.fsyncDirectory(directory)
-                self.writer = LMDBWriter(environment: environment)
+                // Counts inside the transaction (its own state); the map's use after it committed
+                // (mdb_env_info reads the last committed meta page).
+                let reporting = report.map { report in
+                    LMDBWriter.Reporting(
+                        inspect: { txn in
+                            guard let manifests = try? txn.count(databases.manifests), let tags = try? txn.count(databases.tags) else { return nil }
+                            return IndexFigures(manifests: manifests, tags: tags)
+                        },
+                        report: { batch in
+                            var batch = batch
+                            if batch.figures != nil, let map = try? environment.mapUsage() {
+                                batch.figures?.storageUsed = map.used
+                                batch.figures?.storageCapacity = map.size
+                            }
+                            report(batch)
+                        })
+                }
+                self.writer = LMDBWriter(environment: environment, reporting: reporting)
             }
         } catch {
             throw RegistryError(error)
@@ -115,6 +135,17 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
     public func close() {
         writer?.stop()
         environment.close()
+    }
+
+    public func figures() throws -> IndexFigures {
+        try lmdbRead { txn in try Self.figures(txn, db, environment) }
+    }
+
+    /// Counts from the databases' own statistics (no walk) and the map's use.
+    private static func figures(_ txn: LMDBTransaction, _ db: Databases, _ environment: LMDBEnvironment) throws -> IndexFigures {
+        let map = try environment.mapUsage()
+        return IndexFigures(manifests: try txn.count(db.manifests), tags: try txn.count(db.tags),
+                            storageUsed: map.used, storageCapacity: map.size)
     }
 
     private static func checkSchema(_ txn: LMDBTransaction, _ meta: LMDBDatabase, writable: Bool) throws {

@@ -11,13 +11,24 @@ extension Registry {
     ) async throws(RegistryError) -> BlobInfo where Body.Element: ContiguousBytesCollection {
         let blobs = blobs
         let writer = try await io { UnsafeTransfer(try blobs.startIngest()) }
-        do {
-            try await writer.value.append(limited(body, alreadyReceived: 0), acknowledgingOnceWritten: false)
-            return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
-                let info = try await io { try writer.value.commit(expected: digest, expectedSize: size, keepingPartialOnIOError: false) }
+        do throws(RegistryError) {
+            do throws(RegistryError) {
+                try await writer.value.append(limited(body, alreadyReceived: 0), acknowledgingOnceWritten: false)
+            } catch {
+                // A full disk is counted here; another failure of a streaming append may be
+                // the client's body as well as the disk.
+                if case .storageFull = error { metrics.countFailedWrite(error) }
+                throw error
+            }
+            let info = try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
+                let info = try await countingStoreFailures { () async throws(RegistryError) in
+                    try await io { try writer.value.commit(expected: digest, expectedSize: size, keepingPartialOnIOError: false) }
+                }
                 try await RegistryError.wrapping { try await index.linkBlob(info.digest, size: info.size, into: repository, now: self.now()) }
                 return info
             }
+            countIngest(info)
+            return info
         } catch {
             // Closing and unlinking block: on the I/O threads, as every file call here; inline
             // when those refuse the job (a cancelled task, a pool shutting down), so the file

@@ -12,7 +12,13 @@ extension Registry {
     /// accessories, unless a kept index names it or it is itself an accessory of a present
     /// subject. Immutable tags and cosign tag-scheme tags are never touched.
     public func runRetention(dryRun: Bool, now: Date? = nil) async throws(RegistryError) -> RetentionReport {
-        let now = now ?? self.now()
+        let began = ContinuousClock.now
+        let report = try await retain(dryRun: dryRun, now: now ?? self.now())
+        metrics.record(report, duration: ContinuousClock.now - began)
+        return report
+    }
+
+    private func retain(dryRun: Bool, now: Date) async throws(RegistryError) -> RetentionReport {
         var report = RetentionReport(dryRun: dryRun)
         let policies = self.policies
         guard !policies.retention.isEmpty else { return report }

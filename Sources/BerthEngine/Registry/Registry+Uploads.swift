@@ -21,8 +21,8 @@ extension Registry {
         let id = UploadID.random()
         let blobs = blobs
         // File first, then the record: a crash in between leaves a file that recovery removes.
-        try await io { try blobs.createUpload(id) }
-        return try await RegistryError.wrapping { try await index.createUpload(id, repository: repository, owner: owner, now: self.now()) }
+        try await countingStoreFailures { () async throws(RegistryError) in try await io { try blobs.createUpload(id) } }
+        return try await recordUploadStarted(id, in: repository, owner: owner)
     }
 
     /// The session's state (its offset is the `Range` a client resumes from).
@@ -48,12 +48,13 @@ extension Registry {
         do {
             try await writer.value.append(limited(body, alreadyReceived: writer.value.offset), acknowledgingOnceWritten: true)
         } catch {
+            // A full disk is counted here; another failure of a streaming append may be the
+            // client's body as well as the disk, and a disk that fails fails the sync below.
+            if case .storageFull = error { metrics.countFailedWrite(error) }
             failure = error
         }
-        try await io { try writer.value.sync() }
-        let advanced = try await RegistryError.wrapping {
-            try await index.advanceUpload(id, from: record.offset, to: writer.value.offset, now: self.now())
-        }
+        try await countingStoreFailures { () async throws(RegistryError) in try await io { try writer.value.sync() } }
+        let advanced = try await recordUploadAdvanced(id, from: record.offset, to: writer.value.offset)
         if let failure { throw failure }
         return advanced
     }
@@ -69,12 +70,21 @@ extension Registry {
         let lease = try sessions.acquire(id)
         defer { sessions.release(id) }
         let (_, writer) = try await resume(id, in: repository, at: offset, owner: owner, lease: lease)
-        if let lastChunk { try await writer.value.append(limited(lastChunk, alreadyReceived: writer.value.offset), acknowledgingOnceWritten: false) }
+        if let lastChunk {
+            do throws(RegistryError) {
+                try await writer.value.append(limited(lastChunk, alreadyReceived: writer.value.offset), acknowledgingOnceWritten: false)
+            } catch {
+                if case .storageFull = error { metrics.countFailedWrite(error) }
+                throw error
+            }
+        }
         let blobs = blobs
         return try await sweepGate.push { () async throws(RegistryError) -> BlobInfo in
             let info: BlobInfo
             do throws(RegistryError) {
-                info = try await io { try writer.value.commit(expected: digest, expectedSize: nil, keepingPartialOnIOError: true) }
+                info = try await countingStoreFailures { () async throws(RegistryError) in
+                    try await io { try writer.value.commit(expected: digest, expectedSize: nil, keepingPartialOnIOError: true) }
+                }
             } catch {
                 lease.writer = nil
                 let resumable = (try? await io { blobs.hasUpload(id) }) ?? false
@@ -88,22 +98,23 @@ extension Registry {
                 default:
                     break
                 }
-                _ = try? await index.deleteUpload(id)
+                _ = try? await recordUploadRemoved(id)
                 sessions.remove(id)
                 throw error
             }
             lease.writer = nil
             do throws(RegistryError) {
-                try await RegistryError.wrapping { try await index.finishUpload(id, blob: info.digest, size: info.size, now: self.now()) }
+                try await recordUploadFinished(id, blob: info)
             } catch {
                 // The blob is stored but not linked, and the partial file is gone: the session
                 // cannot go on. End it, so a retry gets a clear "unknown upload" and starts over
                 // (the blob is found at once when pushed again).
-                _ = try? await index.deleteUpload(id)
+                _ = try? await recordUploadRemoved(id)
                 sessions.remove(id)
                 throw error
             }
             sessions.remove(id)
+            countIngest(info)
             return info
         }
     }
@@ -141,7 +152,7 @@ extension Registry {
 
     private func discardUpload(_ id: UploadID) async throws(RegistryError) {
         // Record first, file second: a crash in between leaves an orphan file that recovery removes.
-        _ = try await RegistryError.wrapping { try await index.deleteUpload(id) }
+        try await recordUploadRemoved(id)
         sessions.remove(id)
         let blobs = blobs
         try await io { try blobs.removeUpload(id) }

@@ -31,13 +31,16 @@ public final class Registry<Store: BlobStore>: Sendable {
     let collecting = Mutex(false)
     /// Accounts, projects, authorization and the audit log (a room of its own).
     public let access: AccessControl
+    /// The engine's figures (handles made once, from `configuration.metricsFactory`).
+    public let metrics: EngineMetrics
     /// The rules and policies in force; the index holds the durable copy.
     let policyCache: Mutex<RegistryPolicies>
     private let ioPool: NIOThreadPool
     private let lock: DataRootLock?
 
     private init(configuration: RegistryConfiguration, layout: DataRootLayout, store: Store, index: any MetadataIndex,
-                 ioPool: NIOThreadPool, lock: DataRootLock?, policies: RegistryPolicies) {
+                 metrics: EngineMetrics, ioPool: NIOThreadPool, lock: DataRootLock?, policies: RegistryPolicies) {
+        self.metrics = metrics
         self.policyCache = Mutex(policies)
         self.configuration = configuration
         self.sessions = UploadSessions(maximumIdleWriters: configuration.maximumIdleUploadWriters)
@@ -45,7 +48,7 @@ public final class Registry<Store: BlobStore>: Sendable {
         self.blobs = store
         self.index = index
         self.ioPool = ioPool
-        self.access = AccessControl(index: index, clock: configuration.clock, readOnly: configuration.readOnly)
+        self.access = AccessControl(index: index, clock: configuration.clock, readOnly: configuration.readOnly, metrics: metrics)
         self.lock = lock
     }
 
@@ -65,9 +68,11 @@ public final class Registry<Store: BlobStore>: Sendable {
         } else if (try? POSIXFile.stat(layout.index)) == nil {
             throw .storage("no data root at \(layout.root)")
         }
+        let metrics = EngineMetrics(factory: configuration.metricsFactory)
         let index = try LMDBIndex(directory: layout.index, mapSize: configuration.mapSize,
                                   readOnly: configuration.readOnly,
-                                  compressionThreshold: configuration.compressionThreshold)
+                                  compressionThreshold: configuration.compressionThreshold,
+                                  report: { metrics.record($0) })
         let policies: RegistryPolicies
         do {
             policies = try Self.loadPolicies(from: index)
@@ -78,7 +83,7 @@ public final class Registry<Store: BlobStore>: Sendable {
         let pool = NIOThreadPool(numberOfThreads: max(1, configuration.ioThreads))
         pool.start()
         let registry = Registry(configuration: configuration, layout: layout, store: makeStore(layout), index: index,
-                                ioPool: pool, lock: lock, policies: policies)
+                                metrics: metrics, ioPool: pool, lock: lock, policies: policies)
         if !configuration.readOnly {
             do {
                 try await registry.recover()
@@ -86,6 +91,7 @@ public final class Registry<Store: BlobStore>: Sendable {
                 await registry.close()
                 throw error
             }
+            registry.startFigures()
         }
         return registry
     }
@@ -93,6 +99,9 @@ public final class Registry<Store: BlobStore>: Sendable {
     /// Stops the I/O threads and the index writer, closes the index and releases the data
     /// root, so it can be opened again (by this process or another). Calls after this fail.
     public func close() async {
+        // A first measurement of a large store may still be walking: it stops at its next
+        // fan-out folder rather than holding up the I/O threads' shutdown.
+        blobs.stopTrackingUsage()
         try? await ioPool.shutdownGracefully()
         await access.close()
         index.close()
@@ -123,6 +132,9 @@ public final class Registry<Store: BlobStore>: Sendable {
         for id in missing {
             _ = try await RegistryError.wrapping { try await index.deleteUpload(id) }
         }
+        let kept = try RegistryError.wrapping { try index.allUploads() }
+        metrics.uploadsInProgress.set(kept.count)
+        metrics.uploadBytesInProgress.set(kept.reduce(Int64(0)) { $0 + $1.offset })
         try await expireUploads()
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 
 /// How an engine is opened. A value: pass it in; nothing is read from globals.
@@ -42,6 +43,10 @@ public struct RegistryConfiguration: Sendable {
     /// writeback left for the commit's fsync, but a blob just pushed is not in the page cache,
     /// so its first pull reads the disk. Off: every byte goes through the page cache.
     public var directBlobWrites: Bool
+    /// Where the engine's figures go (`EngineMetrics`): by default the process's
+    /// swift-metrics backend (`MetricsSystem.factory`, which does nothing until bootstrapped).
+    /// Handles are made once, when the engine opens.
+    public var metricsFactory: any MetricsFactory
 
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
     /// 1 KiB compression threshold, 4 MiB write buffers (4 in flight per ingest, 64 MiB of
@@ -52,8 +57,10 @@ public struct RegistryConfiguration: Sendable {
                 writeBufferSize: Int = 4 << 20, ingestBufferMemory: Int = 64 << 20, ingestBuffersInFlight: Int = 4,
                 maximumBlobSize: Int64 = 64 << 30,
                 minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256,
-                directBlobWrites: Bool = true, clock: any RegistryClock = SystemClock()) {
+                directBlobWrites: Bool = true, clock: any RegistryClock = SystemClock(),
+                metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.clock = clock
+        self.metricsFactory = metricsFactory
         self.maximumIdleUploadWriters = maximumIdleUploadWriters
         self.directBlobWrites = directBlobWrites
         self.minimumBodyRate = minimumBodyRate

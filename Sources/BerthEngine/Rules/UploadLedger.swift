@@ -26,16 +26,24 @@ extension MetadataIndex {
     }
 
     /// Ends a session and links its blob into the session's repository, in one transaction.
-    public func finishUpload(_ id: UploadID, blob digest: Digest, size: Int64, now: Date) async throws {
+    /// Returns the session as it was.
+    @discardableResult
+    public func finishUpload(_ id: UploadID, blob digest: Digest, size: Int64, now: Date) async throws -> UploadRecord {
         try await write { txn in
             guard let record = try txn.upload(id) else { throw RegistryError.uploadUnknown(id.description) }
             try txn.removeUpload(id)
             try txn.putBlobLink(BlobLink(digest: digest, size: size, linkedAt: now), in: record.repository)
+            return record
         }
     }
 
-    /// Ends a session without a blob; returns false if it did not exist.
-    public func deleteUpload(_ id: UploadID) async throws -> Bool {
-        try await write { txn in try txn.removeUpload(id) }
+    /// Ends a session without a blob; returns the session as it was, nil if it did not exist.
+    @discardableResult
+    public func deleteUpload(_ id: UploadID) async throws -> UploadRecord? {
+        try await write { txn in
+            guard let record = try txn.upload(id) else { return nil }
+            _ = try txn.removeUpload(id)
+            return record
+        }
     }
 }

@@ -122,6 +122,21 @@ enum POSIXFile {
         guard Foundation.rename(from, to) == 0 else { throw IOError("rename to \(to)", from) }
     }
 
+    /// Renames `from` to `to` unless `to` exists: returns false, changing nothing, when it
+    /// does. Where the file system cannot refuse a replacement atomically (EINVAL), checks first
+    /// and renames: two racing callers may then both see `to` missing.
+    static func renameUnlessPresent(_ from: String, _ to: String) throws(IOError) -> Bool {
+        if berth_rename_noreplace(from, to) == 0 { return true }
+        switch errno {
+        case EEXIST: return false
+        case EINVAL, ENOSYS:
+            if try stat(to) != nil { return false }
+            try rename(from, to)
+            return true
+        default: throw IOError("rename to \(to)", from)
+        }
+    }
+
     /// Removes a file; a file already gone is not an error.
     static func unlink(_ path: String) throws(IOError) {
         guard Foundation.unlink(path) == 0 || errno == ENOENT else { throw IOError("unlink", path) }

@@ -98,6 +98,7 @@ public struct RegistryAuthentication: Sendable {
                 throw unauthorized("the account \(claims.sub) has expired", challenge: challenge())
             }
             let principal = account.map(Principal.init) ?? .anonymous
+            RequestAccount.current?.set(principal.name)
             return Identity(principal: principal, grantedScopes: claims.access, presentedCredentials: true)
         }
         if header.lowercased().hasPrefix("basic ") {
@@ -105,6 +106,7 @@ public struct RegistryAuthentication: Sendable {
                   let principal = await access.authenticate(name, password: password) else {
                 throw unauthorized("invalid username or password", challenge: challenge())
             }
+            RequestAccount.current?.set(principal.name)
             return Identity(principal: principal, grantedScopes: nil, presentedCredentials: true)
         }
         throw unauthorized("unsupported authorization scheme", challenge: challenge())

@@ -23,6 +23,7 @@ extension RegistryRoutes {
                 throw error
             }
             principal = authenticated
+            RequestAccount.current?.set(authenticated.name)
         }
         if let service = request.uri.queryParameters["service"], service != authentication.service {
             throw OCIError("UNAUTHORIZED", .badRequest, "this registry issues tokens for service \(authentication.service), not \(service)")

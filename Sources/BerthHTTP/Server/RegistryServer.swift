@@ -1,4 +1,5 @@
 import BerthEngine
+import CoreMetrics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,10 +9,16 @@ import Logging
 /// `berth serve` runs exactly this; embedders who want the routes alone use `RegistryRoutes`.
 public enum RegistryServer {
     /// Builds the router of a standalone registry. Its context, ``RegistryRequestContext``,
-    /// carries the client's address, which the rate limit needs.
+    /// carries the client's address, which the rate limit and the access log need.
+    /// - Parameters:
+    ///   - metrics: the HTTP figures (nil: made from `exposition`'s factory, or from the
+    ///     process's swift-metrics backend without one).
+    ///   - exposition: what `GET /metrics` serves; nil: no `/metrics` route (an embedder with a
+    ///     metrics backend of its own exposes its figures itself).
     public static func router<Store: BlobStore>(registry: Registry<Store>, options: RegistryRoutesOptions = RegistryRoutesOptions(),
-                              metrics: RegistryMetrics = RegistryMetrics(),
+                              metrics: RegistryMetrics? = nil, exposition: PrometheusExposition? = nil,
                               logger: Logger = Logger(label: "berth")) -> Router<RegistryRequestContext> {
+        let metrics = metrics ?? RegistryMetrics(factory: exposition?.factory ?? MetricsSystem.factory)
         let router = Router(context: RegistryRequestContext.self)
         router.add(middleware: RequestObservationMiddleware(metrics: metrics, logger: logger))
         if let rate = options.requestsPerSecond {
@@ -30,16 +37,16 @@ public enum RegistryServer {
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: "index unavailable\n")))
             }
         }
-        router.get("/metrics") { request, _ -> Response in
-            if let authentication = options.authentication, !(await Self.mayReadMetrics(request, authentication, registry)) {
-                var error = OCIError("UNAUTHORIZED", .unauthorized, "metrics need administrator credentials or the metrics token")
-                error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
-                return error.response()
+        if let exposition {
+            router.get("/metrics") { request, _ -> Response in
+                if let authentication = options.authentication, !(await Self.mayReadMetrics(request, authentication, registry)) {
+                    var error = OCIError("UNAUTHORIZED", .unauthorized, "metrics need administrator credentials or the metrics token")
+                    error.headers[.wwwAuthenticate] = #"Basic realm="\#(authentication.service)""#
+                    return error.response()
+                }
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: exposition.render())))
             }
-            let uploads = (try? registry.index.allUploads().count) ?? 0
-            let text = metrics.render(uploadsInProgress: uploads)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         var options = options
         options.logger = logger
