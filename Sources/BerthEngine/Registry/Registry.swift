@@ -132,7 +132,8 @@ public final class Registry<Store: BlobStore>: Sendable {
         for id in missing {
             _ = try await RegistryError.wrapping { try await index.deleteUpload(id) }
         }
-        let kept = try RegistryError.wrapping { try index.allUploads() }
+        let gone = Set(missing)
+        let kept = records.filter { !gone.contains($0.id) }
         metrics.uploadsInProgress.set(kept.count)
         metrics.uploadBytesInProgress.set(kept.reduce(Int64(0)) { $0 + $1.offset })
         try await expireUploads()

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Synchronization
 
 /// Logs one structured line per request (the access log) and feeds `RegistryMetrics`.
@@ -54,9 +55,7 @@ public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddl
 
     private func observe(_ request: Request, _ context: Context, _ account: RequestAccount, status: Int, start: ContinuousClock.Instant,
                          bytesIn counted: Int?, bytesOut: Int) {
-        let elapsed = ContinuousClock.now - start
-        let (seconds, attoseconds) = elapsed.components
-        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanoseconds = TimeAmount(ContinuousClock.now - start).nanoseconds
         let path = request.uri.path.removingPercentEncoding ?? request.uri.path
         let route = Self.routeLabel(path)
         let bytesIn = counted ?? request.headers[.contentLength].flatMap(Int.init) ?? 0
