@@ -1163,8 +1163,11 @@ AB_BEGIN, AB_END = "<!-- ab:begin -->", "<!-- ab:end -->"
 def write_ab_report(path, table, summary, runs, machine, args, builds):
     """Rewrites the section between AB_BEGIN and AB_END (appended when the file has none);
     the rest of the file, the measured end-to-end section included, stays as it is."""
-    with open(path) as f:
-        text = f.read()
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = ""
     described = ", ".join(f"{k}: {v}" for k, v in machine.items())
     which = "; ".join(f"{label}: {describe_build(binary)}" for label, binary in builds)
     sizes = (f"--runs {args.runs} --size-mib {args.size_mib} --huge-gib {args.huge_gib} --seconds {args.seconds} "
