@@ -729,7 +729,9 @@ def berth_alone(bench, regs, args, workdir):
         prefix, suffix = manifest_parts(reg)
         fill(reg, "alone/tags", prefix, suffix, args.tags, 20, True, workdir, ab)
     firsts, wholes, counts = [[] for _ in regs], [[] for _ in regs], [0 for _ in regs]
-    for _, i in alternately(5):
+    # 40 turns, not --runs: a request takes a fraction of a second, and on 2 cores the single
+    # request's time swings by 2 x from one to the next.
+    for _, i in alternately(40):
         c = http.client.HTTPConnection("127.0.0.1", regs[i].port, timeout=60)
         start = time.perf_counter()
         c.request("GET", "/v2/alone/tags/tags/list")
