@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import BerthEngine
 
@@ -32,6 +33,25 @@ import Testing
         #expect(count == 180)
         #expect(try env.read { try $0.get(db, Array("key10".utf8)) } == nil)
         #expect(try env.read { try $0.get(db, Array("key11".utf8)) } == [11])
+    }
+
+    @Test func aTransactionIsReportedBeforeItsCallerResumes() async throws {
+        let root = TemporaryRoot()
+        let (env, db) = try environment(root)
+        let reported = Mutex<[IndexWriteBatch]>([])
+        // A slow report: a writer that resumed its callers first would return before it ends.
+        let writer = LMDBWriter(environment: env, reporting: LMDBWriter.Reporting(
+            inspect: { txn in (try? txn.count(db)).map { IndexFigures(manifests: $0, tags: 0) } },
+            report: { batch in
+                Thread.sleep(forTimeInterval: 0.2)
+                reported.withLock { $0.append(batch) }
+            }))
+        try await writer.write { txn in try txn.put(db, Array("key".utf8), [1]) }
+        let batches = reported.withLock { $0 }
+        writer.stop()
+        #expect(batches.count == 1)
+        #expect(batches.first?.figures?.manifests == 1)
+        #expect(batches.first?.failures.isEmpty == true)
     }
 
     @Test func writesAfterStopFail() async throws {

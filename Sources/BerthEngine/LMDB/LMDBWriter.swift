@@ -24,7 +24,8 @@ final class LMDBWriter: @unchecked Sendable {
     struct Reporting: Sendable {
         /// Read inside the transaction, after its jobs ran and before it commits.
         let inspect: @Sendable (LMDBTransaction) -> IndexFigures?
-        /// Called once the transaction has committed (or failed to).
+        /// Called once the transaction has committed (or failed to), before any of its callers
+        /// resumes.
         let report: @Sendable (IndexWriteBatch) -> Void
     }
 
@@ -122,9 +123,9 @@ final class LMDBWriter: @unchecked Sendable {
         do {
             transaction = try environment.begin(parent: nil, readOnly: false)
         } catch {
-            for job in batch { job.finish(error) }
             reporting?.report(IndexWriteBatch(jobs: batch.count, commitDuration: .zero,
                                               failures: Array(repeating: RegistryError(error), count: batch.count), figures: nil))
+            for job in batch { job.finish(error) }
             return
         }
         var failures: [RegistryError] = []
@@ -136,13 +137,15 @@ final class LMDBWriter: @unchecked Sendable {
         do {
             try transaction.commit()
             let committed = ContinuousClock.now - started
-            for job in batch { job.finish(nil) }
+            // Reported before any caller resumes: a figure read after an acknowledged write
+            // already counts it (a scrape right after a push sees the push).
             reporting?.report(IndexWriteBatch(jobs: batch.count, commitDuration: committed, failures: failures, figures: figures))
+            for job in batch { job.finish(nil) }
         } catch {
             let failed = ContinuousClock.now - started
-            for job in batch { job.finish(error) }
             reporting?.report(IndexWriteBatch(jobs: batch.count, commitDuration: failed,
                                               failures: Array(repeating: RegistryError(error), count: batch.count), figures: nil))
+            for job in batch { job.finish(error) }
         }
     }
 }

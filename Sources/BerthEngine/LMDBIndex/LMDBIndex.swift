@@ -61,7 +61,9 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
     ///   - mapSize: the address space reserved for the map; sparse, so only used pages cost disk.
     ///   - readOnly: open for reading beside a process that owns the root.
     ///   - report: told about every write transaction, on the writer's thread, after it
-    ///     committed (keep it short: the next transaction waits for it).
+    ///     committed and before any caller of it resumes, so figures read after an
+    ///     acknowledged write include it (keep it short: the callers and the next transaction
+    ///     wait for it).
     public init(directory: String, mapSize: Int = 1 << 40, readOnly: Bool = false, compressionThreshold: Int = 1024,
                 report: (@Sendable (IndexWriteBatch) -> Void)? = nil) throws(RegistryError) {
         self.compressionThreshold = compressionThreshold
