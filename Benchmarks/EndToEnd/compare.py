@@ -461,6 +461,15 @@ def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
     bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", "limit", rps)
 
 
+def server_cpu_seconds(server):
+    """CPU time (user + system) the server process has used so far. Around a push it is far
+    steadier than the push's wall time on a shared machine: it does not count waiting for the
+    disk or for the other core."""
+    with open(f"/proc/{server.process.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_once_ab(bench, run, registries, payload, size):
     """One run of `run_once`'s measurements on two builds, taking turns on each measurement
     (the order reversed from one measurement to the next and from one run to the next), so
@@ -477,15 +486,19 @@ def run_once_ab(bench, run, registries, payload, size):
         who = reg.server.name
         suffix = f"{run}-{who}".encode()
         digest = file_digest(payload, suffix)
+        cpu = server_cpu_seconds(reg.server)
         t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, digest))
         bench.record("push 1 GiB, monolithic (MiB/s)", who, (size + len(suffix)) / t / MiB)
+        bench.record("server CPU time of that monolithic push (ms)", who, (server_cpu_seconds(reg.server) - cpu) * 1000)
         mono[who] = (digest, size + len(suffix))
     for reg in each():
         who = reg.server.name
         suffix = f"{run}-{who}-chunked".encode()
         digest = file_digest(payload, suffix)
+        cpu = server_cpu_seconds(reg.server)
         t = timed(lambda: reg.push_file_chunked(f"bench/chunked{run}", payload, suffix, digest, 16 * MiB))
         bench.record("push 1 GiB, 16 MiB PATCHes (MiB/s)", who, (size + len(suffix)) / t / MiB)
+        bench.record("server CPU time of that PATCH push (ms)", who, (server_cpu_seconds(reg.server) - cpu) * 1000)
     # The monolithic blob back: first from the disk (written with O_DIRECT), then cached.
     for metric in ("first pull of the 1 GiB blob just pushed (MiB/s)", "pull 1 GiB, page cache warm (MiB/s)"):
         for reg in each():
