@@ -2,8 +2,11 @@
 """End-to-end comparison of `berth serve` with the CNCF reference registry (Debian's
 docker-registry, distribution 2.8) and nginx (sendfile), in one run, on loopback.
 
-Every measurement runs against each server in the same run, several times, and the table shows
-medians and ratios (Berth/peer, Berth/limit): absolute numbers on a shared machine mean little.
+Every measurement runs against each server in the same run, in interleaved rounds (Berth, peer;
+the next measurement peer, Berth; the next round the other way round), and the table shows
+medians and ratios: Berth/peer is the median of each round's own ratio (with their range), since
+sequential runs on these shared machines swing by 3 × between runs; Berth/limit is a ratio of
+medians. `--only` picks groups of rows (limits, transfers, at-once, requests).
 The limits are measured in the same run too: single-core SHA-256 of the payload (openssl) and a
 durable write of it to the disk that holds the data roots (dd conv=fdatasync).
 
@@ -252,6 +255,24 @@ class Registry:
         loc = self.start_upload(repo)
         self.send_file("PUT", self.with_query(loc, digest=digest), path, 0, os.path.getsize(path), suffix)
 
+    def push_file_slice(self, repo, path, offset, count, suffix, digest):
+        """A monolithic push of `count` bytes of `path` from `offset`, then `suffix`."""
+        loc = self.start_upload(repo)
+        self.send_file("PUT", self.with_query(loc, digest=digest), path, offset, count, suffix)
+
+    def pull(self, path, buffer):
+        """GET `path` on this thread's kept-alive connection, reading the body into `buffer`
+        (1 MiB reads, as a client streaming a layer to disk does); returns its length."""
+        c = self.connection()
+        c.request("GET", path)
+        r = c.getresponse()
+        if r.status != 200:
+            raise RuntimeError(f"{self.server.name}: GET {path} -> {r.status} {r.read()[:300]!r}")
+        view, got = memoryview(buffer), 0
+        while n := r.readinto(view):
+            got += n
+        return got
+
     def push_file_chunked(self, repo, path, suffix, digest, chunk):
         loc = self.start_upload(repo)
         size = os.path.getsize(path)
@@ -347,6 +368,11 @@ class Bench:
         values = self.rows.get(metric, {}).get(who)
         return statistics.median(values) if values else None
 
+    def round_ratios(self, metric, who, other):
+        """`who`'s value over `other`'s in each round (the rounds record both in step)."""
+        mine, theirs = self.rows.get(metric, {}).get(who, []), self.rows.get(metric, {}).get(other, [])
+        return [a / b for a, b in zip(mine, theirs) if a and b]
+
 
 class NullSink:
     """A server that reads each request body into one reused buffer and answers 201: what the
@@ -405,60 +431,148 @@ def measure_limits(bench, payload, data_disk_dir, size):
 
 
 def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
+    """One round of every measurement against Berth and the peer. They take turns on each
+    measurement (Berth, peer; the next measurement peer, Berth; the next round starts the other
+    way), so that what drifts on a shared machine meets both alike, and the table judges the
+    median of the per-round ratios."""
     args = bench.args
-    for reg in registries:
+    steps = iter(range(1_000))
+
+    def each():
+        return registries if (run + next(steps)) % 2 == 0 else registries[::-1]
+
+    if "transfers" in args.only:
+        transfer_rows(bench, run, each, nginx, payload, size)
+    if "at-once" in args.only:
+        at_once_rows(bench, run, each, payload, size)
+    if "requests" in args.only:
+        request_rows(bench, run, each, nginx, small_blob_name)
+
+
+def transfer_rows(bench, run, each, nginx, payload, size):
+    """The 1 GiB pushes (with the server CPU time of each) and pulls; with `nginx`, the same
+    file served by it as the pull limit."""
+    mono = {}
+    for reg in each():
         who = reg.server.name
         # A suffix unique to the run and registry: every push stores new content.
         suffix = f"{run}-{who}".encode()
-        mono_digest = file_digest(payload, suffix)
-        length = size + len(suffix)
-        t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, mono_digest))
-        bench.record("push 1 GiB, monolithic (MiB/s)", who, length / t / MiB)
-
+        digest = file_digest(payload, suffix)
+        cpu = server_cpu_seconds(reg.server)
+        t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, digest))
+        bench.record("push 1 GiB, monolithic (MiB/s)", who, (size + len(suffix)) / t / MiB)
+        bench.record("server CPU time of that monolithic push (ms)", who, (server_cpu_seconds(reg.server) - cpu) * 1000)
+        mono[who] = (digest, size + len(suffix))
+    for reg in each():
+        who = reg.server.name
         suffix = f"{run}-{who}-chunked".encode()
         digest = file_digest(payload, suffix)
+        cpu = server_cpu_seconds(reg.server)
         t = timed(lambda: reg.push_file_chunked(f"bench/chunked{run}", payload, suffix, digest, 16 * MiB))
         bench.record("push 1 GiB, 16 MiB PATCHes (MiB/s)", who, (size + len(suffix)) / t / MiB)
-
-        # Pull the monolithic blob back: first right after the push (Berth wrote it with
-        # O_DIRECT, so it comes from the disk; the peer's is in the page cache), then again
-        # with the file cached, which is what the comparison with nginx is about.
-        url = f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{mono_digest}"
-        got, seconds = curl_download(url)
-        assert got == length, f"{who}: pulled {got} bytes, expected {length}"
-        bench.record("first pull of the 1 GiB blob just pushed (MiB/s)", who, got / seconds / MiB)
-        got, seconds = curl_download(url)
-        bench.record("pull 1 GiB, page cache warm (MiB/s)", who, got / seconds / MiB)
-        if who == "berth":
-            berth_blob = os.path.join(args.workdir_path, "berth", "blobs", "sha256", mono_digest[7:9], mono_digest[7:])
-
+        bench.record("server CPU time of that PATCH push (ms)", who, (server_cpu_seconds(reg.server) - cpu) * 1000)
+    # The monolithic blob back, pushed a while ago (a chunked push since), then cached: the
+    # comparison with nginx is about the second.
+    for metric in ("pull of the 1 GiB blob pushed before the chunked push (MiB/s)", "pull 1 GiB, page cache warm (MiB/s)"):
+        for reg in each():
+            who = reg.server.name
+            digest, length = mono[who]
+            got, seconds = curl_download(f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{digest}")
+            assert got == length, f"{who}: pulled {got} bytes, expected {length}"
+            bench.record(metric, who, got / seconds / MiB)
+    if nginx is None:
+        return
+    digest = mono["berth"][0]
+    berth_blob = os.path.join(bench.args.workdir_path, "berth", "blobs", "sha256", digest[7:9], digest[7:])
     # nginx serves the very file Berth serves (cached by Berth's pulls just before).
-    link = os.path.join(args.workdir_path, "files", "berth-blob")
+    link = os.path.join(bench.args.workdir_path, "files", "berth-blob")
     if os.path.lexists(link):
         os.unlink(link)
     os.symlink(berth_blob, link)
     got, seconds = curl_download(f"http://127.0.0.1:{nginx.port}/berth-blob")
     bench.record("pull 1 GiB, page cache warm (MiB/s)", "limit", got / seconds / MiB)
 
-    for reg in registries:
-        who = reg.server.name
-        base = f"http://127.0.0.1:{reg.port}/v2/bench/small"
-        rps = wrk(f"{base}/blobs/{reg.small_digest}", 8, args.seconds)
-        bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", who, rps)
-        rps = wrk(f"{base}/manifests/latest", 32, args.seconds,
-                  headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
-        bench.record("manifest GET by tag, 32 connections (req/s)", who, rps)
-        rps = hey_head(f"{base}/blobs/{reg.small_digest}", 32, args.head_requests)
-        bench.record("blob HEAD, 32 connections (req/s)", who, rps)
 
+AT_ONCE_BLOBS, AT_ONCE_BLOB = 100, 10 * MiB
+
+
+def at_once_rows(bench, run, each, payload, size):
+    """Push then pull at once, as a build pushes and a rollout pulls the same layers seconds
+    later: one 1 GiB blob, then 100 blobs of 10 MiB (all pushed, then all pulled), each timed
+    for the push, the pull and both together, with the same Python client (sendfile up, 1 MiB
+    reads down) on both servers."""
+    buffer = bytearray(MiB)
+    for reg in each():
+        who = reg.server.name
+        suffix = f"{run}-{who}-at-once".encode()
+        digest = file_digest(payload, suffix)
+        length = size + len(suffix)
+        push = timed(lambda: reg.push_file_monolithic(f"bench/at-once{run}", payload, suffix, digest))
+        start = time.perf_counter()
+        got = reg.pull(f"/v2/bench/at-once{run}/blobs/{digest}", buffer)
+        pull = time.perf_counter() - start
+        assert got == length, f"{who}: pulled {got} bytes, expected {length}"
+        bench.record("push then pull at once, 1 GiB: the push (MiB/s)", who, length / push / MiB)
+        bench.record("push then pull at once, 1 GiB: the pull (MiB/s)", who, length / pull / MiB)
+        bench.record("push then pull at once, 1 GiB: both (MiB/s)", who, length / (push + pull) / MiB)
+    count = min(AT_ONCE_BLOBS, size // AT_ONCE_BLOB)
+    for reg in each():
+        who = reg.server.name
+        suffix = f"{run}-{who}-small-at-once".encode()
+        blobs = []
+        with open(payload, "rb") as f:
+            for i in range(count):
+                f.seek(i * AT_ONCE_BLOB)
+                blobs.append("sha256:" + hashlib.sha256(f.read(AT_ONCE_BLOB) + suffix).hexdigest())
+        repo = f"bench/layers{run}"
+        start = time.perf_counter()
+        for i, digest in enumerate(blobs):
+            reg.push_file_slice(repo, payload, i * AT_ONCE_BLOB, AT_ONCE_BLOB, suffix, digest)
+        push = time.perf_counter() - start
+        start = time.perf_counter()
+        for digest in blobs:
+            got = reg.pull(f"/v2/{repo}/blobs/{digest}", buffer)
+            assert got == AT_ONCE_BLOB + len(suffix), f"{who}: pulled {got} bytes"
+        pull = time.perf_counter() - start
+        total = count * (AT_ONCE_BLOB + len(suffix))
+        bench.record(f"push then pull at once, {count} × 10 MiB: the pushes (MiB/s)", who, total / push / MiB)
+        bench.record(f"push then pull at once, {count} × 10 MiB: the pulls (MiB/s)", who, total / pull / MiB)
+        bench.record(f"push then pull at once, {count} × 10 MiB: both (MiB/s)", who, total / (push + pull) / MiB)
+
+
+def request_rows(bench, run, each, nginx, small_blob_name):
+    args = bench.args
+    for reg in each():
+        rps = wrk(f"http://127.0.0.1:{reg.port}/v2/bench/small/blobs/{reg.small_digest}", 8, args.seconds)
+        bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", reg.server.name, rps)
+    if nginx:
+        rps = wrk(f"http://127.0.0.1:{nginx.port}/{small_blob_name}", 8, args.seconds)
+        bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", "limit", rps)
+    for reg in each():
+        rps = wrk(f"http://127.0.0.1:{reg.port}/v2/bench/small/manifests/latest", 16, args.seconds,
+                  headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        bench.record("manifest GET by tag, 16 connections (req/s)", reg.server.name, rps)
+    for reg in each():
+        rps = hey_head(f"http://127.0.0.1:{reg.port}/v2/bench/small/blobs/{reg.small_digest}", 32, args.head_requests)
+        bench.record("blob HEAD, 32 connections (req/s)", reg.server.name, rps)
+    for reg in each():
         def push(i):
             doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, f"{run}-{i}")
             reg.put_manifest("bench/many", f"r{run}-{i}", doc)
         with concurrent.futures.ThreadPoolExecutor(args.manifest_clients) as pool:
             t = timed(lambda: list(pool.map(push, range(args.manifests))))
-        bench.record(f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)", who, args.manifests / t)
-    rps = wrk(f"http://127.0.0.1:{nginx.port}/{small_blob_name}", 8, args.seconds)
-    bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", "limit", rps)
+        bench.record(f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)", reg.server.name, args.manifests / t)
+    for reg in each():
+        # Small referrers (an SBOM each) of one subject, pushed by digest from one client, as
+        # `oras attach` does: every acknowledgement waits for its own durable commit on Berth.
+        prefix, suffix = manifest_parts(reg, subject=reg.subject, artifact_type="application/vnd.example.sbom")
+        def push_referrers():
+            for i in range(args.manifests):
+                body = (prefix + f"ref-{run}-{i}" + suffix).encode()
+                digest = "sha256:" + hashlib.sha256(body).hexdigest()
+                reg.put_manifest("bench/small", digest, body)
+        t = timed(push_referrers)
+        bench.record(f"{args.manifests} small referrer pushes, one client (req/s)", reg.server.name, args.manifests / t)
 
 
 def server_cpu_seconds(server):
@@ -481,49 +595,12 @@ def run_once_ab(bench, run, registries, payload, size):
         """The registries in this step's order."""
         return registries if (run + next(steps)) % 2 == 0 else registries[::-1]
 
-    mono = {}
-    for reg in each():
-        who = reg.server.name
-        suffix = f"{run}-{who}".encode()
-        digest = file_digest(payload, suffix)
-        cpu = server_cpu_seconds(reg.server)
-        t = timed(lambda: reg.push_file_monolithic(f"bench/mono{run}", payload, suffix, digest))
-        bench.record("push 1 GiB, monolithic (MiB/s)", who, (size + len(suffix)) / t / MiB)
-        bench.record("server CPU time of that monolithic push (ms)", who, (server_cpu_seconds(reg.server) - cpu) * 1000)
-        mono[who] = (digest, size + len(suffix))
-    for reg in each():
-        who = reg.server.name
-        suffix = f"{run}-{who}-chunked".encode()
-        digest = file_digest(payload, suffix)
-        cpu = server_cpu_seconds(reg.server)
-        t = timed(lambda: reg.push_file_chunked(f"bench/chunked{run}", payload, suffix, digest, 16 * MiB))
-        bench.record("push 1 GiB, 16 MiB PATCHes (MiB/s)", who, (size + len(suffix)) / t / MiB)
-        bench.record("server CPU time of that PATCH push (ms)", who, (server_cpu_seconds(reg.server) - cpu) * 1000)
-    # The monolithic blob back: first from the disk (written with O_DIRECT), then cached.
-    for metric in ("first pull of the 1 GiB blob just pushed (MiB/s)", "pull 1 GiB, page cache warm (MiB/s)"):
-        for reg in each():
-            who = reg.server.name
-            digest, length = mono[who]
-            got, seconds = curl_download(f"http://127.0.0.1:{reg.port}/v2/bench/mono{run}/blobs/{digest}")
-            assert got == length, f"{who}: pulled {got} bytes, expected {length}"
-            bench.record(metric, who, got / seconds / MiB)
-    for reg in each():
-        rps = wrk(f"http://127.0.0.1:{reg.port}/v2/bench/small/blobs/{reg.small_digest}", 8, args.seconds)
-        bench.record("pull 1 MiB blobs, 8 connections (MiB/s)", reg.server.name, rps)
-    for reg in each():
-        rps = wrk(f"http://127.0.0.1:{reg.port}/v2/bench/small/manifests/latest", 32, args.seconds,
-                  headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
-        bench.record("manifest GET by tag, 32 connections (req/s)", reg.server.name, rps)
-    for reg in each():
-        rps = hey_head(f"http://127.0.0.1:{reg.port}/v2/bench/small/blobs/{reg.small_digest}", 32, args.head_requests)
-        bench.record("blob HEAD, 32 connections (req/s)", reg.server.name, rps)
-    for reg in each():
-        def push(i):
-            doc = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, MiB, f"{run}-{i}")
-            reg.put_manifest("bench/many", f"r{run}-{i}", doc)
-        with concurrent.futures.ThreadPoolExecutor(args.manifest_clients) as pool:
-            t = timed(lambda: list(pool.map(push, range(args.manifests))))
-        bench.record(f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)", reg.server.name, args.manifests / t)
+    if "transfers" in args.only:
+        transfer_rows(bench, run, each, None, payload, size)
+    if "at-once" in args.only:
+        at_once_rows(bench, run, each, payload, size)
+    if "requests" in args.only:
+        request_rows(bench, run, each, None, None)
 
 
 def prepare_small(reg, small):
@@ -537,7 +614,9 @@ def prepare_small(reg, small):
         if repo != "bench/small":
             reg.push_blob_bytes(repo, small)
             reg.push_blob_bytes(repo, config)
-    reg.put_manifest("bench/small", "latest", image_manifest(reg.config_digest, reg.config_size, reg.small_digest, len(small), "latest"))
+    latest = image_manifest(reg.config_digest, reg.config_size, reg.small_digest, len(small), "latest")
+    reg.put_manifest("bench/small", "latest", latest)
+    reg.subject = ("sha256:" + hashlib.sha256(latest).hexdigest(), len(latest))
 
 
 def big_push_rss(bench, berth_reg, gib):
@@ -810,9 +889,15 @@ TARGETS = [
     ("push 1 GiB, monolithic (MiB/s)", 2.5, 0.8),
     ("push 1 GiB, 16 MiB PATCHes (MiB/s)", 2.5, 0.8),
     ("pull 1 GiB, page cache warm (MiB/s)", None, 0.8),
-    ("first pull of the 1 GiB blob just pushed (MiB/s)", None, None),
+    ("pull of the 1 GiB blob pushed before the chunked push (MiB/s)", None, None),
+    ("push then pull at once, 1 GiB: the push (MiB/s)", 1.0, None),
+    ("push then pull at once, 1 GiB: the pull (MiB/s)", 1.0, None),
+    ("push then pull at once, 1 GiB: both (MiB/s)", 1.0, None),
+    (f"push then pull at once, {AT_ONCE_BLOBS} × 10 MiB: the pushes (MiB/s)", 1.0, None),
+    (f"push then pull at once, {AT_ONCE_BLOBS} × 10 MiB: the pulls (MiB/s)", 1.0, None),
+    (f"push then pull at once, {AT_ONCE_BLOBS} × 10 MiB: both (MiB/s)", 1.0, None),
     ("pull 1 MiB blobs, 8 connections (MiB/s)", 3.0, 0.5),
-    ("manifest GET by tag, 32 connections (req/s)", 10.0, None),
+    ("manifest GET by tag, 16 connections (req/s)", 10.0, None),
     ("blob HEAD, 32 connections (req/s)", None, None),
 ]
 
@@ -827,22 +912,32 @@ def report(bench, extra, machine):
     args = bench.args
     # The durable-write limit is the faster of the two ways dd makes the bytes durable (through
     # the page cache then fdatasync, or O_DIRECT): the strictest limit to hold Berth against.
-    durable = max(bench.median("durable write (dd fdatasync)", "limit"), bench.median("durable write (dd O_DIRECT)", "limit"))
-    push_limit = min(bench.median("sha256 (1 core)", "limit"), durable)
-    # The issue's own limit: the lower of single-core SHA-256 and `dd conv=fdatasync`. Both
-    # verdicts are printed; the table's limit column is the stricter one.
-    issue_push_limit = min(bench.median("sha256 (1 core)", "limit"), bench.median("durable write (dd fdatasync)", "limit"))
+    if "limits" in args.only:
+        durable = max(bench.median("durable write (dd fdatasync)", "limit"), bench.median("durable write (dd O_DIRECT)", "limit"))
+        push_limit = min(bench.median("sha256 (1 core)", "limit"), durable)
+        issue_push_limit = min(bench.median("sha256 (1 core)", "limit"), bench.median("durable write (dd fdatasync)", "limit"))
+    else:
+        push_limit = issue_push_limit = None
+    # The issue's own limit (issue_push_limit) is the lower of single-core SHA-256 and `dd
+    # conv=fdatasync`. Both verdicts are printed; the table's limit column is the stricter one.
     manifests_metric = f"{args.manifests} manifest pushes, {args.manifest_clients} clients (req/s)"
-    targets = TARGETS + [(manifests_metric, 3.0, None)]
+    referrers_metric = f"{args.manifests} small referrer pushes, one client (req/s)"
+    targets = TARGETS + [(manifests_metric, 3.0, None), (referrers_metric, 3.0, None)]
     lines = [
-        "| measurement | Berth | docker-registry | limit | Berth / peer | Berth / limit | target |",
+        "| measurement | Berth | docker-registry | limit | Berth / peer (median of rounds; range) | Berth / limit | target |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     verdicts = []
     for metric, peer_target, limit_target in targets:
+        if metric not in bench.rows:
+            continue
         b, p = bench.median(metric, "berth"), bench.median(metric, "docker-registry")
         limit = push_limit if metric.startswith("push 1 GiB") else bench.median(metric, "limit")
-        rp = b / p if b and p else None
+        # Rounds interleave the two servers, and a shared machine swings between rounds: the
+        # ratio judged is the median of each round's own ratio, not a ratio of medians.
+        ratios = bench.round_ratios(metric, "berth", "docker-registry")
+        rp = statistics.median(ratios) if ratios else None
+        spread = f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
         rl = b / limit if b and limit else None
         wanted = []
         if peer_target:
@@ -856,10 +951,11 @@ def report(bench, extra, machine):
                 verdicts.append((metric, "stricter limit (min of sha256, faster dd)", rl, limit_target))
             else:
                 verdicts.append((metric, "limit", rl, limit_target))
-        lines.append(f"| {metric} | {fmt(b)} | {fmt(p)} | {fmt(limit)} | {fmt(rp, 2)} | {fmt(rl, 2)} | {', '.join(wanted) or '–'} |")
+        lines.append(f"| {metric} | {fmt(b)} | {fmt(p)} | {fmt(limit)} | {fmt(rp, 2)}{spread} | {fmt(rl, 2)} | {', '.join(wanted) or '–'} |")
     for metric in ("sha256 (1 core)", "durable write (dd fdatasync)", "durable write (dd O_DIRECT)",
                    "loopback transfer, same client (null sink)"):
-        lines.append(f"| limit: {metric} (MiB/s) | | | {fmt(bench.median(metric, 'limit'))} | | | |")
+        if metric in bench.rows:
+            lines.append(f"| limit: {metric} (MiB/s) | | | {fmt(bench.median(metric, 'limit'))} | | | |")
     for who in ("berth", "docker-registry"):
         lines.append(f"| peak RSS of {who} over the run (MiB) | {fmt(extra.get('rss-' + who))} | | | | | |"
                      if who == "berth" else
@@ -933,6 +1029,10 @@ def main():
     parser.add_argument("--tags", type=int, default=500_000, help="tags of one repository for the streamed list")
     parser.add_argument("--gc-manifests", type=int, default=10_000, help="manifests pushed before GC while serving")
     parser.add_argument("--skip-alone", action="store_true", help="skip the Berth-only targets")
+    parser.add_argument("--only", default="limits,transfers,at-once,requests",
+                        help="comma-separated groups of the rounds against the peer: limits (sha256, dd, null sink), "
+                             "transfers (1 GiB pushes and pulls), at-once (push then pull at once), requests "
+                             "(small pulls, manifest GETs, HEADs, manifest and referrer pushes); default all")
     parser.add_argument("--only-alone", action="store_true", help="A/B mode: only the Berth-only targets (a repeat of those rows)")
     parser.add_argument("--workdir", default=None, help="where data roots and the payload go (default: a new temporary folder)")
     parser.add_argument("--output", default=None, help="write the report into this Markdown file")
@@ -944,6 +1044,10 @@ def main():
     ab.add_argument("--label", default="new", help="name of the --berth build in the table (default: new)")
     ab.add_argument("--threshold", type=float, default=0.95, help="a row whose ratio is below this is marked for a repeat (default: 0.95)")
     args = parser.parse_args()
+    args.only = set(args.only.split(","))
+    unknown = args.only - {"limits", "transfers", "at-once", "requests"}
+    if unknown:
+        parser.error(f"--only: unknown groups {', '.join(sorted(unknown))}")
     if args.baseline_berth and args.baseline_label == args.label:
         parser.error("--baseline-label and --label must differ")
 
@@ -984,7 +1088,8 @@ def main():
             prepare_small(reg, small)
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}", flush=True)
-            measure_limits(bench, payload, workdir, size)
+            if "limits" in args.only:
+                measure_limits(bench, payload, workdir, size)
             run_once(bench, run, registries, nginx, payload, size, "small")
         extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
         # On a fresh server of its own: what the push itself needs, not what the comparison's
@@ -1014,8 +1119,10 @@ def main():
 
 
 def write_report(path, table, summary, runs, machine, args):
-    with open(path) as f:
-        text = f.read()
+    text = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
     begin, end = "<!-- end-to-end:begin -->", "<!-- end-to-end:end -->"
     described = ", ".join(f"{k}: {v}" for k, v in machine.items())
     block = (f"{begin}\n"

@@ -89,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 30s (default 30s): slow clients are cut off.")
     var idleTimeout: String?
 
+    @Option(name: .customLong("cached-push-prefix"), help: "Bytes of each blob written through the page cache before O_DIRECT takes over, so a blob just pushed is cached for its first pull (default 1 GiB, within a quarter of the available memory; 0: O_DIRECT from the first buffer).")
+    var cachedPushPrefix: Int64?
+
     @Flag(name: .customLong("buffered-writes"), help: "Write blobs through the page cache only (no O_DIRECT): a blob just pushed stays cached for its first pull, at more CPU per pushed byte.")
     var bufferedWrites = false
 
@@ -119,7 +122,9 @@ struct ServeCommand: AsyncParsableCommand {
             registry = try await FileRegistry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
                                                                      maximumBlobSize: settings.maximumBlobSize,
                                                                      minimumBodyRate: settings.minimumBodyRate == 0 ? nil : settings.minimumBodyRate,
-                                                                     directBlobWrites: !settings.bufferedWrites))
+                                                                     directBlobWrites: !settings.bufferedWrites,
+                                                                     cachedPushPrefix: CachedPushPrefix(maximumBytesPerBlob: settings.cachedPushPrefix,
+                                                                                                        memoryShare: CachedPushPrefix.standard.memoryShare)))
         } catch {
             printError("berth serve: \(error)")
             throw ExitCode(1)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import BerthEngine
 
 /// The settings of `berth serve`, resolved from flags, then environment, then a config file,
 /// then defaults. A value: resolving has no side effects.
@@ -40,6 +41,9 @@ struct ServeSettings: Equatable {
     /// Write blobs through the page cache only (no O_DIRECT): a blob just pushed is then cached
     /// for its first pull, at more CPU per pushed byte.
     var bufferedWrites = false
+    /// Bytes of each blob written through the page cache before O_DIRECT takes over (within a
+    /// quarter of the available memory), so a blob just pushed is cached for its first pull.
+    var cachedPushPrefix: Int64 = CachedPushPrefix.standard.maximumBytesPerBlob
 
     /// The config file's shape: every field optional, names as in the docs.
     struct File: Decodable {
@@ -64,6 +68,7 @@ struct ServeSettings: Equatable {
         var maxHeaderSize: Int?
         var headerDeadline: String?
         var bufferedWrites: Bool?
+        var cachedPushPrefix: Int64?
 
         /// Every key a file may hold: the environment variables' names in camelCase, as the
         /// README documents them. Any other key is refused rather than silently ignored.
@@ -71,6 +76,7 @@ struct ServeSettings: Equatable {
             "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "logFormat", "uploadExpiry", "shutdownTimeout",
             "tlsCertificate", "tlsKey", "anonymous", "anonymousOnNetwork", "metricsToken", "rateLimit", "maxUploads",
             "maxBlobSize", "idleTimeout", "minBodyRate", "maxHeaderSize", "headerDeadline", "bufferedWrites",
+            "cachedPushPrefix",
         ]
     }
 
@@ -155,11 +161,13 @@ struct ServeSettings: Equatable {
         settings.rateLimit = try number(flags.rateLimit, "BERTH_RATE_LIMIT", file.rateLimit)
         settings.maximumUploads = try number(flags.maxUploads, "BERTH_MAX_UPLOADS", file.maxUploads) ?? 64
         settings.maximumBlobSize = try number(flags.maxBlobSize, "BERTH_MAX_BLOB_SIZE", file.maxBlobSize) ?? (64 << 30)
+        settings.cachedPushPrefix = try number(flags.cachedPushPrefix, "BERTH_CACHED_PUSH_PREFIX", file.cachedPushPrefix)
+            ?? CachedPushPrefix.standard.maximumBytesPerBlob
         settings.maximumHeaderSize = try number(flags.maxHeaderSize, "BERTH_MAX_HEADER_SIZE", file.maxHeaderSize) ?? 80 * 1024
         settings.minimumBodyRate = try number(flags.minBodyRate, "BERTH_MIN_BODY_RATE", file.minBodyRate) ?? 1024
         if let deadline = pick(flags.headerDeadline, "BERTH_HEADER_DEADLINE", file.headerDeadline) { settings.headerDeadline = try parseDuration(deadline) }
         if let idle = pick(flags.idleTimeout, "BERTH_IDLE_TIMEOUT", file.idleTimeout) { settings.idleTimeout = try parseDuration(idle) }
-        guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0,
+        guard settings.rateLimit.map({ $0 > 0 }) ?? true, settings.maximumUploads > 0, settings.maximumBlobSize > 0, settings.cachedPushPrefix >= 0,
               settings.minimumBodyRate >= 0, settings.maximumHeaderSize >= 1024 else {
             throw Invalid(description: "limits must be positive")
         }

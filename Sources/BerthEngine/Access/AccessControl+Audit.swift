@@ -8,8 +8,7 @@ extension AccessControl {
     public func audit(_ event: AuditEvent) async {
         guard !readOnly else { return }
         do {
-            let data = try JSONEncoder().encode(event)
-            try await index.appendAudit(Array(data), at: event.time)
+            try await index.appendAudit(event.encoded(), at: event.time)
         } catch {
             metrics.auditFailures.increment()
         }

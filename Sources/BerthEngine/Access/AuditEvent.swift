@@ -25,4 +25,9 @@ public struct AuditEvent: Sendable, Codable, Equatable {
         self.digest = digest
         self.detail = detail
     }
+
+    /// The event as the audit log stores it (JSON).
+    public func encoded() throws -> [UInt8] {
+        Array(try JSONEncoder().encode(self))
+    }
 }

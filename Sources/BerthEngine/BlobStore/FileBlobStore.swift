@@ -15,6 +15,9 @@ public struct FileBlobStore: BlobStore {
     public let layout: DataRootLayout
     /// Whether ingests write full aligned buffers with O_DIRECT (see `FileBlobWriter`).
     public let directWrites: Bool
+    /// How much of each blob is written through the page cache, for its first pull, before
+    /// direct writes take over (see `CachedPushPrefix`).
+    public let cachedPrefix: CachedPushPrefix
     /// The buffers request bodies are gathered into, shared by every ingest of this store.
     let buffers: IngestBufferPool
     /// Full buffers one ingest may have being written and hashed while the next one fills.
@@ -25,13 +28,15 @@ public struct FileBlobStore: BlobStore {
     /// A store in `layout` (directories must exist: `DataRootLayout.create()`).
     /// - Parameters:
     ///   - directWrites: let ingests bypass the page cache where they can.
+    ///   - cachedPrefix: how much of each blob is written through the page cache first.
     ///   - bufferSize: bytes gathered from a body before one write and one hand-off to the hash.
     ///   - bufferMemory: memory for buffers beyond the two each ingest always gets.
     ///   - buffersInFlight: full buffers one ingest may have in flight (at least 1).
-    public init(layout: DataRootLayout, directWrites: Bool = true, bufferSize: Int = 4 << 20,
-                bufferMemory: Int = 64 << 20, buffersInFlight: Int = 4) {
+    public init(layout: DataRootLayout, directWrites: Bool = true, cachedPrefix: CachedPushPrefix = .standard,
+                bufferSize: Int = 4 << 20, bufferMemory: Int = 64 << 20, buffersInFlight: Int = 4) {
         self.layout = layout
         self.directWrites = directWrites
+        self.cachedPrefix = cachedPrefix
         self.buffers = IngestBufferPool(bufferSize: bufferSize, memoryLimit: bufferMemory)
         self.buffersInFlight = max(1, buffersInFlight)
     }

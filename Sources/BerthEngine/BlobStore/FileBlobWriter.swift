@@ -30,6 +30,11 @@ public final class FileBlobWriter: BlobWriter {
     /// for the commit's `fsync`. Opened on the first aligned write; nil when the file system
     /// has no direct I/O, and dropped after a direct write fails (later writes are buffered).
     private var direct: DirectWrites = .untried
+    /// Where the blob's bytes written through the page cache end (`CachedPushPrefix`); set on
+    /// the first aligned write, from the memory available then.
+    private var cachedPrefixEnd: Int64?
+    /// The part of the cached prefix written before the available memory is read.
+    static let cachedWithoutAsking: Int64 = 64 << 20
 
     private enum DirectWrites {
         case untried
@@ -130,6 +135,15 @@ public final class FileBlobWriter: BlobWriter {
         let alignment = IngestBuffer.alignment
         guard bytes.count > 0, bytes.count % alignment == 0, position % Int64(alignment) == 0,
               let base = bytes.baseAddress, Int(bitPattern: base) % alignment == 0 else { return nil }
+        if case .unavailable = direct { return nil }
+        let end = position + Int64(bytes.count)
+        let policy = store.cachedPrefix
+        // The first bytes of a blob are cached without asking how much memory is available:
+        // a small push should not pay for reading /proc/meminfo.
+        guard end > min(policy.maximumBytesPerBlob, Self.cachedWithoutAsking) else { return nil }
+        let prefixEnd = cachedPrefixEnd ?? policy.end(available: AvailableMemory.bytes())
+        cachedPrefixEnd = prefixEnd
+        guard end > prefixEnd else { return nil }
         switch direct {
         case .open(let directFD):
             return directFD

@@ -42,6 +42,9 @@ public protocol IndexWriteTransaction: IndexReadTransaction {
     /// Removes an upload session's record.
     @discardableResult
     func removeUpload(_ id: UploadID) throws -> Bool
+    /// Appends an event to the audit log at `time`, after the others of that millisecond: in
+    /// the transaction of the change it records, it commits with it or not at all.
+    func appendAudit(_ event: [UInt8], at time: Date) throws
     /// Runs `body` on a child transaction whose changes are always dropped: what the writes
     /// would do, computed against the live index, without doing them (dry runs).
     func rehearse<T>(_ body: (any IndexWriteTransaction) throws -> T) throws -> T

@@ -40,18 +40,21 @@ extension LMDBIndex {
     }
 
     public func appendAudit(_ event: [UInt8], at time: Date) async throws {
-        try await lmdbWrite { txn in
-            // Milliseconds then a counter: events of one millisecond keep their order.
-            var prefix = BinaryWriter(capacity: 12)
-            prefix.i64(time.millisecondsSince1970)
-            var sequence: UInt32 = 0
-            try txn.scan(self.db.audit, from: prefix.bytes, prefix: prefix.bytes) { _, _ in
-                sequence += 1
-                return true
-            }
-            prefix.u32(sequence)
-            try txn.put(self.db.audit, prefix.bytes, event)
+        try await lmdbWrite { txn in try self.appendAudit(event, at: time, txn) }
+    }
+
+    /// Appends an audit event in `txn`. Keys are milliseconds then a counter: events of one
+    /// millisecond keep their order.
+    func appendAudit(_ event: [UInt8], at time: Date, _ txn: LMDBTransaction) throws {
+        var prefix = BinaryWriter(capacity: 12)
+        prefix.i64(time.millisecondsSince1970)
+        var sequence: UInt32 = 0
+        try txn.scan(db.audit, from: prefix.bytes, prefix: prefix.bytes) { _, _ in
+            sequence += 1
+            return true
         }
+        prefix.u32(sequence)
+        try txn.put(db.audit, prefix.bytes, event)
     }
 
     public func auditEvents(limit: Int) throws -> [[UInt8]] {

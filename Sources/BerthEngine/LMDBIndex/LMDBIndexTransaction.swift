@@ -224,6 +224,10 @@ final class LMDBIndexTransaction: IndexWriteTransaction {
         try txn.delete(db.uploads, id.bytes)
     }
 
+    func appendAudit(_ event: [UInt8], at time: Date) throws {
+        try index.appendAudit(event, at: time, txn)
+    }
+
     func rehearse<T>(_ body: (any IndexWriteTransaction) throws -> T) throws -> T {
         try txn.rehearsal { child in try body(LMDBIndexTransaction(child, index: index)) }
     }

@@ -13,8 +13,10 @@ extension Registry {
     /// - Parameter tags: with a digest reference, tags to point at the manifest as well (the
     ///   spec's `?tag=` parameters), moved in the manifest's own transaction: if one is refused
     ///   (an immutability rule), nothing is stored.
+    /// - Parameter actor: who pushed (an account name, or `anonymous`): the audit event of the
+    ///   push, appended in its transaction, names them.
     public func putManifest(_ bytes: [UInt8], contentType: String?, in repository: RepositoryName,
-                            reference: Reference, tags: [Tag] = []) async throws(RegistryError) -> ManifestRecord {
+                            reference: Reference, tags: [Tag] = [], actor: String = "anonymous") async throws(RegistryError) -> ManifestRecord {
         let manifest = try RegistryError.wrapping { try Manifest(parsing: bytes, contentType: contentType) }
         let digest: Digest
         let tag: Tag?
@@ -31,7 +33,9 @@ extension Registry {
         let protection = tagProtection(in: repository)
         // One transaction for the manifest and every tag: a refused tag (immutability) refuses all.
         let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes, manifest: manifest,
-                                           tags: tag.map { [$0] } ?? tags, now: now, tagProtection: protection)
+                                           tags: tag.map { [$0] } ?? tags, now: now, tagProtection: protection,
+                                           audit: AuditEvent(time: now, actor: actor, action: "push", repository: repository.value,
+                                                             digest: digest.description, detail: reference.description))
         return try await RegistryError.wrapping { try await index.putManifest(request) }
     }
 

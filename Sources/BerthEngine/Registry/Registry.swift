@@ -152,7 +152,8 @@ extension Registry where Store == FileBlobStore {
     /// Opens the engine on a data root, its blobs in the root's file tree (see `open(_:store:)`).
     public static func open(_ configuration: RegistryConfiguration) async throws(RegistryError) -> Registry {
         try await open(configuration) { layout in
-            FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites, bufferSize: configuration.writeBufferSize,
+            FileBlobStore(layout: layout, directWrites: configuration.directBlobWrites,
+                          cachedPrefix: configuration.cachedPushPrefix, bufferSize: configuration.writeBufferSize,
                           bufferMemory: configuration.ingestBufferMemory, buffersInFlight: configuration.ingestBuffersInFlight)
         }
     }

@@ -41,8 +41,12 @@ public struct RegistryConfiguration: Sendable {
     public var maximumIdleUploadWriters: Int
     /// Write full, aligned buffers of an ingest with O_DIRECT: less CPU per pushed byte and no
     /// writeback left for the commit's fsync, but a blob just pushed is not in the page cache,
-    /// so its first pull reads the disk. Off: every byte goes through the page cache.
+    /// so its first pull reads the disk: on, only what lies past `cachedPushPrefix` is written
+    /// that way. Off: every byte goes through the page cache.
     public var directBlobWrites: Bool
+    /// How much of each blob is written through the page cache, for its first pull, before
+    /// direct writes take over (`CachedPushPrefix`; `.none`: direct from the first buffer).
+    public var cachedPushPrefix: CachedPushPrefix
     /// Where the engine's figures go (`EngineMetrics`): by default the process's
     /// swift-metrics backend (`MetricsSystem.factory`, which does nothing until bootstrapped).
     /// Handles are made once, when the engine opens.
@@ -51,18 +55,21 @@ public struct RegistryConfiguration: Sendable {
     /// A configuration with the defaults: 24 h upload expiry, 8 I/O threads, 1 TiB map,
     /// 1 KiB compression threshold, 4 MiB write buffers (4 in flight per ingest, 64 MiB of
     /// extra and idle buffers in all), 64 GiB largest blob, bodies at least 1 KiB/s after
-    /// 30 s, 256 idle upload writers, direct blob writes.
+    /// 30 s, 256 idle upload writers, direct blob writes past a cached prefix of each blob (up
+    /// to 1 GiB, within a quarter of the available memory).
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
                 writeBufferSize: Int = 4 << 20, ingestBufferMemory: Int = 64 << 20, ingestBuffersInFlight: Int = 4,
                 maximumBlobSize: Int64 = 64 << 30,
                 minimumBodyRate: Int? = 1024, slowBodyGrace: Duration = .seconds(30), maximumIdleUploadWriters: Int = 256,
-                directBlobWrites: Bool = true, clock: any RegistryClock = SystemClock(),
+                directBlobWrites: Bool = true, cachedPushPrefix: CachedPushPrefix = .standard,
+                clock: any RegistryClock = SystemClock(),
                 metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.clock = clock
         self.metricsFactory = metricsFactory
         self.maximumIdleUploadWriters = maximumIdleUploadWriters
         self.directBlobWrites = directBlobWrites
+        self.cachedPushPrefix = cachedPushPrefix
         self.minimumBodyRate = minimumBodyRate
         self.slowBodyGrace = slowBodyGrace
         self.maximumBlobSize = maximumBlobSize

@@ -11,7 +11,9 @@ extension IndexWriteTransaction {
     /// young links and re-reads them in its own transaction) and records the push time (which
     /// its sweep re-reads). A manifest with a `subject` becomes an accessory of it (classified
     /// by `AccessoryClassifier`) and a referrer of it; the subject need not exist. Then every
-    /// tag of the request moves to it (`moveTag`): one refused refuses the whole push.
+    /// tag of the request moves to it (`moveTag`): one refused refuses the whole push. Last,
+    /// the push's audit event: it commits with the push (one durable commit, not two, for
+    /// each acknowledged push) and never records a push that was refused.
     func publish(_ request: ManifestWriteRequest) throws -> ManifestRecord {
         let manifest = request.manifest
         let repository = request.repository
@@ -53,6 +55,7 @@ extension IndexWriteTransaction {
         for tag in request.tags {
             try moveTag(tag, to: request.digest, manifest: manifest, in: repository, now: request.now, protection: request.tagProtection)
         }
+        if let audit = request.audit { try appendAudit(audit.encoded(), at: audit.time) }
         return record
     }
 }

@@ -19,10 +19,13 @@ public struct ManifestWriteRequest: Sendable {
     public let tagProtection: (@Sendable (Tag) -> String?)?
     /// The push time to record.
     public let now: Date
+    /// The audit event of the push, appended in the push's own transaction (nil: none).
+    public let audit: AuditEvent?
 
     /// Bundles a manifest for `MetadataIndex.putManifest` (the publication rule).
     public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tags: [Tag], now: Date,
-                tagProtection: (@Sendable (Tag) -> String?)? = nil) {
+                tagProtection: (@Sendable (Tag) -> String?)? = nil, audit: AuditEvent? = nil) {
+        self.audit = audit
         self.tagProtection = tagProtection
         self.repository = repository
         self.digest = digest

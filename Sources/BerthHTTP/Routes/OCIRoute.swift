@@ -6,6 +6,20 @@ import BerthModel
 /// `manifests`, `blobs`, `tags` or `referrers`, so a path is read from its end: the last one to
 /// three segments say which endpoint it is, everything before them is the name.
 enum OCIRoute: Equatable, Sendable {
+    /// The route's name in the request figures (`berth_http_requests_total{route=…}`).
+    var label: String {
+        switch self {
+        case .base: "base"
+        case .catalog: "catalog"
+        case .tags: "tags"
+        case .manifest: "manifest"
+        case .blob: "blob"
+        case .uploads: "uploads"
+        case .upload: "upload"
+        case .referrers: "referrers"
+        }
+    }
+
     /// `/v2/`
     case base
     /// `/v2/_catalog`

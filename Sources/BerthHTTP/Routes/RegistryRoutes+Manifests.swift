@@ -43,16 +43,15 @@ extension RegistryRoutes {
             tags = try texts.map { try Tag(parsing: $0) }
         }
         let bytes = try await collectManifest(request)
-        let record = try await registry.putManifest(bytes, contentType: request.headers[.contentType],
-                                                    in: name, reference: reference, tags: tags)
+        // The engine audits the push in the push's own transaction.
+        let record = try await registry.putManifest(bytes, contentType: request.headers[.contentType], in: name,
+                                                    reference: reference, tags: tags, actor: principal?.displayName ?? "anonymous")
         var headers: HTTPFields = [:]
         headers[.location] = "\(base(request))/v2/\(name)/manifests/\(record.digest)"
         headers[.dockerContentDigest] = record.digest.description
         if let subject = record.subject { headers[.ociSubject] = subject.description }
         if !tags.isEmpty { headers[.ociTag] = tags.map(\.value).joined(separator: ", ") }
         headers[.contentLength] = "0"
-        await registry.access.audit(AuditEvent(actor: principal?.displayName ?? "anonymous", action: "push", repository: name.value,
-                                        digest: record.digest.description, detail: reference.description))
         return Response(status: .created, headers: headers)
     }
 

@@ -78,6 +78,7 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
     private func dispatch(_ request: Request) async throws -> Response {
         let path = request.uri.path.removingPercentEncoding ?? request.uri.path
         guard let route = try OCIRoute(path: path) else { throw OCIError.notFound }
+        RequestAccount.current?.route = route.label
         let method = request.method
         switch route {
         case .base:

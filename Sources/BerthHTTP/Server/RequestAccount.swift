@@ -8,6 +8,14 @@ final class RequestAccount: Sendable {
     @TaskLocal static var current: RequestAccount?
 
     private let name = Mutex<String?>(nil)
+    private let routeLabel = Mutex<String?>(nil)
+
+    /// The route the request was dispatched to (`OCIRoute.label`), set by the routes once they
+    /// parsed its path, so the figures need not parse it again; nil until then.
+    var route: String? {
+        get { routeLabel.withLock { $0 } }
+        set { routeLabel.withLock { $0 = newValue } }
+    }
 
     /// Records the account (nil: anonymous).
     func set(_ account: String?) { name.withLock { $0 = account } }

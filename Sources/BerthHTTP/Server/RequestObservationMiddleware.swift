@@ -56,8 +56,9 @@ public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddl
     private func observe(_ request: Request, _ context: Context, _ account: RequestAccount, status: Int, start: ContinuousClock.Instant,
                          bytesIn counted: Int?, bytesOut: Int) {
         let nanoseconds = TimeAmount(ContinuousClock.now - start).nanoseconds
-        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
-        let route = Self.routeLabel(path)
+        // The routes name what they parsed; only requests that never reached them (or failed
+        // to parse) are parsed again here.
+        let route = account.route ?? Self.routeLabel(request.uri.path.removingPercentEncoding ?? request.uri.path)
         let bytesIn = counted ?? request.headers[.contentLength].flatMap(Int.init) ?? 0
         metrics.record(route: route, method: request.method.rawValue, status: status, nanoseconds: nanoseconds,
                        bytesIn: bytesIn, bytesOut: bytesOut)
@@ -80,14 +81,7 @@ public struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddl
     /// A low-cardinality label for a path: the endpoint, never the repository or digest.
     static func routeLabel(_ path: String) -> String {
         switch try? OCIRoute(path: path) {
-        case .base?: "base"
-        case .catalog?: "catalog"
-        case .tags?: "tags"
-        case .manifest?: "manifest"
-        case .blob?: "blob"
-        case .uploads?: "uploads"
-        case .upload?: "upload"
-        case .referrers?: "referrers"
+        case let route?: route.label
         case nil:
             if path == "/metrics" || path == "/healthz" { String(path.dropFirst()) }
             else if path.hasPrefix("/admin/") { "admin" }
