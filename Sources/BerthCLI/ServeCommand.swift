@@ -89,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Close connections idle this long, e.g. 30s (default 30s): slow clients are cut off.")
     var idleTimeout: String?
 
-    @Option(name: .customLong("cached-push-prefix"), help: "Bytes of each blob written through the page cache before O_DIRECT takes over, so a blob just pushed is cached for its first pull (default 1 GiB, within a quarter of the available memory; 0: O_DIRECT from the first buffer).")
+    @Option(name: .customLong("cached-push-prefix"), help: "Bytes of each blob written through the page cache before O_DIRECT takes over, so a blob just pushed is cached for its first pull (default 64 MiB, within a quarter of the available memory; 0: O_DIRECT from the first buffer).")
     var cachedPushPrefix: Int64?
 
     @Flag(name: .customLong("buffered-writes"), help: "Write blobs through the page cache only (no O_DIRECT): a blob just pushed stays cached for its first pull, at more CPU per pushed byte.")
@@ -107,7 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         var configuredLogger = switch settings.logFormat {
-        case .text: Logger(label: "berth")
+        case .text: Logger(label: "berth", factory: { TextLogHandler(label: $0) })
         case .json: Logger(label: "berth", factory: { JSONLogHandler(label: $0) })
         }
         configuredLogger.logLevel = settings.logLevel

@@ -52,6 +52,23 @@ import Testing
         #expect((samples["berth_index_map_used_bytes"] ?? 0) > 0)
     }
 
+    @Test func theTextLogHasOneLinePerRequestWithItsFields() async throws {
+        let server = try ServerProcess(adminPassword: "admin-secret", extraArguments: ["--log-level", "info"])
+        defer { server.removeRoot() }
+        try await server.waitUntilReady()
+        let listed = try await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-u", "admin:admin-secret",
+                                            "\(server.baseURL)/v2/_catalog"])
+        #expect(listed.stdout == "200")
+        server.stop()
+        // swift-log's text format, the metadata sorted: `<time> info berth: account=admin … [BerthHTTP] request`.
+        let line = try #require(server.log().split(separator: "\n").first { $0.contains("path=/v2/_catalog") })
+        #expect(line.contains(" info berth: "))
+        #expect(line.contains("account=admin"))
+        #expect(line.contains("route=catalog"))
+        #expect(line.contains("status=200"))
+        #expect(line.hasSuffix("request"))
+    }
+
     @Test func theJSONLogHasOneObjectPerRequestWithItsFields() async throws {
         let server = try ServerProcess(adminPassword: "admin-secret", extraArguments: ["--log-level", "info", "--log-format", "json"])
         defer { server.removeRoot() }

@@ -16,6 +16,13 @@ import Testing
         #expect(value.tlsCertificate == nil)
     }
 
+    @Test func theCachedPushPrefixIs64MiBUnlessSetAndNeverNegative() throws {
+        #expect(try settings([]).cachedPushPrefix == 64 << 20)
+        #expect(try settings(["--cached-push-prefix", "0"]).cachedPushPrefix == 0)
+        #expect(try settings([], environment: ["BERTH_CACHED_PUSH_PREFIX": "1048576"]).cachedPushPrefix == 1 << 20)
+        #expect(throws: (any Error).self) { try settings(["--cached-push-prefix", "-1"]) }
+    }
+
     @Test func flagsWinOverEnvironmentWhichWinsOverTheConfigFile() throws {
         let file = NSTemporaryDirectory() + "berth-config-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: file) }

@@ -56,7 +56,7 @@ public struct RegistryConfiguration: Sendable {
     /// 1 KiB compression threshold, 4 MiB write buffers (4 in flight per ingest, 64 MiB of
     /// extra and idle buffers in all), 64 GiB largest blob, bodies at least 1 KiB/s after
     /// 30 s, 256 idle upload writers, direct blob writes past a cached prefix of each blob (up
-    /// to 1 GiB, within a quarter of the available memory).
+    /// to 64 MiB, within a quarter of the available memory).
     public init(root: String, readOnly: Bool = false, uploadExpiry: Duration = .seconds(24 * 3600),
                 ioThreads: Int = 8, mapSize: Int = 1 << 40, compressionThreshold: Int = 1024,
                 writeBufferSize: Int = 4 << 20, ingestBufferMemory: Int = 64 << 20, ingestBuffersInFlight: Int = 4,
