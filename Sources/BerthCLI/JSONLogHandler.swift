@@ -29,10 +29,8 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let own = event.metadata { merged.merge(own) { _, new in new } }
-        output.write(Self.line(time: Date(), level: event.level, label: label, message: event.message.description, metadata: merged))
+        output.write(Self.line(time: Date(), level: event.level, label: label, message: event.message.description,
+                               metadata: lineMetadata(for: event)))
     }
 
     /// The JSON line (with its newline) of one event.

@@ -31,11 +31,8 @@ struct TextLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let own = event.metadata { merged.merge(own) { _, new in new } }
         var line = event
-        line.metadata = merged
+        line.metadata = lineMetadata(for: event)
         stream.log(event: line)
     }
 }
