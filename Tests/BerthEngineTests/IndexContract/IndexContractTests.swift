@@ -26,6 +26,30 @@ import Testing
     }
 
     @Test(arguments: IndexImplementation.all)
+    func aPushesAuditEventIsStoredWithThePushAndSurvivesReopening(_ implementation: IndexImplementation) async throws {
+        let fixture = try IndexFixture(implementation)
+        let image = try await fixture.image(app, seed: "audited")
+        let event = AuditEvent(time: fixture.now, actor: "alice", action: "push", repository: app.value,
+                               digest: image.digest.description, detail: "v1")
+        try await fixture.put(image, in: app, tags: ["v1"], audit: event)
+        let reopened = try fixture.reopened()
+        defer { reopened.close() }
+        #expect(try reopened.auditEvents(limit: 10) == [try event.encoded()])
+    }
+
+    @Test(arguments: IndexImplementation.all)
+    func aRefusedPushStoresNeitherTheManifestNorItsAuditEvent(_ implementation: IndexImplementation) async throws {
+        let fixture = try IndexFixture(implementation)
+        let image = try await fixture.image(app, seed: "refused")
+        // Pushed into a repository where its blobs are not linked: the publication rule refuses it.
+        let other = repo("contract/other")
+        let event = AuditEvent(time: fixture.now, actor: "mallory", action: "push", repository: other.value)
+        await #expect(throws: RegistryError.self) { try await fixture.put(image, in: other, tags: ["v1"], audit: event) }
+        #expect(try fixture.index.auditEvents(limit: 10).isEmpty)
+        #expect(try fixture.index.manifest(image.digest, in: other) == nil)
+    }
+
+    @Test(arguments: IndexImplementation.all)
     func whatAWriteStoredIsThereAfterReopening(_ implementation: IndexImplementation) async throws {
         let fixture = try IndexFixture(implementation)
         let image = try await fixture.image(app, seed: "durable")

@@ -77,9 +77,10 @@ final class IndexFixture: Sendable {
     /// Stores a manifest by the publication rule, moving `tags` to it.
     @discardableResult
     func put(_ image: (bytes: [UInt8], digest: Digest, manifest: Manifest), in repository: RepositoryName, tags: [String] = [],
-             at time: Date? = nil, protection: (@Sendable (BerthModel.Tag) -> String?)? = nil) async throws -> ManifestRecord {
+             at time: Date? = nil, protection: (@Sendable (BerthModel.Tag) -> String?)? = nil,
+             audit: AuditEvent? = nil) async throws -> ManifestRecord {
         try await index.putManifest(ManifestWriteRequest(repository: repository, digest: image.digest, bytes: image.bytes,
                                                          manifest: image.manifest, tags: tags.map(tag), now: time ?? now,
-                                                         tagProtection: protection))
+                                                         tagProtection: protection, audit: audit))
     }
 }
