@@ -74,20 +74,25 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "berth", dependencies: ["BerthCLI"]),
+        // Helpers the test targets share (child processes without Foundation's `Process`).
+        .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
+        .target(name: "BerthTestSupport", dependencies: ["CTestSpawn"], path: "Tests/BerthTestSupport"),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
         .testTarget(name: "BerthEngineTests", dependencies: [
             "BerthEngine",
+            "BerthTestSupport",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "BerthHTTPTests", dependencies: [
             "BerthHTTP",
+            "BerthTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
-        .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI", "berth"]),
+        .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI", "berth", "BerthTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

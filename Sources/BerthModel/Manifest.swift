@@ -34,6 +34,14 @@ public struct Manifest: Sendable, Hashable {
         return kind.isIndex ? nil : config?.mediaType
     }
 
+    /// This manifest's entry in its subject's referrers list, stored as `digest` of `size`
+    /// bytes: its media type, `artifactType` (as above) and all its annotations, as the
+    /// distribution spec fills both the referrers API's answer and the referrers tag schema.
+    public func referrerDescriptor(digest: Digest, size: Int64) -> Descriptor {
+        Descriptor(mediaType: mediaType, digest: digest, size: size,
+                   annotations: annotations.isEmpty ? nil : annotations, artifactType: artifactType)
+    }
+
     /// Blobs the registry must hold before accepting this manifest: config and layers, in that
     /// order, minus non-distributable/foreign layers that carry `urls` (clients never push those).
     public var requiredBlobs: [Descriptor] {

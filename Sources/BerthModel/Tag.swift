@@ -19,6 +19,12 @@ public struct Tag: Sendable, Hashable, CustomStringConvertible, Codable {
         self.value = text
     }
 
+    /// A tag whose grammar its builder guarantees (the model's own tags, such as
+    /// `ReferrersTagSchema.tag(for:)`); never for text from outside.
+    init(builtFrom value: String) {
+        self.value = value
+    }
+
     private static func isWord(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")

@@ -1,4 +1,5 @@
 import Foundation
+import BerthTestSupport
 import Testing
 
 /// Real clients with credentials: skopeo with `--creds` over HTTPS, trusting a CA the test
@@ -72,15 +73,12 @@ import Testing
         let root = NSTemporaryDirectory() + "berth-first-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         let port = try ServerProcess.freePort()
-        let process = Process()
-        process.executableURL = berthExecutable()
-        process.arguments = ["serve", "--root", root, "--listen", "127.0.0.1:\(port)"]
         var environment = ProcessInfo.processInfo.environment
         environment["BERTH_ADMIN_PASSWORD"] = nil
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        let logFile = root + ".log"
+        defer { try? FileManager.default.removeItem(atPath: logFile) }
+        let process = ChildProcess(berthExecutable().path, ["serve", "--root", root, "--listen", "127.0.0.1:\(port)"],
+                                   environment: environment, output: logFile)
         try process.run()
         defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
         var password: String?
@@ -102,7 +100,7 @@ import Testing
         #expect(withCredentials.stdout == "200")
         process.terminate()
         process.waitUntilExit()
-        let log = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let log = String(decoding: FileManager.default.contents(atPath: logFile) ?? Data(), as: UTF8.self)
         #expect(log.contains(saved))
         #expect(log.contains("\(root)/auth/admin-password"))
     }

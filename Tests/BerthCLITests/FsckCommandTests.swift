@@ -1,6 +1,7 @@
 import BerthEngine
 import BerthModel
 import Foundation
+import BerthTestSupport
 import Testing
 
 /// Runs the built `berth` executable and returns its exit status and output (waiting off the
@@ -10,18 +11,7 @@ func runBerth(_ arguments: [String]) async throws -> (status: Int32, stdout: Str
 }
 
 private func runBerthBlocking(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = berthExecutable()
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    try ChildProcess.run(berthExecutable().path, arguments)
 }
 
 /// The `berth` binary SwiftPM built beside this test bundle.

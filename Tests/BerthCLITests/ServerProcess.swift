@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import BerthTestSupport
 import Testing
 
 /// A `berth serve` process on a free loopback port and a fresh data root, stopped (SIGTERM)
@@ -10,8 +11,9 @@ final class ServerProcess: @unchecked Sendable {
     // @unchecked: mutated only by the test that owns it, from one task.
     let root: String
     let port: Int
-    let process = Process()
-    private let output = Pipe()
+    let process: ChildProcess
+    /// Where the server's standard output and error go.
+    private let logFile: String
 
     let scheme: String
     var host: String { "127.0.0.1:\(port)" }
@@ -23,14 +25,13 @@ final class ServerProcess: @unchecked Sendable {
         self.root = root ?? NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
         self.scheme = tls ? "https" : "http"
         self.port = try Self.freePort()
-        process.executableURL = berthExecutable()
-        process.arguments = ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
-            + (adminPassword == nil ? ["--anonymous"] : []) + extraArguments
+        self.logFile = self.root + ".log"
         var environment = ProcessInfo.processInfo.environment
         environment["BERTH_ADMIN_PASSWORD"] = adminPassword
-        process.environment = environment
-        process.standardOutput = output
-        process.standardError = output
+        process = ChildProcess(berthExecutable().path,
+                               ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
+                                   + (adminPassword == nil ? ["--anonymous"] : []) + extraArguments,
+                               environment: environment, output: logFile)
         try process.run()
     }
 
@@ -61,10 +62,13 @@ final class ServerProcess: @unchecked Sendable {
     /// Everything the server printed (read after it stopped).
     func log() -> String {
         if process.isRunning { return "(still running)" }
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return String(decoding: FileManager.default.contents(atPath: logFile) ?? Data(), as: UTF8.self)
     }
 
-    func removeRoot() { try? FileManager.default.removeItem(atPath: root) }
+    func removeRoot() {
+        try? FileManager.default.removeItem(atPath: root)
+        try? FileManager.default.removeItem(atPath: logFile)
+    }
 
     struct ServerFailed: Error, CustomStringConvertible {
         let log: String
@@ -99,26 +103,7 @@ func run(_ program: String, _ arguments: [String], input: String? = nil) async t
 }
 
 private func runBlocking(_ program: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [program] + arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    if let input {
-        let pipe = Pipe()
-        process.standardInput = pipe
-        try process.run()
-        pipe.fileHandleForWriting.write(Data(input.utf8))
-        pipe.fileHandleForWriting.closeFile()
-    } else {
-        try process.run()
-    }
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    try ChildProcess.run(program, arguments, input: input)
 }
 
 /// GET over HTTP; returns status, headers and body.

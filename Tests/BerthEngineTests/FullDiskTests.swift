@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import BerthTestSupport
 import Testing
 @testable import BerthEngine
 
@@ -10,19 +11,9 @@ import Testing
         let mountPoint = NSTemporaryDirectory() + "berth-full-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: mountPoint) }
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        mount.arguments = ["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", mountPoint]
-        try mount.run()
-        mount.waitUntilExit()
-        try #require(mount.terminationStatus == 0, "mounting a tmpfs needs root")
-        defer {
-            let unmount = Process()
-            unmount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            unmount.arguments = ["umount", mountPoint]
-            try? unmount.run()
-            unmount.waitUntilExit()
-        }
+        let mounted = try ChildProcess.run("mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", mountPoint])
+        try #require(mounted.status == 0, "mounting a tmpfs needs root")
+        defer { _ = try? ChildProcess.run("umount", [mountPoint]) }
         try await body(mountPoint)
     }
 

@@ -1,4 +1,5 @@
 import BerthModel
+import BerthTestSupport
 import Foundation
 @testable import BerthEngine
 
@@ -50,17 +51,8 @@ struct TestSigner {
 
     @discardableResult
     static func openssl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        let error = Pipe()
-        process.standardError = error
-        process.standardOutput = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw OpenSSLFailed(message: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        }
+        let result = try ChildProcess.run("openssl", arguments)
+        guard result.status == 0 else { throw OpenSSLFailed(message: result.stderr) }
         return ""
     }
 

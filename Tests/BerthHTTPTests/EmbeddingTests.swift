@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import BerthTestSupport
 import Testing
 
 @Suite struct EmbeddingTests {
@@ -51,15 +52,8 @@ import Testing
                 let output = NSTemporaryDirectory() + "berth-embed-pull-\(UUID().uuidString)"
                 defer { try? FileManager.default.removeItem(atPath: output) }
                 let (status, headerText) = try await offPool { () throws -> (Int32, String) in
-                    let curl = Process()
-                    curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                    curl.arguments = ["-s", "-D", "-", "-o", output, "http://127.0.0.1:\(port)/v2/embedded/app/blobs/\(digest)"]
-                    let headers = Pipe()
-                    curl.standardOutput = headers
-                    try curl.run()
-                    let text = String(decoding: headers.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).lowercased()
-                    curl.waitUntilExit()
-                    return (curl.terminationStatus, text)
+                    let curl = try ChildProcess.run("curl", ["-s", "-D", "-", "-o", output, "http://127.0.0.1:\(port)/v2/embedded/app/blobs/\(digest)"])
+                    return (curl.status, curl.stdout.lowercased())
                 }
                 #expect(status == 0)
                 #expect(headerText.contains("server: berth"))

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTesting
 import NIOCore
+import BerthTestSupport
 import Testing
 
 /// Zero-copy downloads that outlast the connection's idle timeout: the response's end passes the
@@ -42,12 +43,8 @@ import Testing
     private static func curlDownloadBlocking(_ url: String, bytesPerSecond: Int) throws -> (status: Int32, bytes: [UInt8]) {
         let output = NSTemporaryDirectory() + "berth-slow-download-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-s", "-o", output, "--limit-rate", String(bytesPerSecond), "--max-time", "60", url]
-        try curl.run()
-        curl.waitUntilExit()
-        return (curl.terminationStatus, Array(FileManager.default.contents(atPath: output) ?? Data()))
+        let curl = try ChildProcess.run("curl", ["-s", "-o", output, "--limit-rate", String(bytesPerSecond), "--max-time", "60", url])
+        return (curl.status, Array(FileManager.default.contents(atPath: output) ?? Data()))
     }
 
     @Test func aDownloadLongerThanTheIdleTimeoutArrivesWhole() async throws {

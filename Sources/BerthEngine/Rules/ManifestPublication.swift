@@ -46,10 +46,7 @@ extension IndexWriteTransaction {
                 let suffix = request.tags.lazy.compactMap { AccessoryClassifier.tagSchemeSubject($0)?.suffix }.first
                 let type = AccessoryClassifier.classify(.init(manifest: manifest, tagSuffix: suffix))
                 try link(accessory: request.digest, to: subject.digest, type: type, flags: .subjectField, in: repository, now: request.now)
-                let referrer = Descriptor(mediaType: manifest.mediaType, digest: request.digest, size: record.size,
-                                          annotations: manifest.annotations.isEmpty ? nil : manifest.annotations,
-                                          artifactType: manifest.artifactType)
-                try putReferrer(referrer, of: subject.digest, in: repository)
+                try putReferrer(manifest.referrerDescriptor(digest: request.digest, size: record.size), of: subject.digest, in: repository)
             }
         }
         for tag in request.tags {

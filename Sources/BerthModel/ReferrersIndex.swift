@@ -1,11 +1,19 @@
-import BerthModel
 import Foundation
 
-/// The image index a referrers request answers with.
-struct ReferrersIndex: Encodable {
-    let schemaVersion = 2
-    let mediaType = MediaType.ociImageIndex.rawValue
-    let manifests: [Descriptor]
+/// The image index of a subject's referrers: what the referrers API answers with, and what a
+/// registry without that API holds under the subject's referrers tag (`ReferrersTagSchema`).
+public struct ReferrersIndex: Encodable, Sendable, Equatable {
+    /// Always 2.
+    public let schemaVersion = 2
+    /// Always the OCI image index media type.
+    public let mediaType = MediaType.ociImageIndex.rawValue
+    /// The referrers' descriptors, in order.
+    public let manifests: [Descriptor]
+
+    /// An index of `manifests`.
+    public init(manifests: [Descriptor]) {
+        self.manifests = manifests
+    }
 
     /// The index as JSON with sorted keys, as `JSONEncoder` with `.sortedKeys` writes it.
     ///
@@ -13,7 +21,7 @@ struct ReferrersIndex: Encodable {
     /// annotations, artifact type): JSONEncoder on Linux spends about 5 µs per descriptor, most of
     /// the cost of a page of 1 000. Any other field present (urls, data, platform) falls back to
     /// JSONEncoder, so the output is always complete.
-    func encoded() throws -> Data {
+    public func encoded() throws -> Data {
         guard manifests.allSatisfy({ $0.urls == nil && $0.data == nil && $0.platform == nil }) else {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
