@@ -14,9 +14,9 @@
 /// blobs (`Docs/design-decisions.md`).
 ///
 /// The prefix also stays within `1 / memoryShare` of the memory the kernel reports available
-/// (`MemAvailable`, read once per blob, when it grows past its first 64 MiB: small pushes never
-/// pay for it), so a machine short of memory writes directly instead of pushing out what is
-/// cached already.
+/// (`MemAvailable`, read once per blob, when it grows past its first 8 MiB: small pushes never
+/// pay for it, and those 8 MiB are cached whatever the memory), so a machine short of memory
+/// writes directly instead of pushing out what is cached already.
 public struct CachedPushPrefix: Sendable, Equatable {
     /// The most bytes of one blob written through the page cache (0: every aligned buffer
     /// is written with O_DIRECT).

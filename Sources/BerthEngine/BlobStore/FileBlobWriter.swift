@@ -33,8 +33,10 @@ public final class FileBlobWriter: BlobWriter {
     /// Where the blob's bytes written through the page cache end (`CachedPushPrefix`); set on
     /// the first aligned write, from the memory available then.
     private var cachedPrefixEnd: Int64?
-    /// The part of the cached prefix written before the available memory is read.
-    static let cachedWithoutAsking: Int64 = 64 << 20
+    /// The part of the cached prefix written before the available memory is read: a small
+    /// blob (a config, a signature, a small layer) should not pay for reading /proc/meminfo,
+    /// and a larger one pays it once, against the milliseconds its bytes take.
+    static let cachedWithoutAsking: Int64 = 8 << 20
 
     private enum DirectWrites {
         case untried
