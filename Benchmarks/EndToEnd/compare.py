@@ -431,10 +431,11 @@ def measure_limits(bench, payload, data_disk_dir, size):
 
 
 def run_once(bench, run, registries, nginx, payload, size, small_blob_name):
-    """One round of every measurement against Berth and the peer. They take turns on each
-    measurement (Berth, peer; the next measurement peer, Berth; the next round starts the other
-    way), so that what drifts on a shared machine meets both alike, and the table judges the
-    median of the per-round ratios."""
+    """One round of every measurement against Berth and the peer, or (A/B mode, no `nginx`)
+    against two builds of Berth. They take turns on each measurement (one, the other; the next
+    measurement the other way; the next round starting from the other side), so that what
+    drifts on a shared machine meets both alike, and the table judges the median of the
+    per-round ratios."""
     args = bench.args
     steps = iter(range(1_000))
 
@@ -582,25 +583,6 @@ def server_cpu_seconds(server):
     with open(f"/proc/{server.process.pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_once_ab(bench, run, registries, payload, size):
-    """One run of `run_once`'s measurements on two builds, taking turns on each measurement
-    (the order reversed from one measurement to the next and from one run to the next), so
-    that what drifts on the machine meets both builds alike."""
-    args = bench.args
-    steps = iter(range(1_000))
-
-    def each():
-        """The registries in this step's order."""
-        return registries if (run + next(steps)) % 2 == 0 else registries[::-1]
-
-    if "transfers" in args.only:
-        transfer_rows(bench, run, each, None, payload, size)
-    if "at-once" in args.only:
-        at_once_rows(bench, run, each, payload, size)
-    if "requests" in args.only:
-        request_rows(bench, run, each, None, None)
 
 
 def prepare_small(reg, small):
@@ -1175,7 +1157,7 @@ def run_ab(args, workdir, payload, size, small):
             prepare_small(reg, small)
         for run in range(0 if args.only_alone else args.runs):
             print(f"run {run + 1} of {args.runs}", flush=True)
-            run_once_ab(bench, run, registries, payload, size)
+            run_once(bench, run, registries, None, payload, size, None)
         if not args.only_alone:
             for server in servers:
                 bench.record("peak RSS over the run (MiB)", server.name, server.peak_rss_mib())

@@ -30,8 +30,8 @@ public final class FileBlobWriter: BlobWriter {
     /// for the commit's `fsync`. Opened on the first aligned write; nil when the file system
     /// has no direct I/O, and dropped after a direct write fails (later writes are buffered).
     private var direct: DirectWrites = .untried
-    /// Where the blob's bytes written through the page cache end (`CachedPushPrefix`); set on
-    /// the first aligned write, from the memory available then.
+    /// Where the blob's bytes written through the page cache end (`CachedPushPrefix`); set
+    /// once the blob passes `cachedWithoutAsking`, from the memory available then.
     private var cachedPrefixEnd: Int64?
     /// The part of the cached prefix written before the available memory is read: a small
     /// blob (a config, a signature, a small layer) should not pay for reading /proc/meminfo,
@@ -132,20 +132,15 @@ public final class FileBlobWriter: BlobWriter {
         startWriteback(upTo: position + Int64(bytes.count))
     }
 
-    /// The O_DIRECT descriptor, if `bytes` at `position` meet its alignment rules.
+    /// The O_DIRECT descriptor, if `bytes` at `position` meet its alignment rules and lie past
+    /// the blob's cached prefix.
     private func directDescriptor(for bytes: UnsafeRawBufferPointer, at position: Int64) -> Int32? {
         let alignment = IngestBuffer.alignment
         guard bytes.count > 0, bytes.count % alignment == 0, position % Int64(alignment) == 0,
               let base = bytes.baseAddress, Int(bitPattern: base) % alignment == 0 else { return nil }
+        // With no direct I/O there is no prefix to ask about (nor memory to read).
         if case .unavailable = direct { return nil }
-        let end = position + Int64(bytes.count)
-        let policy = store.cachedPrefix
-        // The first bytes of a blob are cached without asking how much memory is available:
-        // a small push should not pay for reading /proc/meminfo.
-        guard end > min(policy.maximumBytesPerBlob, Self.cachedWithoutAsking) else { return nil }
-        let prefixEnd = cachedPrefixEnd ?? policy.end(available: AvailableMemory.bytes())
-        cachedPrefixEnd = prefixEnd
-        guard end > prefixEnd else { return nil }
+        guard !isInCachedPrefix(upTo: position + Int64(bytes.count)) else { return nil }
         switch direct {
         case .open(let directFD):
             return directFD
@@ -159,6 +154,17 @@ public final class FileBlobWriter: BlobWriter {
             direct = .open(directFD)
             return directFD
         }
+    }
+
+    /// Whether bytes ending at `end` still belong to the blob's cached prefix (written through
+    /// the page cache). The first `cachedWithoutAsking` bytes do without reading how much memory
+    /// is available: a small push should not pay for reading /proc/meminfo.
+    private func isInCachedPrefix(upTo end: Int64) -> Bool {
+        let policy = store.cachedPrefix
+        guard end > min(policy.maximumBytesPerBlob, Self.cachedWithoutAsking) else { return true }
+        let prefixEnd = cachedPrefixEnd ?? policy.end(available: AvailableMemory.bytes())
+        cachedPrefixEnd = prefixEnd
+        return end <= prefixEnd
     }
 
     private func dropDirect() {

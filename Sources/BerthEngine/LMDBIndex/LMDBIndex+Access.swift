@@ -39,10 +39,6 @@ extension LMDBIndex {
         }
     }
 
-    public func appendAudit(_ event: [UInt8], at time: Date) async throws {
-        try await lmdbWrite { txn in try self.appendAudit(event, at: time, txn) }
-    }
-
     /// Appends an audit event in `txn`. Keys are milliseconds then a counter: events of one
     /// millisecond keep their order.
     func appendAudit(_ event: [UInt8], at time: Date, _ txn: LMDBTransaction) throws {

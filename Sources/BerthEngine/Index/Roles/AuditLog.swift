@@ -1,9 +1,18 @@
 import Foundation
 
-/// The append-only audit log, in time order.
+/// The append-only audit log, in time order. Events are appended by the primitive
+/// transaction (`IndexWriteTransaction.appendAudit`): in the transaction of the change they
+/// record, or in one of their own (`TransactionalIndex.appendAudit`).
 public protocol AuditLog: Sendable {
-    /// Appends an audit event (events of one millisecond keep their order).
-    func appendAudit(_ event: [UInt8], at time: Date) async throws
     /// The newest `limit` audit events, oldest first.
     func auditEvents(limit: Int) throws -> [[UInt8]]
+}
+
+extension TransactionalIndex {
+    /// Appends an audit event in a write transaction of its own (events of one millisecond
+    /// keep their order), for what is not itself an index write: a refused sign-in, a policy
+    /// change, a collection.
+    public func appendAudit(_ event: [UInt8], at time: Date) async throws {
+        try await write { txn in try txn.appendAudit(event, at: time) }
+    }
 }
