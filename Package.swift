@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
@@ -42,7 +43,21 @@ let package = Package(
             dependencies: [
                 "BerthModel", "CLMDB", "CZstd", "CCrypto", "CXCrypt", "CWriteback",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // Outbound HTTP to other registries (replication's endpoints), on async-http-client:
+        // implements the engine's replication roles; the engine decides what travels.
+        .target(
+            name: "BerthRemote",
+            dependencies: [
+                "BerthEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -64,7 +79,7 @@ let package = Package(
         .target(
             name: "BerthCLI",
             dependencies: [
-                "BerthEngine", "BerthHTTP",
+                "BerthEngine", "BerthHTTP", "BerthRemote",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

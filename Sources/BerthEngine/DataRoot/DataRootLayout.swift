@@ -11,6 +11,7 @@ import Foundation
 /// <root>/tmp/                   monolithic ingests in flight; emptied on open
 /// <root>/quarantine/            blobs fsck --repair found corrupt
 /// <root>/auth/                  token signing key, first admin password (owner-only files)
+/// <root>/replication/           endpoints' credentials (owner-only folder, file 0600)
 /// ```
 public struct DataRootLayout: Sendable, Hashable {
     /// The data root directory.
@@ -37,6 +38,11 @@ public struct DataRootLayout: Sendable, Hashable {
     public var quarantine: String { "\(root)/quarantine" }
     /// Token key and first administrator password.
     public var auth: String { "\(root)/auth" }
+
+    /// The owner-only folder of replication's secrets.
+    public var replication: String { "\(root)/replication" }
+    /// The endpoints' credentials (mode 0600).
+    public var replicationCredentials: String { "\(replication)/credentials.json" }
 
     /// The folder of one algorithm's blobs.
     public func blobAlgorithmDirectory(_ algorithm: DigestAlgorithm) -> String { "\(blobs)/\(algorithm.rawValue)" }

@@ -32,4 +32,6 @@ public protocol IndexReadTransaction {
     func parents(of child: Digest, in repository: RepositoryName) throws -> [Digest]
     /// An upload session's record, or nil.
     func upload(_ id: UploadID) throws -> UploadRecord?
+    /// A replication record, or nil.
+    func replicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8]) throws -> [UInt8]?
 }

@@ -45,6 +45,11 @@ public protocol IndexWriteTransaction: IndexReadTransaction {
     /// Appends an event to the audit log at `time`, after the others of that millisecond: in
     /// the transaction of the change it records, it commits with it or not at all.
     func appendAudit(_ event: [UInt8], at time: Date) throws
+    /// Stores a replication record (an execution, a task, a rule's state), replacing any.
+    func putReplicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8], _ value: [UInt8]) throws
+    /// Removes a replication record.
+    @discardableResult
+    func removeReplicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8]) throws -> Bool
     /// Runs `body` on a child transaction whose changes are always dropped: what the writes
     /// would do, computed against the live index, without doing them (dry runs).
     func rehearse<T>(_ body: (any IndexWriteTransaction) throws -> T) throws -> T

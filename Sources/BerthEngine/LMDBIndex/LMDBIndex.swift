@@ -30,6 +30,7 @@ import Foundation
 /// | access                 | kind ‖ 0x00 ‖ key (users, projects, members) | JSON record |
 /// | audit                  | ms ‖ sequence (8 + 4 bytes)                  | JSON event |
 /// | signature_checks       | repo ‖ signature ‖ subject ‖ sha256(key)    | 1 verified, 0 not (cache of the signed-only check) |
+/// | replication            | kind ‖ key (`ReplicationRecordKind`)        | JSON record (executions, tasks, rule state) |
 ///
 /// Names and media types become small ids so that no valid name or type can push a key past
 /// LMDB's 511-byte limit; the artifact type sits inside the referrers key so that a filtered
@@ -53,7 +54,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
         let referrers, blobLinks, uploads: LMDBDatabase
         let accessories, accessorySubjects, manifestParents, settings, signatureChecks: LMDBDatabase
-        let access, audit: LMDBDatabase
+        let access, audit, replication: LMDBDatabase
     }
 
     /// Opens (creating if needed) the index in `directory`.
@@ -85,7 +86,8 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     accessories: try named("accessories"), accessorySubjects: try named("accessory_subjects"),
                     manifestParents: try named("manifest_parents"), settings: try named("settings"),
                     signatureChecks: try named("signature_checks"),
-                    access: try named("access"), audit: try named("audit"))
+                    access: try named("access"), audit: try named("audit"),
+                    replication: try named("replication"))
             }
             if readOnly {
                 // Handles opened in a transaction die with it unless it commits (lmdb.h,

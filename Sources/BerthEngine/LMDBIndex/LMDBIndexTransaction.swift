@@ -228,6 +228,18 @@ final class LMDBIndexTransaction: IndexWriteTransaction {
         try index.appendAudit(event, at: time, txn)
     }
 
+    func putReplicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8], _ value: [UInt8]) throws {
+        try txn.put(db.replication, [kind.rawValue] + key, value)
+    }
+
+    func removeReplicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8]) throws -> Bool {
+        try txn.delete(db.replication, [kind.rawValue] + key)
+    }
+
+    func replicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8]) throws -> [UInt8]? {
+        try txn.get(db.replication, [kind.rawValue] + key)
+    }
+
     func rehearse<T>(_ body: (any IndexWriteTransaction) throws -> T) throws -> T {
         try txn.rehearsal { child in try body(LMDBIndexTransaction(child, index: index)) }
     }

@@ -1,6 +1,7 @@
 import BerthModel
 import Dispatch
 import Foundation
+import NIOCore
 
 /// Blobs: monolithic push, mount, stat, read, unlink.
 extension Registry {
@@ -74,6 +75,20 @@ extension Registry {
     public func read(_ reader: Store.Reader, at offset: Int64, count: Int) async throws(RegistryError) -> [UInt8] {
         guard offset >= 0, offset <= reader.size else { throw .rangeNotSatisfiable(size: reader.size) }
         return try await io { try reader.read(at: offset, count: count) }
+    }
+
+    /// Reads up to `count` bytes at `offset` of an open blob into a new buffer, on the I/O
+    /// threads (no copy between the file and the buffer a network write takes).
+    public func readBuffer(_ reader: Store.Reader, at offset: Int64, count: Int) async throws(RegistryError) -> ByteBuffer {
+        guard offset >= 0, offset <= reader.size else { throw .rangeNotSatisfiable(size: reader.size) }
+        let length = Int(min(Int64(count), reader.size - offset))
+        return try await io {
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            _ = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+                try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw.prefix(length)), at: offset)
+            }
+            return buffer
+        }
     }
 
     /// Makes a blob unreadable through `repository` (the file stays for other repositories;

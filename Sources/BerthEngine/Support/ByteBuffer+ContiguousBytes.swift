@@ -1,4 +1,3 @@
-import BerthEngine
 import NIOCore
 
 /// Request bodies arrive as `ByteBuffer`s; the engine takes any `ContiguousBytesCollection`,

@@ -1,0 +1,221 @@
+import BerthModel
+import Foundation
+import Synchronization
+
+/// Replication, written once: its endpoints and rules (validated, audited, secrets kept in
+/// the owner-only credentials file), its runs (manual, scheduled) and their records. The admin
+/// API, the CLI and the server's schedule all go through it. What travels is
+/// `ReplicationPlan`'s rule; how it is sent, `ReplicationTransfer`'s; the other side is reached
+/// through a `ReplicationTransport`.
+public final class Replicator<Store: BlobStore>: Sendable {
+    /// The registry replicated from (push) or into (pull).
+    public let registry: Registry<Store>
+    /// How endpoints are reached.
+    public let transport: any ReplicationTransport
+    /// The endpoints' secrets.
+    public let credentials: ReplicationCredentials
+    /// How many times a task is tried before it ends `failed`.
+    public let maximumAttempts: Int
+    /// The pause before a task's second attempt (doubled for each further one).
+    public let retryDelay: Duration
+    let settingsCache: Mutex<ReplicationSettings>
+    let lastExecution: Mutex<Int64>
+    /// Executions running in this process, with their live totals.
+    let live = Mutex<[Int64: ReplicationExecution]>([:])
+
+    /// Replication on `registry`: loads its settings and credentials, and marks executions a
+    /// crash or a shutdown left `running` as `stopped` (the next run completes them).
+    public init(registry: Registry<Store>, transport: any ReplicationTransport, maximumAttempts: Int = 3,
+                retryDelay: Duration = .milliseconds(500)) async throws(RegistryError) {
+        self.registry = registry
+        self.transport = transport
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.retryDelay = retryDelay
+        self.credentials = try ReplicationCredentials(layout: registry.layout)
+        let settings: ReplicationSettings
+        do {
+            settings = try registry.index.setting(ReplicationSettings.settingName).map {
+                try JSONDecoder().decode(ReplicationSettings.self, from: Data($0))
+            } ?? ReplicationSettings()
+        } catch {
+            throw .storage("the stored replication settings do not decode: \(error)")
+        }
+        self.settingsCache = Mutex(settings)
+        let newest = try RegistryError.wrapping {
+            try registry.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: 1).first
+        }
+        self.lastExecution = Mutex(newest.flatMap { try? JSONDecoder().decode(ReplicationExecution.self, from: Data($0.value)).id } ?? 0)
+        if !registry.configuration.readOnly { try await stopInterruptedExecutions() }
+    }
+
+    /// The endpoints and rules in force.
+    public var settings: ReplicationSettings { settingsCache.withLock { $0 } }
+
+    // MARK: Endpoints and rules
+
+    /// Adds or replaces an endpoint. `password` sets its secret (nil keeps the one stored, an
+    /// empty string removes it). `.invalidPolicy` names the field when the document is wrong.
+    @discardableResult
+    public func setEndpoint(_ endpoint: ReplicationEndpoint, password: String?, by actor: AuditActor) async throws(RegistryError) -> ReplicationEndpoint {
+        var settings = self.settings
+        settings.endpoints.removeAll { $0.name == endpoint.name }
+        settings.endpoints.append(endpoint)
+        settings.endpoints.sort { $0.name < $1.name }
+        try check(settings)
+        if let password {
+            if password.isEmpty {
+                try credentials.set(nil, for: endpoint.name)
+            } else {
+                guard let username = endpoint.username else { throw .invalidPolicy("endpoint \(endpoint.name): password: needs a username") }
+                try credentials.set(ReplicationCredential(username: username, password: password), for: endpoint.name)
+            }
+        } else if let stored = credentials.credential(for: endpoint.name), let username = endpoint.username, stored.username != username {
+            // The secret belongs to the account: a new account keeps the password only if told so.
+            try credentials.set(ReplicationCredential(username: username, password: stored.password), for: endpoint.name)
+        }
+        try await store(settings)
+        await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "endpoint \(endpoint.name) set"))
+        return endpoint
+    }
+
+    /// Removes an endpoint and its secret; refused while a rule names it.
+    public func removeEndpoint(_ name: String, by actor: AuditActor) async throws(RegistryError) {
+        var settings = self.settings
+        guard settings.endpoint(name) != nil else { throw .invalidPolicy("no endpoint is named \(name.debugDescription)") }
+        if let rule = settings.rules.first(where: { $0.endpoint == name }) {
+            throw .invalidPolicy("endpoint \(name) is used by rule \(rule.name); remove or change the rule first")
+        }
+        settings.endpoints.removeAll { $0.name == name }
+        try await store(settings)
+        try credentials.set(nil, for: name)
+        await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "endpoint \(name) removed"))
+    }
+
+    /// Whether an endpoint has a secret stored (documents show this, never the secret).
+    public func hasSecret(_ endpoint: String) -> Bool { credentials.credential(for: endpoint) != nil }
+
+    /// Adds or replaces a rule (`.invalidPolicy` names the field when it is wrong).
+    @discardableResult
+    public func setRule(_ rule: ReplicationRule, by actor: AuditActor) async throws(RegistryError) -> ReplicationRule {
+        var settings = self.settings
+        settings.rules.removeAll { $0.name == rule.name }
+        settings.rules.append(rule)
+        settings.rules.sort { $0.name < $1.name }
+        try check(settings)
+        if rule.signedOnly == .verified && registry.policies.trustedKeys.isEmpty {
+            throw .invalidPolicy("rule \(rule.name): signedOnly: verified needs at least one trusted key in the policies")
+        }
+        try await store(settings)
+        await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "rule \(rule.name) set"))
+        return rule
+    }
+
+    /// Removes a rule (its executions stay in the history).
+    public func removeRule(_ name: String, by actor: AuditActor) async throws(RegistryError) {
+        var settings = self.settings
+        guard settings.rule(name) != nil else { throw .invalidPolicy("no rule is named \(name.debugDescription)") }
+        settings.rules.removeAll { $0.name == name }
+        try await store(settings)
+        await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "rule \(name) removed"))
+    }
+
+    private func check(_ settings: ReplicationSettings) throws(RegistryError) {
+        let problems = settings.problems
+        if !problems.isEmpty { throw .invalidPolicy(problems.joined(separator: "; ")) }
+    }
+
+    private func store(_ settings: ReplicationSettings) async throws(RegistryError) {
+        let bytes: [UInt8]
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            bytes = Array(try encoder.encode(settings))
+        } catch {
+            throw .storage("cannot encode the replication settings: \(error)")
+        }
+        try await RegistryError.wrapping { try await registry.index.setSetting(ReplicationSettings.settingName, bytes) }
+        settingsCache.withLock { $0 = settings }
+    }
+
+    // MARK: Records
+
+    /// The newest `limit` executions, newest first, of one rule or all; running ones with
+    /// their live totals.
+    public func executions(rule: String? = nil, limit: Int = 50) throws(RegistryError) -> [ReplicationExecution] {
+        let running = live.withLock { $0 }
+        let decoder = JSONDecoder()
+        var found: [ReplicationExecution] = []
+        // Scanned newest first; a filter by rule reads past other rules' runs.
+        let records = try RegistryError.wrapping {
+            try registry.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: rule == nil ? limit : Int.max)
+        }
+        for record in records {
+            guard var execution = try? decoder.decode(ReplicationExecution.self, from: Data(record.value)) else { continue }
+            if let rule, execution.rule != rule { continue }
+            if let current = running[execution.id] { execution = current }
+            found.append(execution)
+            if found.count >= limit { break }
+        }
+        return found
+    }
+
+    /// One execution, or nil.
+    public func execution(_ id: Int64) throws(RegistryError) -> ReplicationExecution? {
+        if let running = live.withLock({ $0[id] }) { return running }
+        guard let bytes = try RegistryError.wrapping({ try registry.index.replicationRecord(.execution, Self.executionKey(id)) }) else { return nil }
+        return try? JSONDecoder().decode(ReplicationExecution.self, from: Data(bytes))
+    }
+
+    /// The tasks of an execution, in their order.
+    public func tasks(of execution: Int64) throws(RegistryError) -> [ReplicationTask] {
+        let decoder = JSONDecoder()
+        return try RegistryError.wrapping {
+            try registry.index.replicationRecords(.task, prefix: Self.executionKey(execution), newestFirst: false, limit: Int.max)
+        }.compactMap { try? decoder.decode(ReplicationTask.self, from: Data($0.value)) }
+    }
+
+    static func executionKey(_ id: Int64) -> [UInt8] {
+        var w = BinaryWriter(capacity: 8)
+        w.i64(id)
+        return w.bytes
+    }
+
+    static func taskKey(_ execution: Int64, _ task: Int) -> [UInt8] {
+        var w = BinaryWriter(capacity: 12)
+        w.i64(execution)
+        w.u32(UInt32(task))
+        return w.bytes
+    }
+
+    /// Marks the executions a crash or shutdown left `running` as `stopped`.
+    private func stopInterruptedExecutions() async throws(RegistryError) {
+        let decoder = JSONDecoder()
+        let records = try RegistryError.wrapping { try registry.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: 1000) }
+        for record in records {
+            guard var execution = try? decoder.decode(ReplicationExecution.self, from: Data(record.value)), execution.state == .running else { continue }
+            execution.state = .stopped
+            execution.endedAt = registry.configuration.clock.now()
+            execution.error = "the server stopped during the run; the next run completes it"
+            try await save(execution)
+        }
+    }
+
+    func save(_ execution: ReplicationExecution, tasks: [ReplicationTask] = []) async throws(RegistryError) {
+        let encoder = JSONEncoder()
+        let key = Self.executionKey(execution.id)
+        let value: [UInt8]
+        let taskValues: [([UInt8], [UInt8])]
+        do {
+            value = Array(try encoder.encode(execution))
+            taskValues = try tasks.map { (Self.taskKey($0.execution, $0.id), Array(try encoder.encode($0))) }
+        } catch {
+            throw .storage("cannot encode a replication record: \(error)")
+        }
+        try await RegistryError.wrapping {
+            try await registry.index.write { txn in
+                try txn.putReplicationRecord(.execution, key, value)
+                for (taskKey, taskValue) in taskValues { try txn.putReplicationRecord(.task, taskKey, taskValue) }
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import AsyncHTTPClient
+import BerthEngine
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// Replication's transport over HTTP: one connection pool (async-http-client) for every
+/// endpoint, each request with its endpoint's TLS settings. `shutdown()` when done.
+public final class HTTPReplicationTransport: ReplicationTransport {
+    let client: HTTPClient
+
+    /// A transport with its own client: connect within 10 s, and a read or a write that makes
+    /// no progress for `idleTimeout` fails (a stalled peer never holds a task for ever).
+    public init(idleTimeout: Duration = .seconds(60)) {
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .follow(max: 5, allowCycles: false),
+            timeout: .init(connect: .seconds(10), read: idle, write: idle))
+        configuration.httpVersion = .automatic
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) throws -> any ReplicationPeer {
+        try RemoteRegistryClient(endpoint: endpoint, credential: credential, client: client)
+    }
+
+    /// Closes the connections.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}
