@@ -186,7 +186,7 @@ enum AdminBackend {
     }
 
     /// One admin API call; a spec-format error body becomes a `CLIError` with its message.
-    private func request<T: Decodable>(_ base: URL, _ authorization: String?, _ method: String, _ path: String, body: Data? = nil) async throws -> T {
+    func request<T: Decodable>(_ base: URL, _ authorization: String?, _ method: String, _ path: String, body: Data? = nil) async throws -> T {
         guard let url = URL(string: base.absoluteString + path) else { throw CLIError("bad path \(path)") }
         var request = URLRequest(url: url)
         // A collection or a retention run answers when it is done, which on a large store takes
@@ -198,7 +198,7 @@ enum AdminBackend {
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == 200 else {
+        guard status == 200 || status == 202 else {
             if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                let errors = object["errors"] as? [[String: Any]], let first = errors.first {
                 throw CLIError("\(first["code"] ?? "ERROR"): \(first["message"] ?? "")")

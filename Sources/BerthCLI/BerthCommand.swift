@@ -9,7 +9,7 @@ public struct BerthCommand: AsyncParsableCommand {
         discussion: "Every subcommand works on a data root (--root, default ./berth-data).",
         subcommands: [ServeCommand.self, FsckCommand.self, ArtifactsCommand.self, AccessoriesCommand.self,
                       GCCommand.self, RetentionCommand.self, PolicyCommand.self, UserCommand.self,
-                      ProjectCommand.self, MemberCommand.self, AuditCommand.self])
+                      ProjectCommand.self, MemberCommand.self, AuditCommand.self, ReplicationCommand.self])
 
     /// The command, as ArgumentParser makes it.
     public init() {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthEngine
 import BerthHTTP
+import BerthRemote
 import Foundation
 import Hummingbird
 import CoreMetrics
@@ -144,6 +145,16 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let transport = HTTPReplicationTransport()
+        let replicator: Replicator<FileBlobStore>
+        do {
+            replicator = try await Replicator(registry: registry, transport: transport)
+        } catch {
+            await transport.shutdown()
+            await registry.close()
+            printError("berth serve: cannot load the replication settings: \(error)")
+            throw ExitCode(1)
+        }
         // The server is BerthHTTP's: this command only maps its settings onto it.
         let app: Application<RouterResponder<RegistryRequestContext>>
         do {
@@ -159,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                requestsPerSecond: settings.rateLimit),
                 exposition: exposition,
                 logger: logger,
+                replication: replicator,
                 onServerRunning: { channel in
                     logger.notice("berth is serving", metadata: [
                         "root": .string(settings.root),
@@ -167,6 +179,7 @@ struct ServeCommand: AsyncParsableCommand {
                     ])
                 })
         } catch {
+            await transport.shutdown()
             await registry.close()
             printError("berth serve: cannot use the TLS certificate or key: \(error)")
             throw ExitCode(2)
@@ -176,6 +189,7 @@ struct ServeCommand: AsyncParsableCommand {
             // flight finish (and no new ones start) while a scheduled collection completes.
             services: [
                 .init(service: MaintenanceService(registry: registry, logger: logger)),
+                .init(service: ReplicationService(replicator: replicator)),
                 .init(service: app),
             ],
             logger: logger)
@@ -186,9 +200,13 @@ struct ServeCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             logger.error("server stopped with an error", metadata: ["error": .string(String(describing: error))])
+            await replicator.shutdown()
+            await transport.shutdown()
             await registry.close()
             throw ExitCode(1)
         }
+        await replicator.shutdown()
+        await transport.shutdown()
         await registry.close()
         logger.notice("berth stopped")
     }

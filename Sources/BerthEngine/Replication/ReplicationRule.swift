@@ -113,10 +113,11 @@ public struct ReplicationRule: Sendable, Codable, Equatable {
         self.enabled = enabled
     }
 
-    /// A rule document, every field but `name`, `mode` and `endpoint` defaulted when absent.
+    /// A rule document, every field but `mode` and `endpoint` defaulted when absent.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
+        // The admin API names a rule by its path: the document may leave the name out.
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
         mode = try c.decode(Mode.self, forKey: .mode)
         endpoint = try c.decode(String.self, forKey: .endpoint)
         repositories = try c.decodeIfPresent(GlobPattern.self, forKey: .repositories) ?? GlobPattern("**")

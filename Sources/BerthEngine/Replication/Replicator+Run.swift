@@ -20,7 +20,13 @@ extension Replicator {
     public func start(rule name: String, trigger: String = "manual", dryRun: Bool = false,
                       by actor: AuditActor) async throws(RegistryError) -> ReplicationExecution {
         let (rule, execution) = try await begin(rule: name, trigger: trigger, dryRun: dryRun, by: actor)
-        Task { await self.finish(rule, execution, by: actor) }
+        // Registered before it can end, so its own removal always finds it.
+        background.withLock { runs in
+            runs[execution.id] = Task {
+                await self.finish(rule, execution, by: actor)
+                _ = self.background.withLock { $0.removeValue(forKey: execution.id) }
+            }
+        }
         return execution
     }
 

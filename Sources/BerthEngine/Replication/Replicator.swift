@@ -22,6 +22,8 @@ public final class Replicator<Store: BlobStore>: Sendable {
     let lastExecution: Mutex<Int64>
     /// Executions running in this process, with their live totals.
     let live = Mutex<[Int64: ReplicationExecution]>([:])
+    /// The background runs `start` made, so `shutdown` can stop them.
+    let background = Mutex<[Int64: Task<Void, Never>]>([:])
 
     /// Replication on `registry`: loads its settings and credentials, and marks executions a
     /// crash or a shutdown left `running` as `stopped` (the next run completes them).
@@ -46,6 +48,14 @@ public final class Replicator<Store: BlobStore>: Sendable {
         }
         self.lastExecution = Mutex(newest.flatMap { try? JSONDecoder().decode(ReplicationExecution.self, from: Data($0.value)).id } ?? 0)
         if !registry.configuration.readOnly { try await stopInterruptedExecutions() }
+    }
+
+    /// Stops the runs going on in the background between two of their steps (each ends
+    /// `stopped`; the next run completes what they left) and waits for them.
+    public func shutdown() async {
+        let runs = background.withLock { $0 }
+        for run in runs.values { run.cancel() }
+        for run in runs.values { await run.value }
     }
 
     /// The endpoints and rules in force.

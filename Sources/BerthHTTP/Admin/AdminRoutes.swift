@@ -19,6 +19,8 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
     public let authentication: RegistryAuthentication?
     /// Where failures inside the server are logged (their details never reach clients).
     public let logger: Logger
+    /// Replication's endpoints, rules and runs (nil: `/admin/v1/replication` answers 404).
+    public let replication: Replicator<Store>?
 
     /// The largest request body the admin API reads (policies, accounts, projects).
     static var maximumBodySize: Int { 1 << 20 }
@@ -27,8 +29,10 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
     /// repository's pull and delete rights, everything else a system administrator: Basic
     /// credentials of one, or a bearer token of one carrying
     /// ``RegistryAuthentication/administrationScope``.
-    public init(registry: Registry<Store>, authentication: RegistryAuthentication? = nil, logger: Logger = Logger(label: "berth")) {
+    public init(registry: Registry<Store>, authentication: RegistryAuthentication? = nil, logger: Logger = Logger(label: "berth"),
+                replication: Replicator<Store>? = nil) {
         self.registry = registry
+        self.replication = replication
         self.authentication = authentication
         self.logger = logger
     }
@@ -119,6 +123,7 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
         let query = request.uri.queryParameters
         let dryRun = query["dryRun"].map { $0 == "true" || $0 == "1" } ?? false
         if let response = try await accessRequest(request, parts) { return response }
+        if let response = try await replicationRequest(request, parts) { return response }
         switch (request.method, parts.first) {
         case (.get, "policies") where parts.count == 1:
             try await authorize(request)

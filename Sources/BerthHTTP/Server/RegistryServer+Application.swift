@@ -13,19 +13,21 @@ extension RegistryServer {
     /// 1 MiB receive buffer and the zero-copy blob handler; with TLS, HTTP/2 and HTTP/1.1 by
     /// ALPN), as a Hummingbird `Application` to run or to put in a service group.
     ///
-    /// `metrics` and `exposition` are the router's (`router(registry:…)`). `options` gives the
+    /// `metrics`, `exposition` and `replication` are the router's (`router(registry:…)`). `options` gives the
     /// routes' settings; its `scheme` and `fileRegions` are set here from
     /// `configuration` (zero-copy only without TLS). Throws when the TLS files cannot be used.
     public static func application<Store: BlobStore>(
         registry: Registry<Store>, configuration: RegistryServerConfiguration, options: RegistryRoutesOptions = RegistryRoutesOptions(),
         metrics: RegistryMetrics? = nil, exposition: PrometheusExposition? = nil, logger: Logger = Logger(label: "berth"),
+        replication: Replicator<Store>? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> Application<RouterResponder<RegistryRequestContext>> {
         let fileRegions = BlobFileRegions()
         var options = options
         options.scheme = configuration.scheme
         options.fileRegions = configuration.tls == nil ? fileRegions : nil
-        let router = Self.router(registry: registry, options: options, metrics: metrics, exposition: exposition, logger: logger)
+        let router = Self.router(registry: registry, options: options, metrics: metrics, exposition: exposition, logger: logger,
+                                 replication: replication)
         return Application(
             router: router,
             server: try channelSetup(configuration, fileRegions: fileRegions),

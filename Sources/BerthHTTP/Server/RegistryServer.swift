@@ -15,9 +15,10 @@ public enum RegistryServer {
     ///     process's swift-metrics backend without one).
     ///   - exposition: what `GET /metrics` serves; nil: no `/metrics` route (an embedder with a
     ///     metrics backend of its own exposes its figures itself).
+    ///   - replication: replication's admin API (`/admin/v1/replication`); nil: none.
     public static func router<Store: BlobStore>(registry: Registry<Store>, options: RegistryRoutesOptions = RegistryRoutesOptions(),
                               metrics: RegistryMetrics? = nil, exposition: PrometheusExposition? = nil,
-                              logger: Logger = Logger(label: "berth")) -> Router<RegistryRequestContext> {
+                              logger: Logger = Logger(label: "berth"), replication: Replicator<Store>? = nil) -> Router<RegistryRequestContext> {
         let metrics = metrics ?? RegistryMetrics(factory: exposition?.factory ?? MetricsSystem.factory)
         let router = Router(context: RegistryRequestContext.self)
         router.add(middleware: RequestObservationMiddleware(metrics: metrics, logger: logger))
@@ -51,7 +52,8 @@ public enum RegistryServer {
         var options = options
         options.logger = logger
         RegistryRoutes<RegistryRequestContext, Store>(registry: registry, options: options).register(on: router)
-        AdminRoutes<RegistryRequestContext, Store>(registry: registry, authentication: options.authentication, logger: logger).register(on: router)
+        AdminRoutes<RegistryRequestContext, Store>(registry: registry, authentication: options.authentication, logger: logger,
+                                                   replication: replication).register(on: router)
         return router
     }
 
