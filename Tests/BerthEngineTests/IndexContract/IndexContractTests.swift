@@ -399,4 +399,38 @@ import Testing
         try await fixture.index.setSetting("policies", Array("{}".utf8))
         #expect(try fixture.index.setting("policies") == Array("{}".utf8))
     }
+
+    // MARK: Replication records
+
+    @Test(arguments: IndexImplementation.all)
+    func replicationRecordsAreScannedByKindAndPrefixInEitherOrder(_ implementation: IndexImplementation) async throws {
+        let fixture = try IndexFixture(implementation)
+        try await fixture.index.write { txn in
+            try txn.putReplicationRecord(.execution, [0, 1], [10])
+            try txn.putReplicationRecord(.execution, [0, 2], [20])
+            try txn.putReplicationRecord(.task, [0, 1, 0], [11])
+            try txn.putReplicationRecord(.task, [0, 1, 1], [12])
+            try txn.putReplicationRecord(.task, [0, 2, 0], [21])
+        }
+        #expect(try fixture.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: 1).map(\.value) == [[20]])
+        #expect(try fixture.index.replicationRecords(.task, prefix: [0, 1], newestFirst: false, limit: 10).map(\.value) == [[11], [12]])
+        #expect(try fixture.index.replicationRecords(.task, prefix: [0, 1], newestFirst: true, limit: 10).map(\.value) == [[12], [11]])
+        #expect(try fixture.index.replicationRecord(.task, [0, 2, 0]) == [21])
+        #expect(try fixture.index.replicationRecord(.ruleState, [0, 2, 0]) == nil)
+    }
+
+    @Test(arguments: IndexImplementation.all)
+    func aRemovedReplicationRecordIsGoneAfterReopening(_ implementation: IndexImplementation) async throws {
+        let fixture = try IndexFixture(implementation)
+        try await fixture.index.write { txn in
+            try txn.putReplicationRecord(.ruleState, Array("nightly".utf8), [1])
+            try txn.putReplicationRecord(.ruleState, Array("hourly".utf8), [2])
+        }
+        let removed = try await fixture.index.write { txn in try txn.removeReplicationRecord(.ruleState, Array("nightly".utf8)) }
+        #expect(removed)
+        let reopened = try fixture.reopened()
+        defer { reopened.close() }
+        #expect(try reopened.replicationRecord(.ruleState, Array("nightly".utf8)) == nil)
+        #expect(try reopened.replicationRecord(.ruleState, Array("hourly".utf8)) == [2])
+    }
 }
