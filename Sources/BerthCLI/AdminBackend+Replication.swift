@@ -59,13 +59,16 @@ extension AdminBackend {
         }
     }
 
-    /// Runs a rule, telling `progress` how it goes about twice a second, and returns how it ended.
+    /// Runs a rule, telling `progress` how it goes (checked about twice a second, told when it
+    /// changed), and returns how it ended.
     func runReplication(_ rule: String, dryRun: Bool, progress: (ReplicationExecution) -> Void) async throws -> ReplicationExecution {
         switch self {
         case .remote(let url, let authorization):
             var execution: ReplicationExecution = try await request(url, authorization, "POST", "/admin/v1/replication/rules/\(rule)/run?dryRun=\(dryRun)")
+            var told: ReplicationExecution?
             while execution.state == .running {
-                progress(execution)
+                if execution != told { progress(execution) }
+                told = execution
                 try await Task.sleep(for: .milliseconds(500))
                 execution = try await request(url, authorization, "GET", "/admin/v1/replication/executions/\(execution.id)")
             }
@@ -73,8 +76,10 @@ extension AdminBackend {
         case .local(let registry):
             let replicator = try await localReplicator(registry)
             var execution = try await replicator.start(rule: rule, dryRun: dryRun, by: .local)
+            var told: ReplicationExecution?
             while execution.state == .running {
-                progress(execution)
+                if execution != told { progress(execution) }
+                told = execution
                 try await Task.sleep(for: .milliseconds(500))
                 guard let current = try replicator.execution(execution.id) else { break }
                 execution = current

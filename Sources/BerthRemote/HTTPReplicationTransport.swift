@@ -17,6 +17,10 @@ public final class HTTPReplicationTransport: ReplicationTransport {
             redirectConfiguration: .follow(max: 5, allowCycles: false),
             timeout: .init(connect: .seconds(10), read: idle, write: idle))
         configuration.httpVersion = .automatic
+        // A refused connection fails the request at once: the replicator's own attempts (with
+        // their pauses) retry the task, and a stopped endpoint would otherwise hold every
+        // attempt for the whole connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

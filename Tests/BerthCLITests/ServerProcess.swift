@@ -21,15 +21,16 @@ final class ServerProcess: @unchecked Sendable {
 
     /// A server; anonymous (no authentication) unless `adminPassword` is given, which becomes
     /// the first administrator's password.
-    init(root: String? = nil, tls: Bool = false, adminPassword: String? = nil, extraArguments: [String] = []) throws {
+    /// `port` reuses a port (a restart behind the same address); nil picks a free one.
+    init(root: String? = nil, port: Int? = nil, tls: Bool = false, adminPassword: String? = nil, extraArguments: [String] = []) throws {
         self.root = root ?? NSTemporaryDirectory() + "berth-serve-\(UUID().uuidString)"
         self.scheme = tls ? "https" : "http"
-        self.port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
         self.logFile = self.root + ".log"
         var environment = ProcessInfo.processInfo.environment
         environment["BERTH_ADMIN_PASSWORD"] = adminPassword
         process = ChildProcess(berthExecutable().path,
-                               ["serve", "--root", self.root, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
+                               ["serve", "--root", self.root, "--listen", "127.0.0.1:\(self.port)", "--log-level", "warning"]
                                    + (adminPassword == nil ? ["--anonymous"] : []) + extraArguments,
                                environment: environment, output: logFile)
         try process.run()
