@@ -2,16 +2,28 @@ import BerthEngine
 import Foundation
 import ServiceLifecycle
 
-/// Starts scheduled replication rules when they are due (checked every second, timed from the
-/// last run the index recorded, so restarts do not postpone them), and stops the runs going
-/// on when the server shuts down.
+/// Replication's background work in `berth serve`: starts scheduled rules when they are due
+/// (checked every second, timed from the last run the index recorded, so restarts do not
+/// postpone them), drains the outbox of event-based replication (checked five times a second
+/// while it is empty), and stops what is going on when the server shuts down (an event half
+/// done stays in the outbox and is replayed on the next start).
 struct ReplicationService: Service {
     let replicator: Replicator<FileBlobStore>
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await replicator.runDueSchedules()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    await replicator.runDueSchedules()
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    let handled = (try? await cancelWhenGracefulShutdown { await replicator.drainOutbox() }) ?? 0
+                    if handled == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) } }
+                }
+            }
         }
         await replicator.shutdown()
     }

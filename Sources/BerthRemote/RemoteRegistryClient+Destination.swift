@@ -103,6 +103,18 @@ extension RemoteRegistryClient: ReplicationDestination {
         _ = try? await response.body.collect(upTo: 64 << 10)
     }
 
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        let path = Self.path(repository, "manifests/\(digest)")
+        var response = try await send(.DELETE, path, access: .delete(repository))
+        if response.status == .notFound {
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            return false
+        }
+        try await expect(&response, [200, 202], "DELETE \(path)")
+        _ = try? await response.body.collect(upTo: 64 << 10)
+        return true
+    }
+
     // MARK: Uploads
 
     /// Opens an upload session (signing in for push first, so the streamed body that follows

@@ -60,12 +60,14 @@ public final class RemoteRegistryClient: Sendable {
     enum Access: Sendable {
         case pull(RepositoryName)
         case push(RepositoryName)
+        case delete(RepositoryName)
         case catalog
 
         var scope: String {
             switch self {
             case .pull(let name): "repository:\(name):pull"
             case .push(let name): "repository:\(name):pull,push"
+            case .delete(let name): "repository:\(name):delete"
             case .catalog: "registry:catalog:*"
             }
         }

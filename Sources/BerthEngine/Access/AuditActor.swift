@@ -16,6 +16,8 @@ public struct AuditActor: Sendable, Hashable, CustomStringConvertible {
     public static let local = AuditActor(name: "local")
     /// The server's own schedule (scheduled garbage collection).
     public static let scheduler = AuditActor(name: "scheduler")
+    /// Event-based replication acting on the outbox.
+    public static let replication = AuditActor(name: "replication")
 
     public var description: String { name }
 }

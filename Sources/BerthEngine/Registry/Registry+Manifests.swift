@@ -35,7 +35,8 @@ extension Registry {
         let request = ManifestWriteRequest(repository: repository, digest: digest, bytes: bytes, manifest: manifest,
                                            tags: tag.map { [$0] } ?? tags, now: now, tagProtection: protection,
                                            audit: AuditEvent(time: now, actor: actor, action: "push", repository: repository.value,
-                                                             digest: digest.description, detail: reference.description))
+                                                             digest: digest.description, detail: reference.description),
+                                           outbox: outbox)
         return try await RegistryError.wrapping { try await index.putManifest(request) }
     }
 
@@ -81,7 +82,7 @@ extension Registry {
     /// accessories (recursively), in one transaction. Returns every manifest removed.
     @discardableResult
     public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) -> [Digest] {
-        let removed = try await RegistryError.wrapping { try await index.deleteManifest(digest, in: repository, protection: tagProtection(in: repository)) }
+        let removed = try await RegistryError.wrapping { try await index.deleteManifest(digest, in: repository, protection: tagProtection(in: repository), outbox: outbox) }
         guard !removed.isEmpty else { throw .manifestUnknown("\(repository)@\(digest)") }
         return removed
     }
@@ -90,7 +91,7 @@ extension Registry {
     /// transaction; `.invalidPolicy` when it is no accessory of `subject`. Returns what was removed.
     public func deleteAccessory(_ accessory: Digest, of subject: Digest, in repository: RepositoryName) async throws(RegistryError) -> [Digest] {
         try await RegistryError.wrapping {
-            try await index.deleteAccessory(accessory, of: subject, in: repository, protection: tagProtection(in: repository))
+            try await index.deleteAccessory(accessory, of: subject, in: repository, protection: tagProtection(in: repository), outbox: outbox)
         }
     }
 

@@ -44,7 +44,7 @@ extension Registry {
             // One transaction re-checks what the listing said: a tag pushed again or moved
             // since, or pushed onto a doomed manifest, is kept.
             let outcome = try await RegistryError.wrapping {
-                try await index.retireTags(doomed, in: repository, dryRun: dryRun, protection: tagProtection(in: repository))
+                try await index.retireTags(doomed, in: repository, dryRun: dryRun, protection: tagProtection(in: repository), outbox: outbox)
             }
             report.tags += outcome.tags.map { "\(repository):\($0)" }
             report.manifests += outcome.manifests.map { "\(repository)@\($0)" }

@@ -35,6 +35,9 @@ public final class Registry<Store: BlobStore>: Sendable {
     public let metrics: EngineMetrics
     /// The rules and policies in force; the index holds the durable copy.
     let policyCache: Mutex<RegistryPolicies>
+    /// Where pushes and deletes are recorded for event-based replication, in their own
+    /// transactions (recording only while a rule needs it; `Replicator` switches it).
+    public let outbox = ReplicationOutbox()
     private let ioPool: NIOThreadPool
     private let lock: DataRootLock?
 

@@ -100,6 +100,19 @@ public struct LocalReplicationPeer<Store: BlobStore>: ReplicationPeer {
     }
 }
 
+extension LocalReplicationPeer {
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        do {
+            _ = try await registry.deleteManifest(digest, in: repository)
+            return true
+        } catch .manifestUnknown {
+            return false
+        } catch .repositoryUnknown {
+            return false
+        }
+    }
+}
+
 /// The read position of one blob stream (one reader at a time: the stream is pulled serially).
 private final class BlobPosition: @unchecked Sendable {
     var value: Int64

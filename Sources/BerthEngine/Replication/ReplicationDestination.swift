@@ -19,6 +19,9 @@ public protocol ReplicationDestination: Sendable {
                  bytes: @escaping @Sendable (Int64) async throws -> ReplicatedBytes) async throws
     /// Stores a manifest under a tag or by its digest.
     func putManifest(_ manifest: ReplicatedManifest, as reference: Reference, in repository: RepositoryName) async throws
+    /// Deletes a manifest by digest (a destination that cascades takes its accessories with
+    /// it); false when the destination did not hold it.
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
 }
 
 /// Both sides of an endpoint: an endpoint is read in pull mode and written in push mode.

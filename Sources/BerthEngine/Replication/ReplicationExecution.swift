@@ -36,6 +36,8 @@ public struct ReplicationExecution: Sendable, Codable, Equatable {
     public var failed: Int = 0
     /// Tasks skipped (already there, a conflicting tag left alone, not signed).
     public var skipped: Int = 0
+    /// Tasks held back until their subject can go (event runs).
+    public var waiting: Int = 0
     /// Manifests (subjects, children, accessories) planned.
     public var artifacts: Int = 0
     /// Manifests sent or found already at the destination.

@@ -15,6 +15,17 @@ public struct ReplicationTask: Sendable, Codable, Equatable {
         case failed
         /// Nothing to do (`detail` says why).
         case skipped
+        /// Held back by an event rule until it can go (unsigned under `signedOnly`, or an
+        /// accessory whose subject is not here yet); sent, and marked `succeeded`, then.
+        case waiting
+    }
+
+    /// What a task does at the destination.
+    public enum Action: String, Sendable, Codable {
+        /// Sends the subject's tree.
+        case copy
+        /// Deletes manifests (a propagated delete).
+        case delete
     }
 
     /// The execution it belongs to.
@@ -29,6 +40,8 @@ public struct ReplicationTask: Sendable, Codable, Equatable {
     public var digest: String
     /// The tags that travel with it.
     public var tags: [String]
+    /// What it does (nil: `copy`).
+    public var action: Action?
     /// Where it is.
     public var state: State = .pending
     /// Attempts made.

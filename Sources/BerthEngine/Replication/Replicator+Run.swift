@@ -57,7 +57,7 @@ extension Replicator {
         return subjects
     }
 
-    private func begin(rule name: String, trigger: String, dryRun: Bool,
+    func begin(rule name: String, trigger: String, dryRun: Bool,
                        by actor: AuditActor) async throws(RegistryError) -> (ReplicationRule, ReplicationExecution) {
         guard let rule = settings.rule(name) else { throw .invalidPolicy("no rule is named \(name.debugDescription)") }
         guard rule.enabled || trigger == "manual" else { throw .invalidPolicy("rule \(name) is disabled") }
@@ -79,9 +79,28 @@ extension Replicator {
         return (rule, execution)
     }
 
-    /// Runs the execution's tasks and records how it ended.
+    /// One unit of an execution: copy a subject's tree, delete manifests at the destination,
+    /// or note a subject held back (event runs).
+    enum Job: Sendable {
+        /// Send the subject with everything it needs and everything that belongs to it.
+        case copy(Subject)
+        /// Delete these manifests (deepest accessory first) at the destination.
+        case delete(Subject, removed: [Digest])
+        /// Record the subject as waiting, for this reason.
+        case hold(Subject, reason: String)
+
+        var subject: Subject {
+            switch self {
+            case .copy(let subject), .delete(let subject, _), .hold(let subject, _): subject
+            }
+        }
+    }
+
+    /// Runs the execution's tasks (`jobs`, or for a manual or scheduled run every subject the
+    /// rule selects at the source) and records how it ended.
     @discardableResult
-    private func finish(_ rule: ReplicationRule, _ started: ReplicationExecution, by actor: AuditActor) async -> ReplicationExecution {
+    func finish(_ rule: ReplicationRule, _ started: ReplicationExecution, by actor: AuditActor,
+                jobs given: [Job]? = nil) async -> ReplicationExecution {
         let id = started.id
         var execution = started
         do {
@@ -90,12 +109,20 @@ extension Replicator {
             let local = LocalReplicationPeer(registry: registry, actor: "replication:\(rule.name)")
             let source: any ReplicationSource = rule.mode == .push ? local : remote
             let destination: any ReplicationDestination = rule.mode == .push ? remote : local
-            let subjects = try await self.subjects(of: rule, at: source)
+            let jobs: [Job]
+            if let given {
+                jobs = given
+            } else {
+                jobs = try await self.subjects(of: rule, at: source).map(Job.copy)
+            }
             var tasks: [ReplicationTask] = []
-            for (number, subject) in subjects.enumerated() {
+            for (number, job) in jobs.enumerated() {
+                let subject = job.subject
                 let target = try rule.destination(of: subject.repository)
-                tasks.append(ReplicationTask(execution: id, id: number + 1, repository: subject.repository.value, destination: target.value,
-                                             digest: subject.digest.description, tags: subject.tags.map(\.value)))
+                var task = ReplicationTask(execution: id, id: number + 1, repository: subject.repository.value, destination: target.value,
+                                           digest: subject.digest.description, tags: subject.tags.map(\.value))
+                if case .delete = job { task.action = .delete }
+                tasks.append(task)
             }
             update(id) { $0.tasks = tasks.count }
             try await save(current(id) ?? execution, tasks: tasks)
@@ -104,9 +131,19 @@ extension Replicator {
                 func launch() {
                     guard next < tasks.count else { return }
                     let task = tasks[next]
-                    let subject = subjects[next]
+                    let job = jobs[next]
                     next += 1
-                    group.addTask { await self.perform(task, subject: subject, rule: rule, source: source, destination: destination) }
+                    group.addTask {
+                        switch job {
+                        case .copy(let subject):
+                            await self.perform(task, subject: subject, rule: rule, source: source, destination: destination,
+                                               holdUnsigned: given != nil)
+                        case .delete(_, let removed):
+                            await self.performDelete(task, removed: removed, destination: destination)
+                        case .hold(_, let reason):
+                            await self.hold(task, reason: reason, rule: rule)
+                        }
+                    }
                 }
                 for _ in 0..<min(rule.concurrency, tasks.count) { launch() }
                 while try await group.next() != nil { launch() }
@@ -121,17 +158,19 @@ extension Replicator {
         execution.endedAt = registry.configuration.clock.now()
         try? await save(execution)
         _ = live.withLock { $0.removeValue(forKey: id) }
-        if !execution.dryRun { await recordRun(of: rule.name, at: execution.startedAt) }
+        if !execution.dryRun && given == nil { await recordRun(of: rule.name, at: execution.startedAt) }
         await registry.access.audit(AuditEvent(
             actor: actor.name, action: "replication",
-            detail: "rule \(rule.name) run \(id) \(execution.state.rawValue): \(execution.succeeded) done, \(execution.failed) failed, \(execution.skipped) skipped, \(execution.bytesDone) bytes"))
+            detail: "rule \(rule.name) run \(id) \(execution.state.rawValue): \(execution.succeeded) done, \(execution.failed) failed, \(execution.skipped) skipped, \(execution.waiting) waiting, \(execution.bytesDone) bytes"))
         return execution
     }
 
     /// One task: plan the subject's tree, check its signing, send it; tried up to
     /// `maximumAttempts` times, pausing longer after each failure.
-    private func perform(_ planned: ReplicationTask, subject: Subject, rule: ReplicationRule,
-                         source: any ReplicationSource, destination: any ReplicationDestination) async {
+    /// `holdUnsigned` (event runs): a subject `signedOnly` refuses ends `waiting`, not
+    /// `skipped`, and is sent when its first signature's event arrives.
+    func perform(_ planned: ReplicationTask, subject: Subject, rule: ReplicationRule,
+                 source: any ReplicationSource, destination: any ReplicationDestination, holdUnsigned: Bool = false) async {
         var task = planned
         task.state = .running
         task.startedAt = registry.configuration.clock.now()
@@ -151,7 +190,7 @@ extension Replicator {
                     }
                 }
                 if let reason = try await unsignedReason(subject, plan: plan, rule: rule) {
-                    task.state = .skipped
+                    task.state = holdUnsigned ? .waiting : .skipped
                     task.detail = reason
                     break
                 }
@@ -186,16 +225,25 @@ extension Replicator {
                 }
             }
         }
+        if task.state == .waiting { await recordWaiting(task, rule: rule) }
+        if task.state == .succeeded { await resolveWaiting(subject, rule: rule, sentBy: task) }
+        await end(task)
+    }
+
+    /// Records how a task ended, in its execution's totals and in the index.
+    func end(_ ended: ReplicationTask) async {
+        var task = ended
         task.endedAt = registry.configuration.clock.now()
         let state = task.state
-        update(executionID) { execution in
+        update(task.execution) { execution in
             switch state {
             case .succeeded: execution.succeeded += 1
             case .skipped: execution.skipped += 1
+            case .waiting: execution.waiting += 1
             default: execution.failed += 1
             }
         }
-        if let execution = current(executionID) { try? await save(execution, tasks: [task]) }
+        if let execution = current(task.execution) { try? await save(execution, tasks: [task]) }
     }
 
     /// Why a subject may not go yet under the rule's `signedOnly` (nil: it may). At this

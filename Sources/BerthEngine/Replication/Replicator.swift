@@ -24,6 +24,8 @@ public final class Replicator<Store: BlobStore>: Sendable {
     let live = Mutex<[Int64: ReplicationExecution]>([:])
     /// The background runs `start` made, so `shutdown` can stop them.
     let background = Mutex<[Int64: Task<Void, Never>]>([:])
+    /// Whether an outbox drain is going on (one at a time).
+    let draining = Mutex(false)
 
     /// Replication on `registry`: loads its settings and credentials, and marks executions a
     /// crash or a shutdown left `running` as `stopped` (the next run completes them).
@@ -47,7 +49,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
             try registry.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: 1).first
         }
         self.lastExecution = Mutex(newest.flatMap { try? JSONDecoder().decode(ReplicationExecution.self, from: Data($0.value)).id } ?? 0)
-        if !registry.configuration.readOnly { try await stopInterruptedExecutions() }
+        if !registry.configuration.readOnly {
+            try await stopInterruptedExecutions()
+            try configureOutbox()
+        }
     }
 
     /// Stops the runs going on in the background between two of their steps (each ends
@@ -145,6 +150,7 @@ public final class Replicator<Store: BlobStore>: Sendable {
         }
         try await RegistryError.wrapping { try await registry.index.setSetting(ReplicationSettings.settingName, bytes) }
         settingsCache.withLock { $0 = settings }
+        try configureOutbox()
     }
 
     // MARK: Records

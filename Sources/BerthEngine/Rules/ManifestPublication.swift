@@ -53,6 +53,7 @@ extension IndexWriteTransaction {
             try moveTag(tag, to: request.digest, manifest: manifest, in: repository, now: request.now, protection: request.tagProtection)
         }
         if let audit = request.audit { try appendAudit(audit.encoded(), at: audit.time) }
+        try recordPush(request.digest, in: repository, at: request.now, outbox: request.outbox)
         return record
     }
 }

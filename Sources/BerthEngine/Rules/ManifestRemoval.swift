@@ -77,13 +77,18 @@ extension MetadataIndex {
     /// Removes a manifest from a repository with its tags, its own referrer edge and,
     /// recursively, its accessories, in one transaction, unless `protection` names a reason
     /// (`.protectedByRule`). Returns every manifest removed (empty when it was not there).
-    public func deleteManifest(_ digest: Digest, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> [Digest] {
+    /// `outbox` records the delete for replication in the same transaction.
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?,
+                               outbox: ReplicationOutbox? = nil) async throws -> [Digest] {
         try await write { txn in
             guard try txn.hasManifest(digest, in: repository) else { return [] }
             if let protection, let reason = try txn.protectionReason(digest, in: repository, protection) {
                 throw RegistryError.protectedByRule(reason)
             }
-            return try txn.deleteWithAccessories(digest, in: repository)
+            let event = try txn.pendingDelete(digest, in: repository, outbox: outbox)
+            let removed = try txn.deleteWithAccessories(digest, in: repository)
+            try txn.recordDelete(event, removed: removed, outbox: outbox)
+            return removed
         }
     }
 
@@ -92,7 +97,7 @@ extension MetadataIndex {
     /// when `accessory` does not hang below `subject` by then: a delete by accessory never takes
     /// the subject itself, or an artifact of another subject.
     public func deleteAccessory(_ accessory: Digest, of subject: Digest, in repository: RepositoryName,
-                                protection: (@Sendable (Tag) -> String?)?) async throws -> [Digest] {
+                                protection: (@Sendable (Tag) -> String?)?, outbox: ReplicationOutbox? = nil) async throws -> [Digest] {
         try await write { txn in
             guard try txn.isAccessory(accessory, below: subject, in: repository) else {
                 throw RegistryError.invalidPolicy("\(accessory) is not an accessory of \(repository)@\(subject); nothing was deleted")
@@ -100,7 +105,10 @@ extension MetadataIndex {
             if let protection, let reason = try txn.protectionReason(accessory, in: repository, protection) {
                 throw RegistryError.protectedByRule(reason)
             }
-            return try txn.deleteWithAccessories(accessory, in: repository)
+            let event = try txn.pendingDelete(accessory, in: repository, outbox: outbox)
+            let removed = try txn.deleteWithAccessories(accessory, in: repository)
+            try txn.recordDelete(event, removed: removed, outbox: outbox)
+            return removed
         }
     }
 }

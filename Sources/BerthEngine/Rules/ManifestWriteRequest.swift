@@ -21,11 +21,15 @@ public struct ManifestWriteRequest: Sendable {
     public let now: Date
     /// The audit event of the push, appended in the push's own transaction (nil: none).
     public let audit: AuditEvent?
+    /// The outbox the push is recorded in for event-based replication (nil: none).
+    public let outbox: ReplicationOutbox?
 
     /// Bundles a manifest for `MetadataIndex.putManifest` (the publication rule).
     public init(repository: RepositoryName, digest: Digest, bytes: [UInt8], manifest: Manifest, tags: [Tag], now: Date,
-                tagProtection: (@Sendable (Tag) -> String?)? = nil, audit: AuditEvent? = nil) {
+                tagProtection: (@Sendable (Tag) -> String?)? = nil, audit: AuditEvent? = nil,
+                outbox: ReplicationOutbox? = nil) {
         self.audit = audit
+        self.outbox = outbox
         self.tagProtection = tagProtection
         self.repository = repository
         self.digest = digest

@@ -9,21 +9,24 @@ extension MetadataIndex {
     /// push time, and one `protection` names a reason for is kept; a manifest left without a
     /// tag goes with its accessories unless an index names it, it is an accessory of a present
     /// subject, or `protection` protects it. `dryRun`: the same outcome, nothing kept.
+    /// `outbox` records each manifest delete for replication in the same transaction.
     public func retireTags(_ records: [TagRecord], in repository: RepositoryName, dryRun: Bool,
-                           protection: (@Sendable (Tag) -> String?)?) async throws -> TagRetirement {
+                           protection: (@Sendable (Tag) -> String?)?, outbox: ReplicationOutbox? = nil) async throws -> TagRetirement {
         try await write { txn in
             // A dry run computes the same outcome against the live index and keeps none of it.
-            if dryRun { return try txn.rehearse { try $0.retire(records, in: repository, protection: protection) } }
-            return try txn.retire(records, in: repository, protection: protection)
+            if dryRun { return try txn.rehearse { try $0.retire(records, in: repository, protection: protection, outbox: nil) } }
+            return try txn.retire(records, in: repository, protection: protection, outbox: outbox)
         }
     }
 }
 
 extension IndexWriteTransaction {
     fileprivate func retire(_ records: [TagRecord], in repository: RepositoryName,
-                            protection: (@Sendable (Tag) -> String?)?) throws -> TagRetirement {
+                            protection: (@Sendable (Tag) -> String?)?, outbox: ReplicationOutbox?) throws -> TagRetirement {
         var outcome = TagRetirement()
         var untagged: [Digest] = []
+        // The tags each manifest had: the delete is judged by them once they are gone.
+        var retiredTags: [Digest: [Tag]] = [:]
         for record in records {
             // A tag moved to another manifest, or pushed again, since the listing is the one a
             // client just pushed: it is no longer the tag the rule judged.
@@ -33,6 +36,7 @@ extension IndexWriteTransaction {
                 outcome.protected.append(reason)
                 continue
             }
+            if outbox?.isRecording == true { retiredTags[record.digest, default: []] += try tags(of: record.digest, in: repository) }
             try retire(record.tag, from: record.digest, in: repository)
             outcome.tags.append(record.tag)
             if !untagged.contains(record.digest) { untagged.append(record.digest) }
@@ -42,7 +46,10 @@ extension IndexWriteTransaction {
                 outcome.protected.append(reason)
                 continue
             }
-            outcome.manifests += try deleteWithAccessories(digest, in: repository)
+            let event = try pendingDelete(digest, in: repository, tags: retiredTags[digest].map { Array(Set($0)) }, outbox: outbox)
+            let removed = try deleteWithAccessories(digest, in: repository)
+            try recordDelete(event, removed: removed, outbox: outbox)
+            outcome.manifests += removed
         }
         return outcome
     }

@@ -97,6 +97,10 @@ final class FailingDestination: ReplicationPeer, @unchecked Sendable {
         try check()
         try await wrapped.putManifest(manifest, as: reference, in: repository)
     }
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        try check()
+        return try await wrapped.deleteManifest(digest, in: repository)
+    }
 }
 
 /// Two registries on fresh roots (source and destination) and replication on the source,

@@ -6,6 +6,12 @@ public enum ReplicationRecordKind: UInt8, Sendable, CaseIterable {
     case task = 2
     /// Rule state (the last scheduled run), keyed by rule name.
     case ruleState = 3
+    /// Events waiting for event-based replication, keyed by sequence (8 bytes, big-endian),
+    /// written by the push or delete transaction itself (`ReplicationOutbox`).
+    case outbox = 4
+    /// Subjects an event rule holds back until they are signed, keyed by rule name ‖ 0 ‖
+    /// repository ‖ 0 ‖ digest.
+    case waiting = 5
 }
 
 /// Replication's records: executions, their tasks and each rule's state, as opaque values
