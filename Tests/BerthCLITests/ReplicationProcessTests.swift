@@ -1,3 +1,4 @@
+import BerthEngine
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
@@ -290,4 +291,173 @@ import FoundationNetworking
         #expect(scheduled["state"] as? String == "succeeded")
         #expect(try await Self.tags("app", at: destination.baseURL).contains("v1"))
     }
+
+    // MARK: Events
+
+    /// Waits until `condition` holds (a bound for a stalled machine, not a margin: it ends at
+    /// the first check that holds); returns whether it did.
+    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<600 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// The manifest digest a reference names at a server, or nil.
+    static func digest(_ reference: String, at host: String, credentials: String?) async throws -> String? {
+        let creds = credentials.map { ["--creds", $0] } ?? []
+        let inspected = try await run("skopeo", ["inspect", "--raw", "--tls-verify=false"] + creds + ["docker://\(host)/\(reference)"])
+        guard inspected.status == 0 else { return nil }
+        return "sha256:" + sha256Hex(Data(inspected.stdout.utf8))
+    }
+
+    @Test func eventRulesHoldUnsignedSubjectsAndCarrySignaturesInEveryOrderAndPropagateDeletes() async throws {
+        let source = try await Source()
+        defer { source.finish() }
+        let destination = try ServerProcess(adminPassword: Self.destinationPassword)
+        defer { destination.stop(); destination.removeRoot() }
+        try await destination.waitUntilReady()
+        let there = "admin:\(Self.destinationPassword)"
+        #expect(try await source.berth(["replication", "endpoint", "set", "mirror", "--endpoint-url", destination.baseURL, "--insecure",
+                                        "--endpoint-username", "admin", "--password-stdin"], input: Self.destinationPassword).status == 0)
+        let rule = try await source.berth(["replication", "rule", "set", "events", "--mode", "push", "--endpoint", "mirror",
+                                           "--trigger", "event", "--signed-only", "present", "--propagate-deletes"])
+        #expect(rule.status == 0, "\(rule.stderr)")
+        let layout = try OCILayout()
+        defer { layout.remove() }
+        let keys = layout.path + "-keys"
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let key = try await OpenSSLKeyPair(in: keys)
+        func copy(_ descriptor: String, to target: String) async throws {
+            try layout.tag(descriptor, as: "x")
+            let copied = try await run("skopeo", ["copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", source.credentials,
+                                                  "oci:\(layout.path):x", "docker://\(source.server.host)/\(target)"])
+            #expect(copied.status == 0, "\(copied.stderr)")
+        }
+
+        // Subject, then signature: held while unsigned, sent with its first signature.
+        let one = try await layout.image(architecture: "amd64", content: "event one")
+        try await copy(one.json, to: "app:one")
+        #expect(try await eventually { (try await latestExecution(source, rule: "events"))["waiting"] as? Int == 1 })
+        #expect(try await Self.digest("app:one", at: destination.host, credentials: there) == nil)
+        let oneSignature = try await layout.cosignSignature(of: one.digest, privateKey: key.privateKey)
+        try await copy(oneSignature.json, to: "app:\(SignedImageTree.schemaTag(one.digest)).sig")
+        #expect(try await eventually { try await Self.digest("app:one", at: destination.host, credentials: there) == one.digest })
+        #expect(try await eventually {
+            try await Self.digest("app:\(SignedImageTree.schemaTag(one.digest)).sig", at: destination.host, credentials: there) == oneSignature.digest
+        })
+
+        // A signature later, for a subject already there: it goes alone.
+        let later = try await layout.cosignSignature(of: one.digest, privateKey: key.privateKey)
+        try await copy(later.json, to: "app:\(SignedImageTree.schemaTag(one.digest)).att")
+        #expect(try await eventually {
+            try await Self.digest("app:\(SignedImageTree.schemaTag(one.digest)).att", at: destination.host, credentials: there) == later.digest
+        })
+
+        // Signature before its subject: it waits, then both go.
+        let three = try await layout.image(architecture: "arm64", content: "event three")
+        let threeSignature = try await layout.cosignSignature(of: three.digest, privateKey: key.privateKey)
+        try await copy(threeSignature.json, to: "app:\(SignedImageTree.schemaTag(three.digest)).sig")
+        try await copy(three.json, to: "app:three")
+        #expect(try await eventually { try await Self.digest("app:three", at: destination.host, credentials: there) == three.digest })
+        #expect(try await eventually {
+            try await Self.digest("app:\(SignedImageTree.schemaTag(three.digest)).sig", at: destination.host, credentials: there) == threeSignature.digest
+        })
+        let tree = try await Self.accessories("app:three", at: destination.baseURL, password: Self.destinationPassword)
+        #expect(tree.count == 1)
+
+        // Deleting a subject deletes it and its signatures there.
+        let deleted = try await run("skopeo", ["delete", "--tls-verify=false", "--creds", source.credentials, "docker://\(source.server.host)/app:one"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(try await eventually { try await Self.digest("app@\(one.digest)", at: destination.host, credentials: there) == nil })
+        #expect(try await Self.digest("app@\(oneSignature.digest)", at: destination.host, credentials: there) == nil)
+        #expect(try await Self.digest("app:three", at: destination.host, credentials: there) == three.digest)
+    }
+
+    @Test func deletesPropagateToTheReferenceRegistryKeepingTheReferrersTagSchemaTrue() async throws {
+        let source = try await Source()
+        defer { source.finish() }
+        let reference = try ReferenceRegistryProcess()
+        defer { reference.stop() }
+        try await reference.waitUntilReady()
+        #expect(try await source.berth(["replication", "endpoint", "set", "distribution", "--endpoint-url", reference.baseURL, "--insecure"]).status == 0)
+        #expect(try await source.berth(["replication", "rule", "set", "events", "--mode", "push", "--endpoint", "distribution",
+                                        "--trigger", "event", "--propagate-deletes"]).status == 0)
+        let tree = try await SignedImageTree.push(to: source.server.host, content: "propagated", credentials: source.credentials)
+        let schemaTag = SignedImageTree.schemaTag(tree.index)
+        func listed() async throws -> Set<String> {
+            let schema = try await run("skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(reference.host)/app:\(schemaTag)"])
+            guard schema.status == 0 else { return [] }
+            let manifests = (try JSONSerialization.jsonObject(with: Data(schema.stdout.utf8)) as? [String: Any])?["manifests"] as? [[String: Any]] ?? []
+            return Set(manifests.compactMap { $0["digest"] as? String })
+        }
+        #expect(try await eventually { try await listed() == [tree.notation, tree.sbom] })
+
+        // One signature deleted: gone there, and gone from its subject's schema index.
+        let removed = try await source.berth(["accessories", "app:v1", "--delete", tree.notation])
+        #expect(removed.status == 0, "\(removed.stderr)")
+        #expect(try await eventually { try await listed() == [tree.sbom] })
+        #expect(try await Self.digest("app@\(tree.notation)", at: reference.host, credentials: nil) == nil)
+
+        // The subject deleted: it, its accessories and the schema's indexes go.
+        let deleted = try await run("skopeo", ["delete", "--tls-verify=false", "--creds", source.credentials, "docker://\(source.server.host)/app:v1"])
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(try await eventually { try await Self.digest("app@\(tree.index)", at: reference.host, credentials: nil) == nil })
+        for digest in [tree.cosign, tree.sbom, tree.sbomSignature] {
+            #expect(try await Self.digest("app@\(digest)", at: reference.host, credentials: nil) == nil, "\(digest) is still there")
+        }
+        #expect(try await listed().isEmpty)
+    }
+
+    @Test func aSourceKilledInTheMiddleOfEventsDrainsItsOutboxAfterTheRestart() async throws {
+        let root = NSTemporaryDirectory() + "berth-replication-killed-\(UUID().uuidString)"
+        var source = try ServerProcess(root: root, adminPassword: Self.sourcePassword)
+        defer { source.stop(); source.removeRoot() }
+        try await source.waitUntilReady()
+        let destination = try ServerProcess()
+        defer { destination.stop(); destination.removeRoot() }
+        try await destination.waitUntilReady()
+        let login = ["--url", source.baseURL, "--username", "admin", "--password", Self.sourcePassword]
+        #expect(try await runBerth(["replication", "endpoint", "set", "mirror", "--endpoint-url", destination.baseURL, "--insecure"] + login, input: nil).status == 0)
+        #expect(try await runBerth(["replication", "rule", "set", "events", "--mode", "push", "--endpoint", "mirror", "--trigger", "event"] + login,
+                                   input: nil).status == 0)
+        // A burst of 30 tagged images, then SIGKILL at once: events committed, most not yet sent.
+        let count = 30
+        let script = """
+        import hashlib, json, requests
+        auth = ("admin", "\(Self.sourcePassword)")
+        base = "http://\(source.host)/v2/app"
+        def blob(data, media):
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            started = requests.post(base + "/blobs/uploads/", auth=auth)
+            location = started.headers["Location"]
+            if location.startswith("/"): location = "http://\(source.host)" + location
+            assert requests.put(location, params={"digest": digest}, data=data, auth=auth).status_code == 201
+            return {"mediaType": media, "digest": digest, "size": len(data)}
+        config = blob(b'{"architecture":"amd64","os":"linux"}', "application/vnd.oci.image.config.v1+json")
+        layer = blob(b"a layer" * 1000, "application/vnd.oci.image.layer.v1.tar")
+        session = requests.Session()
+        for number in range(\(count)):
+            document = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json", "config": config,
+                        "layers": [layer], "annotations": {"number": str(number)}}
+            put = session.put(base + "/manifests/t%d" % number, data=json.dumps(document).encode(), auth=auth,
+                              headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+            assert put.status_code == 201, put.text
+        """
+        let pushed = try await run("python3", ["-c", script])
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        kill(source.process.processIdentifier, SIGKILL)
+        source.process.waitUntilExit()
+        let before = try await Self.tags("app", at: destination.baseURL).count
+        source = try ServerProcess(root: root, port: source.port, adminPassword: Self.sourcePassword)
+        try await source.waitUntilReady()
+        #expect(try await eventually { try await Self.tags("app", at: destination.baseURL).count == count },
+                "\(before) of \(count) were there at the kill")
+    }
+}
+
+/// The hex SHA-256 of bytes (the digest of a manifest skopeo printed raw).
+func sha256Hex(_ data: Data) -> String {
+    (try? ContentHasher.digest(of: Array(data)).encoded) ?? ""
 }

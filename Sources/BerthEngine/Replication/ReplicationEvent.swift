@@ -19,11 +19,11 @@ public struct ReplicationEvent: Sendable, Codable, Equatable {
     public var repository: String
     /// The manifest pushed, or the one whose delete was asked for.
     public var digest: String
-    /// For a delete: the subject at the top of the deleted manifest's accessory chain (itself
-    /// when it was no accessory), and that subject's tags as they were before the delete; a
-    /// rule's filters judge a delete by them.
+    /// For a delete of an accessory: the subject it hung from directly (nil for a subject).
     public var subject: String?
-    /// See `subject`.
+    /// For a delete: the tags of the subject at the top of the deleted manifest's accessory
+    /// chain (itself when it was no accessory) as they were before the delete; a rule's
+    /// filters judge the delete by them.
     public var subjectTags: [String]
     /// For a delete: every manifest removed, the deepest accessory first and the deleted
     /// manifest last (the order a destination without cascading deletes needs).

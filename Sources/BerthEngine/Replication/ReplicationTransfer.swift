@@ -92,4 +92,30 @@ struct ReplicationTransfer: Sendable {
         let manifest = ReplicatedManifest(digest: try ContentHasher.digest(of: bytes), mediaType: MediaType.ociImageIndex.rawValue, bytes: bytes)
         try await destination.putManifest(manifest, as: .tag(tag), in: destinationRepository)
     }
+
+    /// Deletes `removed` (deepest accessory first) at the destination; returns how many it
+    /// held. At a destination without the referrers API the referrers tag schema stays true:
+    /// the schema's index of each deleted manifest goes, and `subject`, when it lives on, loses
+    /// the deleted referrers from its index.
+    func delete(_ removed: [Digest], below subject: Digest?) async throws -> Int {
+        var deleted = 0
+        for digest in removed where try await destination.deleteManifest(digest, in: destinationRepository) { deleted += 1 }
+        guard try await !destination.servesReferrersAPI(in: destinationRepository) else { return deleted }
+        for digest in removed {
+            if let index = try await destination.manifest(.tag(ReferrersTagSchema.tag(for: digest)), in: destinationRepository) {
+                _ = try await destination.deleteManifest(index.digest, in: destinationRepository)
+            }
+        }
+        guard let subject, !removed.contains(subject) else { return deleted }
+        let tag = ReferrersTagSchema.tag(for: subject)
+        guard let current = try await destination.manifest(.tag(tag), in: destinationRepository),
+              var index = try? ReferrersTagSchema.index(parsing: current.bytes, contentType: current.mediaType) else { return deleted }
+        let before = index.manifests.count
+        for digest in removed { index = ReferrersTagSchema.removing(digest, from: index) }
+        guard index.manifests.count != before else { return deleted }
+        let bytes = Array(try index.encoded())
+        let manifest = ReplicatedManifest(digest: try ContentHasher.digest(of: bytes), mediaType: MediaType.ociImageIndex.rawValue, bytes: bytes)
+        try await destination.putManifest(manifest, as: .tag(tag), in: destinationRepository)
+        return deleted
+    }
 }

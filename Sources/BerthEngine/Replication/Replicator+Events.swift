@@ -76,7 +76,8 @@ extension Replicator {
                 let tags = event.subjectTags.compactMap { try? Tag(parsing: $0) }
                 guard rule.selects(repository: repository, tags: tags) else { continue }
                 let removed = event.removed.compactMap { try? Digest(parsing: $0) }
-                jobs.append(.delete(Subject(repository: repository, digest: digest, tags: []), removed: removed))
+                jobs.append(.delete(Subject(repository: repository, digest: digest, tags: []), removed: removed,
+                                    below: event.subject.flatMap { try? Digest(parsing: $0) }))
             default:
                 continue
             }
@@ -105,8 +106,10 @@ extension Replicator {
     // MARK: Deletes
 
     /// Deletes `removed` at the destination, deepest accessory first (a destination that
-    /// cascades has already taken some: those count as done).
-    func performDelete(_ planned: ReplicationTask, removed: [Digest], destination: any ReplicationDestination) async {
+    /// cascades has already taken some: those count as done), keeping the referrers tag schema
+    /// of `subject` true there (`ReplicationTransfer.delete`).
+    func performDelete(_ planned: ReplicationTask, removed: [Digest], below subject: Digest?,
+                       source: any ReplicationSource, destination: any ReplicationDestination) async {
         var task = planned
         task.state = .running
         task.startedAt = registry.configuration.clock.now()
@@ -114,9 +117,10 @@ extension Replicator {
         while task.attempts < maximumAttempts && !Task.isCancelled {
             task.attempts += 1
             do {
-                let repository = try RepositoryName(parsing: task.destination)
-                var deleted = 0
-                for digest in removed where try await destination.deleteManifest(digest, in: repository) { deleted += 1 }
+                let transfer = ReplicationTransfer(source: source, destination: destination,
+                                                   sourceRepository: try RepositoryName(parsing: task.repository),
+                                                   destinationRepository: try RepositoryName(parsing: task.destination), conflict: .override)
+                let deleted = try await transfer.delete(removed, below: subject)
                 task.state = .succeeded
                 task.error = nil
                 task.detail = "deleted \(deleted) of \(removed.count) manifests (the rest were not there)"

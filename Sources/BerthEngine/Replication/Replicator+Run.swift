@@ -84,14 +84,15 @@ extension Replicator {
     enum Job: Sendable {
         /// Send the subject with everything it needs and everything that belongs to it.
         case copy(Subject)
-        /// Delete these manifests (deepest accessory first) at the destination.
-        case delete(Subject, removed: [Digest])
+        /// Delete these manifests (deepest accessory first) at the destination; `below`, the
+        /// subject the deleted manifest hung from.
+        case delete(Subject, removed: [Digest], below: Digest?)
         /// Record the subject as waiting, for this reason.
         case hold(Subject, reason: String)
 
         var subject: Subject {
             switch self {
-            case .copy(let subject), .delete(let subject, _), .hold(let subject, _): subject
+            case .copy(let subject), .delete(let subject, _, _), .hold(let subject, _): subject
             }
         }
     }
@@ -138,8 +139,8 @@ extension Replicator {
                         case .copy(let subject):
                             await self.perform(task, subject: subject, rule: rule, source: source, destination: destination,
                                                holdUnsigned: given != nil)
-                        case .delete(_, let removed):
-                            await self.performDelete(task, removed: removed, destination: destination)
+                        case .delete(_, let removed, let below):
+                            await self.performDelete(task, removed: removed, below: below, source: source, destination: destination)
                         case .hold(_, let reason):
                             await self.hold(task, reason: reason, rule: rule)
                         }

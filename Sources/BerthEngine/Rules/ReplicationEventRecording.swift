@@ -21,12 +21,15 @@ extension IndexWriteTransaction {
     }
 
     /// A delete of `digest` as the outbox will record it, read before the delete (nil when
-    /// `outbox` records nothing).
+    /// `outbox` records nothing): the subject it hangs from directly, and the tags of the
+    /// subject at the top of its chain (`tags`, when the caller knows them better: retention
+    /// has already removed them).
     func pendingDelete(_ digest: Digest, in repository: RepositoryName, tags: [Tag]? = nil, outbox: ReplicationOutbox?) throws -> ReplicationEvent? {
         guard let outbox, outbox.isRecording else { return nil }
         let top = try topSubject(of: digest, in: repository)
         let topTags = try tags ?? self.tags(of: top, in: repository)
-        return ReplicationEvent(kind: .delete, repository: repository.value, digest: digest.description, subject: top.description,
+        let direct = try subjects(ofAccessory: digest, in: repository).first
+        return ReplicationEvent(kind: .delete, repository: repository.value, digest: digest.description, subject: direct?.description,
                                 subjectTags: topTags.map(\.value), at: Date())
     }
 
