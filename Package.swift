@@ -100,7 +100,9 @@ let package = Package(
         ]),
         .testTarget(name: "BerthHTTPTests", dependencies: [
             "BerthHTTP",
+            "BerthRemote",
             "BerthTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -33,6 +33,8 @@ import threading
 import time
 import urllib.parse
 
+import replication
+
 MiB = 1 << 20
 GiB = 1 << 30
 
@@ -946,6 +948,20 @@ def report(bench, extra, machine):
         before, peak = extra["huge"]
         lines.append(f"| Berth peak RSS while one {args.huge_gib} GiB blob is pushed to a fresh server (MiB; {fmt(before)} before) | {fmt(peak)} | | | | | < 128 MiB |")
         verdicts.append((f"peak RSS, {args.huge_gib} GiB push", "absolute", 128 / peak if peak else None, 1.0))
+    replicated = [m for m in bench.rows if m.startswith("replicate ")]
+    if replicated:
+        lines += ["", "| replication, Berth to Berth | Berth rule | skopeo copy | Berth / skopeo (median of rounds; range) | target |",
+                  "|---|---:|---:|---:|---|"]
+        for metric in replicated:
+            wanted = 2.0 if "small signed" in metric else 1.2
+            ratios = bench.round_ratios(metric, "berth", "skopeo")
+            rp = statistics.median(ratios) if ratios else None
+            spread = f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
+            lines.append(f"| {metric} | {fmt(bench.median(metric, 'berth'), 1)} | {fmt(bench.median(metric, 'skopeo'), 1)} | {fmt(rp, 2)}{spread} | ≥ {wanted}× skopeo |")
+            verdicts.append((metric, "skopeo", rp, wanted))
+        growth = bench.median("source Berth RSS growth while replicating the big image (MiB)", "berth")
+        if growth is not None:
+            lines.append(f"| source Berth RSS growth while replicating the big image (MiB) | {fmt(growth, 1)} | | | a few MiB |")
     alone = extra.get("alone")
     if alone:
         lines += ["", "| Berth alone | value | target |", "|---|---:|---|"]
@@ -1011,10 +1027,12 @@ def main():
     parser.add_argument("--tags", type=int, default=500_000, help="tags of one repository for the streamed list")
     parser.add_argument("--gc-manifests", type=int, default=10_000, help="manifests pushed before GC while serving")
     parser.add_argument("--skip-alone", action="store_true", help="skip the Berth-only targets")
-    parser.add_argument("--only", default="limits,transfers,at-once,requests",
+    parser.add_argument("--only", default="limits,transfers,at-once,requests,replication",
                         help="comma-separated groups of the rounds against the peer: limits (sha256, dd, null sink), "
                              "transfers (1 GiB pushes and pulls), at-once (push then pull at once), requests "
-                             "(small pulls, manifest GETs, HEADs, manifest and referrer pushes); default all")
+                             "(small pulls, manifest GETs, HEADs, manifest and referrer pushes), replication (a Berth "
+                             "rule between two Berths against skopeo copies); default all")
+    parser.add_argument("--replication-images", type=int, default=500, help="small signed images replicated per round")
     parser.add_argument("--only-alone", action="store_true", help="A/B mode: only the Berth-only targets (a repeat of those rows)")
     parser.add_argument("--workdir", default=None, help="where data roots and the payload go (default: a new temporary folder)")
     parser.add_argument("--output", default=None, help="write the report into this Markdown file")
@@ -1027,7 +1045,7 @@ def main():
     ab.add_argument("--threshold", type=float, default=0.95, help="a row whose ratio is below this is marked for a repeat (default: 0.95)")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
-    unknown = args.only - {"limits", "transfers", "at-once", "requests"}
+    unknown = args.only - {"limits", "transfers", "at-once", "requests", "replication"}
     if unknown:
         parser.error(f"--only: unknown groups {', '.join(sorted(unknown))}")
     if args.baseline_berth and args.baseline_label == args.label:
@@ -1068,11 +1086,23 @@ def main():
         registries = [Registry(berth), Registry(peer)]
         for reg in registries:
             prepare_small(reg, small)
+        if "replication" in args.only:
+            # Two Berths of their own: the source's store holds only what is replicated.
+            source = start_berth(os.path.abspath(args.berth), os.path.join(workdir, "replication-source"), os.path.join(workdir, "replication-source.log"))
+            servers.append(source)
+            destination = start_berth(os.path.abspath(args.berth), os.path.join(workdir, "replication-destination"),
+                                      os.path.join(workdir, "replication-destination.log"))
+            servers.append(destination)
+            print(f"filling the replication source: one {args.size_mib} MiB image, {args.replication_images} small signed images", flush=True)
+            content = replication.fill_source(Registry(source), payload, size, args.replication_images)
+            replication.configure(os.path.abspath(args.berth), source, destination)
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}", flush=True)
             if "limits" in args.only:
                 measure_limits(bench, payload, workdir, size)
             run_once(bench, run, registries, nginx, payload, size, "small")
+            if "replication" in args.only:
+                replication.measure(bench, run, os.path.abspath(args.berth), source, destination, content, args.replication_images)
         extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
         # On a fresh server of its own: what the push itself needs, not what the comparison's
         # loads left in the process (buffers, mapped index pages).

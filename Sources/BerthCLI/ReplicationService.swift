@@ -20,7 +20,7 @@ struct ReplicationService: Service {
             }
             group.addTask {
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    let handled = (try? await cancelWhenGracefulShutdown { await replicator.drainOutbox() }) ?? 0
+                    let handled = await cancelWhenGracefulShutdown { await replicator.drainOutbox() }
                     if handled == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(200)) } }
                 }
             }

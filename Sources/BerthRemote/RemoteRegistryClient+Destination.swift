@@ -59,12 +59,23 @@ extension RemoteRegistryClient: ReplicationDestination {
         var response = try await send(.HEAD, path, access: .pull(repository))
         if response.status == .notFound { return false }
         try await expect(&response, [200], "HEAD \(path)")
+        blobHomes.withLock { $0[digest] = repository.value }
         return true
     }
 
     public func putBlob(_ digest: Digest, size: Int64, in repository: RepositoryName,
                         bytes: @escaping @Sendable (Int64) async throws -> ReplicatedBytes) async throws {
-        var location = try await startUpload(in: repository)
+        if let location = try await mountOrStartUpload(digest, in: repository) {
+            try await upload(digest, size: size, at: location, in: repository, bytes: bytes)
+        }
+        blobHomes.withLock { $0[digest] = repository.value }
+    }
+
+    /// Sends the blob's bytes into the upload at `location`: whole, or in chunks that resume
+    /// from where the endpoint stands when one is cut.
+    private func upload(_ digest: Digest, size: Int64, at start: String, in repository: RepositoryName,
+                        bytes: @escaping @Sendable (Int64) async throws -> ReplicatedBytes) async throws {
+        var location = start
         var offset: Int64 = 0
         var resumes = 0
         while offset < size || (size == 0 && offset == 0 && resumes == 0) {
@@ -119,6 +130,24 @@ extension RemoteRegistryClient: ReplicationDestination {
 
     /// Opens an upload session (signing in for push first, so the streamed body that follows
     /// is never refused for its credentials) and returns its location.
+    /// Mounts the blob from a repository of the endpoint known to hold it (nil: mounted, nothing
+    /// to send); else, or when the endpoint answers a mount with a new upload (it may), the
+    /// upload's location.
+    private func mountOrStartUpload(_ digest: Digest, in repository: RepositoryName) async throws -> String? {
+        guard let home = blobHomes.withLock({ $0[digest] }), home != repository.value,
+              let from = try? RepositoryName(parsing: home) else { return try await startUpload(in: repository) }
+        let path = Self.path(repository, "blobs/uploads/?mount=\(digest)&from=\(from.value)")
+        var response = try await send(.POST, path, access: .mount(repository, from: from), headers: [("Content-Length", "0")],
+                                      body: { .bytes(ByteBuffer()) })
+        try await expect(&response, [201, 202], "POST \(path)")
+        _ = try? await response.body.collect(upTo: 64 << 10)
+        if response.status == .created { return nil }
+        guard let location = response.headers.first(name: "Location") else {
+            throw ReplicationFailure.destination("POST \(path): \(endpoint.name) sent no Location")
+        }
+        return location
+    }
+
     private func startUpload(in repository: RepositoryName) async throws -> String {
         let path = Self.path(repository, "blobs/uploads/")
         var response = try await send(.POST, path, access: .push(repository), headers: [("Content-Length", "0")], body: { .bytes(ByteBuffer()) })

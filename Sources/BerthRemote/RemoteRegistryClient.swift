@@ -22,6 +22,9 @@ public final class RemoteRegistryClient: Sendable {
     let usesBasic = Mutex(false)
     /// Per repository: whether the endpoint answers the referrers API.
     let referrersSupport = Mutex<[String: Bool]>([:])
+    /// A repository of the endpoint known to hold each blob (found there or sent there by this
+    /// client), so the same blob for another repository is mounted rather than sent again.
+    let blobHomes = Mutex<[Digest: String]>([:])
 
     /// The manifest media types asked for.
     static let manifestAccept = [
@@ -61,16 +64,23 @@ public final class RemoteRegistryClient: Sendable {
         case pull(RepositoryName)
         case push(RepositoryName)
         case delete(RepositoryName)
+        /// Push into the first, read the second (a cross-repository mount).
+        case mount(RepositoryName, from: RepositoryName)
         case catalog
 
-        var scope: String {
+        /// The scopes a token needs (the token request repeats `scope` for each).
+        var scopes: [String] {
             switch self {
-            case .pull(let name): "repository:\(name):pull"
-            case .push(let name): "repository:\(name):pull,push"
-            case .delete(let name): "repository:\(name):delete"
-            case .catalog: "registry:catalog:*"
+            case .pull(let name): ["repository:\(name):pull"]
+            case .push(let name): ["repository:\(name):pull,push"]
+            case .delete(let name): ["repository:\(name):delete"]
+            case .mount(let name, let from): ["repository:\(name):pull,push", "repository:\(from):pull"]
+            case .catalog: ["registry:catalog:*"]
             }
         }
+
+        /// The scopes as one string (the token cache's key, and messages).
+        var scope: String { scopes.joined(separator: " ") }
     }
 
     /// The URL of a path under the base URL (a `Location` the endpoint sent may be absolute).
@@ -146,7 +156,7 @@ public final class RemoteRegistryClient: Sendable {
             }
             var query = components.queryItems ?? []
             if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }
-            query.append(URLQueryItem(name: "scope", value: access.scope))
+            query += access.scopes.map { URLQueryItem(name: "scope", value: $0) }
             components.queryItems = query
             guard let tokenURL = components.string else { throw ReplicationFailure.unauthorized("\(endpoint.name): the realm \(realm) is not a URL") }
             var request = HTTPClientRequest(url: tokenURL)

@@ -44,12 +44,16 @@ extension Replicator {
               !records.isEmpty else { return 0 }
         let decoder = JSONDecoder()
         let events = records.compactMap { try? decoder.decode(ReplicationEvent.self, from: Data($0.value)) }
-        for rule in settings.rules where Self.needsEvents(rule) && !Task.isCancelled {
-            let jobs = eventJobs(events, rule: rule)
-            guard !jobs.isEmpty, let (rule, execution) = try? await begin(rule: rule.name, trigger: "event", dryRun: false, by: .replication) else {
-                continue
+        // The rules side by side: a destination that is slow or down holds back only its own.
+        await withTaskGroup(of: Void.self) { group in
+            for rule in settings.rules where Self.needsEvents(rule) {
+                let jobs = eventJobs(events, rule: rule)
+                guard !jobs.isEmpty else { continue }
+                group.addTask {
+                    guard let (rule, execution) = try? await self.begin(rule: rule.name, trigger: "event", dryRun: false, by: .replication) else { return }
+                    await self.finish(rule, execution, by: .replication, jobs: jobs)
+                }
             }
-            await finish(rule, execution, by: .replication, jobs: jobs)
         }
         // Stopped half-way (a shutdown): the events stay and the next start replays them.
         guard !Task.isCancelled else { return 0 }

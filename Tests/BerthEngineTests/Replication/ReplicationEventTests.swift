@@ -162,20 +162,15 @@ import Testing
     }
 
     @Test func anEventRecordedBeforeACrashIsDrainedAfterTheRestart() async throws {
-        try await withRegistry { destination, _ in
-            let transport = InProcessTransport(peers: ["http://destination": LocalReplicationPeer(registry: destination, actor: "replication")])
-            let root = TemporaryRoot()
+        try await withRestartableSource { source, destination in
             let tree: SignedIndexFixture
             do {
-                let registry = try await root.open()
-                let replicator = try await Replicator(registry: registry, transport: transport)
-                try await replicator.setEndpoint(ReplicationEndpoint(name: "peer", url: "http://destination", insecure: true), password: nil, by: .local)
+                let (registry, replicator) = try await source.open()
                 try await replicator.setRule(eventRule(), by: .local)
                 tree = try await SignedIndexFixture.push(registry, app)
                 await registry.close()
             }
-            let registry = try await root.open()
-            let replicator = try await Replicator(registry: registry, transport: transport)
+            let (registry, replicator) = try await source.open()
             #expect(replicator.pendingEvents() == 7)
             await replicator.drainOutbox()
             #expect(treeFacts(try destination.accessories(of: .digest(tree.index), in: app)).count == 4)

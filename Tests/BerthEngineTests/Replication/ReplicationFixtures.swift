@@ -127,3 +127,28 @@ func treeFacts(_ nodes: [AccessoryNode], depth: Int = 0) -> Set<String> {
     }
     return facts
 }
+
+/// A source on a root that outlives its registry (closed and opened again, as a restart does),
+/// replicating to a destination reached in process through the endpoint `peer`.
+struct RestartableSource {
+    let root = TemporaryRoot()
+    let transport: InProcessTransport
+
+    /// Opens the source's registry and its replication; the endpoint `peer` is set on the first opening.
+    func open() async throws -> (FileRegistry, Replicator<FileBlobStore>) {
+        let registry = try await root.open()
+        let replicator = try await Replicator(registry: registry, transport: transport)
+        if replicator.settings.endpoint("peer") == nil {
+            try await replicator.setEndpoint(ReplicationEndpoint(name: "peer", url: "http://destination", insecure: true), password: nil, by: .local)
+        }
+        return (registry, replicator)
+    }
+}
+
+/// A restartable source and its destination on fresh roots.
+func withRestartableSource<T>(_ body: (RestartableSource, FileRegistry) async throws -> T) async throws -> T {
+    try await withRegistry { destination, _ in
+        let peer = LocalReplicationPeer(registry: destination, actor: "replication")
+        return try await body(RestartableSource(transport: InProcessTransport(peers: ["http://destination": peer])), destination)
+    }
+}

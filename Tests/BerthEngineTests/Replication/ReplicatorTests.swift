@@ -224,13 +224,10 @@ import Testing
     }
 
     @Test func settingsSecretsAndRecordsSurviveAReopen() async throws {
-        try await withRegistry { destination, _ in
-            let transport = InProcessTransport(peers: ["http://destination": LocalReplicationPeer(registry: destination, actor: "replication")])
-            let root = TemporaryRoot()
+        try await withRestartableSource { source, _ in
             let executionID: Int64
             do {
-                let registry = try await root.open()
-                let replicator = try await Replicator(registry: registry, transport: transport)
+                let (registry, replicator) = try await source.open()
                 try await replicator.setEndpoint(ReplicationEndpoint(name: "peer", url: "http://destination", username: "robot", insecure: true),
                                                  password: "pw", by: .local)
                 try await replicator.setRule(ReplicationRule(name: "all", mode: .push, endpoint: "peer"), by: .local)
@@ -238,8 +235,7 @@ import Testing
                 executionID = try await replicator.run(rule: "all", by: .local).id
                 await registry.close()
             }
-            let registry = try await root.open()
-            let replicator = try await Replicator(registry: registry, transport: transport)
+            let (registry, replicator) = try await source.open()
             #expect(replicator.settings.rule("all")?.endpoint == "peer")
             #expect(replicator.credentials.credential(for: "peer") == ReplicationCredential(username: "robot", password: "pw"))
             let execution = try #require(try replicator.execution(executionID))
