@@ -959,9 +959,11 @@ def report(bench, extra, machine):
             spread = f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
             lines.append(f"| {metric} | {fmt(bench.median(metric, 'berth'), 1)} | {fmt(bench.median(metric, 'skopeo'), 1)} | {fmt(rp, 2)}{spread} | ≥ {wanted}× skopeo |")
             verdicts.append((metric, "skopeo", rp, wanted))
-        growth = bench.median("source Berth RSS growth while replicating the big image (MiB)", "berth")
-        if growth is not None:
-            lines.append(f"| source Berth RSS growth while replicating the big image (MiB) | {fmt(growth, 1)} | | | a few MiB |")
+        sending, receiving = bench.median(replication.PEAK_METRIC, "berth"), bench.median(replication.PEAK_METRIC, "receiving")
+        if sending is not None:
+            lines.append(f"| {replication.PEAK_METRIC} | {fmt(sending, 1)} | {fmt(receiving, 1)} (receiving) | | ≤ receiving + a few MiB |")
+            verdicts.append(("source peak RSS while replicating", "its peak while receiving the same image, + 8 MiB",
+                             (receiving + 8) / sending if sending and receiving else None, 1.0))
     alone = extra.get("alone")
     if alone:
         lines += ["", "| Berth alone | value | target |", "|---|---:|---|"]
@@ -1090,19 +1092,21 @@ def main():
             # Two Berths of their own: the source's store holds only what is replicated.
             source = start_berth(os.path.abspath(args.berth), os.path.join(workdir, "replication-source"), os.path.join(workdir, "replication-source.log"))
             servers.append(source)
-            destination = start_berth(os.path.abspath(args.berth), os.path.join(workdir, "replication-destination"),
-                                      os.path.join(workdir, "replication-destination.log"))
-            servers.append(destination)
+
+            def replication_destination(name):
+                root = os.path.join(workdir, f"replication-{name}")
+                server = start_berth(os.path.abspath(args.berth), root, root + ".log")
+                server.root = root
+                return server
             print(f"filling the replication source: one {args.size_mib} MiB image, {args.replication_images} small signed images", flush=True)
             content = replication.fill_source(Registry(source), payload, size, args.replication_images)
-            replication.configure(os.path.abspath(args.berth), source, destination)
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}", flush=True)
             if "limits" in args.only:
                 measure_limits(bench, payload, workdir, size)
             run_once(bench, run, registries, nginx, payload, size, "small")
             if "replication" in args.only:
-                replication.measure(bench, run, os.path.abspath(args.berth), source, destination, content, args.replication_images)
+                replication.measure(bench, run, os.path.abspath(args.berth), source, replication_destination, content, args.replication_images)
         extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
         # On a fresh server of its own: what the push itself needs, not what the comparison's
         # loads left in the process (buffers, mapped index pages).

@@ -15,11 +15,13 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import time
 
 MiB = 1 << 20
 CONCURRENCY = 4
+PEAK_METRIC = "source Berth peak RSS while replicating the big image, and while it received it (MiB)"
 
 
 def _digest(data):
@@ -32,11 +34,14 @@ class Content:
     def __init__(self):
         self.big = None  # (digest, size in bytes)
         self.small = []  # [(tag, subject, signature, signature tag, sbom)]
+        self.receive_peak = None  # the source's peak RSS (MiB) while it received the big image
 
 
 def fill_source(reg, payload, size, images, clients=16):
-    """Pushes the big image (its layer the payload file) and `images` small signed images."""
+    """Pushes the big image (its layer the payload file) and `images` small signed images;
+    notes the server's peak RSS while it received the big one (its usual peak for that blob)."""
     content = Content()
+    reg.server.reset_peak()
     layer = "sha256:" + _file_sha256(payload)
     reg.push_file_monolithic("big/app", payload, b"", layer)
     config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
@@ -45,6 +50,7 @@ def fill_source(reg, payload, size, images, clients=16):
                          [("application/vnd.oci.image.layer.v1.tar", layer, size)])
     reg.put_manifest("big/app", "v1", manifest)
     content.big = (_digest(manifest), size + len(config) + len(manifest))
+    content.receive_peak = reg.server.peak_rss_mib()
 
     def one(number):
         config = json.dumps({"architecture": "amd64", "os": "linux", "number": number}).encode()
@@ -153,26 +159,34 @@ def skopeo_small(source, destination, content, namespace):
     return time.perf_counter() - start
 
 
-def measure(bench, run, binary, source, destination, content, images):
-    """One round: Berth then skopeo (or the other way on odd rounds), into fresh namespaces;
-    the source server's peak RSS over its replication of the big image is recorded too."""
+def measure(bench, run, binary, source, start_destination, content, images):
+    """One round: Berth then skopeo (or the other way on odd rounds), each into a destination
+    server of its own started by `start_destination(name)` (a fresh one: nothing to skip or to
+    mount, for Berth or for skopeo, which remembers where it put blobs); the source server's
+    peak RSS over its replication of the big image is recorded too."""
     big_mib = content.big[1] / MiB
     big_metric = f"replicate one {big_mib:,.0f} MiB image (MiB/s)"
     small_metric = f"replicate {images} small signed images, each with a signature and an SBOM (images/s)"
 
     def berth():
+        destination = start_destination(f"berth-{run}")
+        configure(binary, source, destination)
         source.reset_peak()
-        before = source.rss_kib("VmRSS") / 1024
         seconds = berth_run(binary, source, f"big-{run}", "big/app", f"b{run}")
         bench.record(big_metric, "berth", big_mib / seconds)
-        bench.record("source Berth RSS growth while replicating the big image (MiB)", "berth",
-                     source.peak_rss_mib() - before)
+        bench.record(PEAK_METRIC, "berth", source.peak_rss_mib())
+        bench.record(PEAK_METRIC, "receiving", content.receive_peak)
         seconds = berth_run(binary, source, f"small-{run}", "small/app", f"b{run}")
         bench.record(small_metric, "berth", images / seconds)
+        destination.stop()
+        shutil.rmtree(destination.root, ignore_errors=True)
 
     def skopeo():
+        destination = start_destination(f"skopeo-{run}")
         bench.record(big_metric, "skopeo", big_mib / skopeo_big(source, destination, content, f"s{run}"))
         bench.record(small_metric, "skopeo", images / skopeo_small(source, destination, content, f"s{run}"))
+        destination.stop()
+        shutil.rmtree(destination.root, ignore_errors=True)
 
     for side in ((berth, skopeo) if run % 2 == 0 else (skopeo, berth)):
         side()

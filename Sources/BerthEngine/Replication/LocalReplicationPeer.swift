@@ -54,12 +54,19 @@ public struct LocalReplicationPeer<Store: BlobStore>: ReplicationPeer {
         let position = BlobPosition(offset)
         let registry = registry
         let chunkSize = chunkSize
+        // One chunk read ahead: the disk read of the next chunk overlaps the sending of this
+        // one, and memory stays at two chunks whatever the blob's size.
+        @Sendable func read(at offset: Int64) -> Task<ByteBuffer, any Error> {
+            Task { try await registry.readBuffer(reader, at: offset, count: chunkSize) }
+        }
         return ReplicatedBytes(unfolding: {
             let at = position.value
             guard at < reader.size else { return nil }
-            let chunk = try await registry.readBuffer(reader, at: at, count: chunkSize)
+            let chunk = try await (position.ahead ?? read(at: at)).value
+            position.ahead = nil
             guard chunk.readableBytes > 0 else { return nil }
             position.value = at + Int64(chunk.readableBytes)
+            if position.value < reader.size { position.ahead = read(at: position.value) }
             return chunk
         })
     }
@@ -113,8 +120,10 @@ extension LocalReplicationPeer {
     }
 }
 
-/// The read position of one blob stream (one reader at a time: the stream is pulled serially).
+/// The read position of one blob stream and the read ahead of it (one reader at a time: the
+/// stream is pulled serially).
 private final class BlobPosition: @unchecked Sendable {
     var value: Int64
+    var ahead: Task<ByteBuffer, any Error>?
     init(_ value: Int64) { self.value = value }
 }
