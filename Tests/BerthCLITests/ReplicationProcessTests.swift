@@ -157,6 +157,33 @@ import FoundationNetworking
         }
     }
 
+    @Test func anHTTPSEndpointIsVerifiedAgainstItsCAFile() async throws {
+        let directory = NSTemporaryDirectory() + "berth-replication-tls-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tls = try await makeTestCA(in: directory)
+        let source = try await Source()
+        defer { source.finish() }
+        let destination = try ServerProcess(tls: true, extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+        defer { destination.stop(); destination.removeRoot() }
+        try await destination.waitUntilReady()
+        let tree = try await SignedImageTree.push(to: source.server.host, content: "over TLS", credentials: source.credentials)
+
+        // Not trusted: the run fails on the certificate, nothing is sent.
+        #expect(try await source.berth(["replication", "endpoint", "set", "secure", "--endpoint-url", destination.baseURL]).status == 0)
+        #expect(try await source.berth(["replication", "rule", "set", "tls", "--mode", "push", "--endpoint", "secure"]).status == 0)
+        #expect(try await source.berth(["replication", "run", "tls"]).status == 1)
+        let refused = try await taskOrExecutionError(source, try await latestExecution(source, rule: "tls"))
+        #expect(refused.lowercased().contains("certificate") || refused.lowercased().contains("ssl"), "\(refused)")
+        #expect(try await Self.digest("app:v1", at: destination.host, credentials: nil) == nil)
+
+        // Trusted through the endpoint's CA file: the tree goes.
+        #expect(try await source.berth(["replication", "endpoint", "set", "secure", "--endpoint-url", destination.baseURL,
+                                        "--ca-file", "\(tls.caDirectory)/ca.crt"]).status == 0)
+        let ran = try await source.berth(["replication", "run", "tls"])
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        #expect(try await Self.digest("app:v1", at: destination.host, credentials: nil) == tree.index)
+    }
+
     // MARK: The reference registry
 
     @Test func toTheReferenceRegistryAsPlainArtifactsWithTheReferrersTagSchemaAndBackIntoAFreshBerth() async throws {
@@ -259,7 +286,8 @@ import FoundationNetworking
         return (try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])?.first ?? [:]
     }
 
-    /// The first failed task's error of an execution, else the execution's own.
+    /// The first failed task's error of an execution (after its three attempts), else the
+    /// execution's own.
     func taskOrExecutionError(_ source: Source, _ execution: [String: Any]) async throws -> String {
         let id = execution["id"] as? Int ?? 0
         let listed = try await source.berth(["replication", "tasks", "\(id)", "--json"])

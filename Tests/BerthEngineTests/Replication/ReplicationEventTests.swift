@@ -149,6 +149,31 @@ import Testing
         }
     }
 
+    @Test func aRetentionDeletePropagatesJudgedByTheTagsItRemoved() async throws {
+        try await withReplicationPair { replicator, source, destination in
+            try await replicator.setRule(ReplicationRule(name: "events", mode: .push, endpoint: "peer", tags: "v*", propagateDeletes: true,
+                                                         trigger: .init(kind: .event)), by: .local)
+            var pushed: [Digest] = []
+            for (number, name) in ["v1", "v2"].enumerated() {
+                let image = try await makeImage(source, app, seed: UInt64(number + 1))
+                _ = try await source.putManifest(image.bytes, contentType: ociManifest, in: app, reference: .tag(tag(name)))
+                pushed.append(image.digest)
+                // Distinct push times: retention keeps the latest.
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let signature = try await sign(source, pushed[0], size: 0, seed: 50)
+            await replicator.drainOutbox()
+            #expect(try destination.index.manifest(pushed[0], in: app) != nil)
+            try await source.updatePolicies { $0.retention = [RetentionRule(repositories: "team/app", tags: "v*", keepLatest: 1)] }
+            let report = try await source.runRetention(dryRun: false)
+            #expect(report.tags == ["team/app:v1"])
+            await replicator.drainOutbox()
+            #expect(try destination.index.manifest(pushed[0], in: app) == nil)
+            #expect(try destination.index.manifest(signature, in: app) == nil)
+            #expect(try destination.index.manifest(pushed[1], in: app) != nil)
+        }
+    }
+
     @Test func garbageCollectionPropagatesNothing() async throws {
         try await withReplicationPair { replicator, source, _ in
             try await replicator.setRule(eventRule(propagateDeletes: true), by: .local)
