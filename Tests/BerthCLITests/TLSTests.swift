@@ -29,6 +29,10 @@ import Testing
         #expect(h2.stdout == "2 200")
         let h1 = try await run("curl", ["-sk", "--http1.1", "-o", "/dev/null", "-w", "%{http_version} %{http_code}", "\(server.baseURL)/v2/"])
         #expect(h1.stdout == "1.1 200")
+        // A HEAD answered with an error over HTTP/2: its status and no body (a body there closed the connection).
+        let missing = try await run("curl", ["-sk", "--http2", "-I", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                                             "\(server.baseURL)/v2/secure/app/manifests/missing"])
+        #expect(missing.stdout == "2 404", "\(missing.stderr)")
         let plain = try await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(server.host)/v2/"])
         #expect(plain.stdout != "200")
 

@@ -72,7 +72,8 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
             response = OCIError.internal.response()
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
-        return response
+        // An error answering a HEAD carries no body (over HTTP/2 one would break the connection).
+        return request.method == .head ? response.headOnly() : response
     }
 
     private func dispatch(_ request: Request) async throws -> Response {

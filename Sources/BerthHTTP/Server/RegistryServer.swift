@@ -21,6 +21,7 @@ public enum RegistryServer {
                               logger: Logger = Logger(label: "berth"), replication: Replicator<Store>? = nil) -> Router<RegistryRequestContext> {
         let metrics = metrics ?? RegistryMetrics(factory: exposition?.factory ?? MetricsSystem.factory)
         let router = Router(context: RegistryRequestContext.self)
+        router.add(middleware: HeadResponseMiddleware())
         router.add(middleware: RequestObservationMiddleware(metrics: metrics, logger: logger))
         if let rate = options.requestsPerSecond {
             router.add(middleware: RateLimitMiddleware(requestsPerSecond: rate, authentication: options.authentication,
