@@ -962,7 +962,7 @@ def report(bench, extra, machine):
         sending, receiving = bench.median(replication.PEAK_METRIC, "berth"), bench.median(replication.PEAK_METRIC, "receiving")
         if sending is not None:
             lines.append(f"| {replication.PEAK_METRIC} | {fmt(sending, 1)} | {fmt(receiving, 1)} (receiving) | | ≤ receiving + a few MiB |")
-            verdicts.append(("source peak RSS while replicating", "its peak while receiving the same image, + 8 MiB",
+            verdicts.append(("source peak anonymous RSS while replicating", "its peak while receiving the content, + 8 MiB",
                              (receiving + 8) / sending if sending and receiving else None, 1.0))
     alone = extra.get("alone")
     if alone:

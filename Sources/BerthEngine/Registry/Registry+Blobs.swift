@@ -80,10 +80,21 @@ extension Registry {
     /// Reads up to `count` bytes at `offset` of an open blob into a new buffer, on the I/O
     /// threads (no copy between the file and the buffer a network write takes).
     public func readBuffer(_ reader: Store.Reader, at offset: Int64, count: Int) async throws(RegistryError) -> ByteBuffer {
+        try await readBuffer(reader, at: offset, count: count, reusing: ByteBufferHandoff(nil))
+    }
+
+    /// `readBuffer`, into the buffer `spare` hands over when nothing else holds its storage any
+    /// more (else into a new one): a stream that hands back the chunks a network write has let
+    /// go of reads a blob of any size in the same few buffers, instead of one allocation a
+    /// chunk (which glibc's arenas keep as resident memory once its mmap threshold has risen).
+    func readBuffer(_ reader: Store.Reader, at offset: Int64, count: Int, reusing spare: ByteBufferHandoff) async throws(RegistryError) -> ByteBuffer {
         guard offset >= 0, offset <= reader.size else { throw .rangeNotSatisfiable(size: reader.size) }
         let length = Int(min(Int64(count), reader.size - offset))
         return try await io {
-            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            // Taken out of the handoff, the buffer is this closure's alone (when the writer
+            // has let go): clearing and writing it reuse its storage.
+            var buffer = spare.take() ?? ByteBufferAllocator().buffer(capacity: length)
+            buffer.clear(minimumCapacity: length)
             _ = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
                 try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: raw.prefix(length)), at: offset)
             }

@@ -11,11 +11,12 @@ public struct LocalReplicationPeer<Store: BlobStore>: ReplicationPeer {
     public let registry: Registry<Store>
     /// Who the pushes are audited as (`replication:<rule>`).
     public let actor: String
-    /// The size of the chunks blobs are read in.
+    /// The size of the chunks blobs are read in (256 KiB by default: small enough that the few
+    /// in flight stay small, large enough that a 1 GiB blob is 4 096 reads).
     public let chunkSize: Int
 
     /// This registry, its writes audited as `actor`.
-    public init(registry: Registry<Store>, actor: String, chunkSize: Int = 1 << 20) {
+    public init(registry: Registry<Store>, actor: String, chunkSize: Int = 256 << 10) {
         self.registry = registry
         self.actor = actor
         self.chunkSize = chunkSize
@@ -55,18 +56,21 @@ public struct LocalReplicationPeer<Store: BlobStore>: ReplicationPeer {
         let registry = registry
         let chunkSize = chunkSize
         // One chunk read ahead: the disk read of the next chunk overlaps the sending of this
-        // one, and memory stays at two chunks whatever the blob's size.
-        @Sendable func read(at offset: Int64) -> Task<ByteBuffer, any Error> {
-            Task { try await registry.readBuffer(reader, at: offset, count: chunkSize) }
+        // one. Chunks are read into the buffers of chunks sent three steps earlier (the
+        // network write has let go of them by then, or the read allocates): a blob of any size
+        // streams through the same few buffers.
+        @Sendable func read(at offset: Int64, into spare: ByteBufferHandoff) -> Task<ByteBuffer, any Error> {
+            Task { try await registry.readBuffer(reader, at: offset, count: chunkSize, reusing: spare) }
         }
         return ReplicatedBytes(unfolding: {
             let at = position.value
             guard at < reader.size else { return nil }
-            let chunk = try await (position.ahead ?? read(at: at)).value
+            let chunk = try await (position.ahead ?? read(at: at, into: position.spare())).value
             position.ahead = nil
             guard chunk.readableBytes > 0 else { return nil }
             position.value = at + Int64(chunk.readableBytes)
-            if position.value < reader.size { position.ahead = read(at: position.value) }
+            position.sent.append(chunk)
+            if position.value < reader.size { position.ahead = read(at: position.value, into: position.spare()) }
             return chunk
         })
     }
@@ -125,5 +129,12 @@ extension LocalReplicationPeer {
 private final class BlobPosition: @unchecked Sendable {
     var value: Int64
     var ahead: Task<ByteBuffer, any Error>?
+    /// The chunks handed out lately, newest last.
+    var sent: [ByteBuffer] = []
+
+    /// The buffer of the chunk sent three steps ago, to read into (nil until there is one).
+    func spare() -> ByteBufferHandoff {
+        ByteBufferHandoff(sent.count >= 3 ? sent.removeFirst() : nil)
+    }
     init(_ value: Int64) { self.value = value }
 }
