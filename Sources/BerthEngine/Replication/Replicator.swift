@@ -35,7 +35,9 @@ public final class Replicator<Store: BlobStore>: Sendable {
         self.transport = transport
         self.maximumAttempts = max(1, maximumAttempts)
         self.retryDelay = retryDelay
-        self.credentials = try ReplicationCredentials(layout: registry.layout)
+        let layout = registry.layout
+        // The file is read (and later written, with its fsyncs) on the I/O threads.
+        self.credentials = try await registry.io { try ReplicationCredentials(layout: layout) }
         let settings: ReplicationSettings
         do {
             settings = try registry.index.setting(ReplicationSettings.settingName).map {
@@ -79,14 +81,14 @@ public final class Replicator<Store: BlobStore>: Sendable {
         try check(settings)
         if let password {
             if password.isEmpty {
-                try credentials.set(nil, for: endpoint.name)
+                try await storeSecret(nil, for: endpoint.name)
             } else {
                 guard let username = endpoint.username else { throw .invalidPolicy("endpoint \(endpoint.name): password: needs a username") }
-                try credentials.set(ReplicationCredential(username: username, password: password), for: endpoint.name)
+                try await storeSecret(ReplicationCredential(username: username, password: password), for: endpoint.name)
             }
         } else if let stored = credentials.credential(for: endpoint.name), let username = endpoint.username, stored.username != username {
             // The secret belongs to the account: a new account keeps the password only if told so.
-            try credentials.set(ReplicationCredential(username: username, password: stored.password), for: endpoint.name)
+            try await storeSecret(ReplicationCredential(username: username, password: stored.password), for: endpoint.name)
         }
         try await store(settings)
         await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "endpoint \(endpoint.name) set"))
@@ -102,8 +104,14 @@ public final class Replicator<Store: BlobStore>: Sendable {
         }
         settings.endpoints.removeAll { $0.name == name }
         try await store(settings)
-        try credentials.set(nil, for: name)
+        try await storeSecret(nil, for: name)
         await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "endpoint \(name) removed"))
+    }
+
+    /// Writes an endpoint's secret durably, on the I/O threads.
+    private func storeSecret(_ credential: ReplicationCredential?, for endpoint: String) async throws(RegistryError) {
+        let credentials = credentials
+        try await registry.io { try credentials.set(credential, for: endpoint) }
     }
 
     /// Whether an endpoint has a secret stored (documents show this, never the secret).
