@@ -961,8 +961,12 @@ def report(bench, extra, machine):
             verdicts.append((metric, "skopeo", rp, wanted))
         sending, receiving = bench.median(replication.PEAK_METRIC, "berth"), bench.median(replication.PEAK_METRIC, "receiving")
         if sending is not None:
-            lines.append(f"| {replication.PEAK_METRIC} | {fmt(sending, 1)} | {fmt(receiving, 1)} (receiving) | | ≤ receiving + a few MiB |")
-            verdicts.append(("source peak anonymous RSS while replicating", "its peak while receiving the content, + 8 MiB",
+            lines.append(f"| {replication.PEAK_METRIC} | {fmt(sending, 1)} | {fmt(receiving, 1)} (receiving) | | – |")
+        huge = replication.HUGE_METRIC.format(gib=args.huge_gib)
+        sending, receiving = bench.median(huge, "berth"), bench.median(huge, "receiving")
+        if sending is not None:
+            lines.append(f"| {huge} | {fmt(sending, 1)} | {fmt(receiving, 1)} (receiving) | | ≤ receiving + a few MiB |")
+            verdicts.append((f"peak anonymous RSS replicating {args.huge_gib} GiB", "its peak receiving it, + 8 MiB",
                              (receiving + 8) / sending if sending and receiving else None, 1.0))
     alone = extra.get("alone")
     if alone:
@@ -1107,6 +1111,9 @@ def main():
             run_once(bench, run, registries, nginx, payload, size, "small")
             if "replication" in args.only:
                 replication.measure(bench, run, os.path.abspath(args.berth), source, replication_destination, content, args.replication_images)
+        if "replication" in args.only and args.huge_gib:
+            print(f"replicating {args.huge_gib} GiB from a fresh Berth for its memory", flush=True)
+            replication.huge_memory(bench, os.path.abspath(args.berth), replication_destination, args.huge_gib)
         extra = {"rss-berth": berth.peak_rss_mib(), "rss-docker-registry": peer.peak_rss_mib()}
         # On a fresh server of its own: what the push itself needs, not what the comparison's
         # loads left in the process (buffers, mapped index pages).

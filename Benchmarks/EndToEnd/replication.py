@@ -234,3 +234,42 @@ def measure(bench, run, binary, source, start_destination, content, images):
     for side in ((berth, skopeo) if run % 2 == 0 else (skopeo, berth)):
         side()
     return big_metric, small_metric
+
+
+HUGE_METRIC = "peak anonymous RSS of a fresh source receiving, then replicating, one {gib} GiB image (MiB)"
+
+
+def huge_memory(bench, binary, start_berth_in, gib):
+    """The issue's memory test, literally: a fresh source receives one image with a layer of
+    `gib` GiB (generated, not stored twice on the client) and replicates it to a fresh
+    destination; the source's peak anonymous memory in both, which must be within a few MiB."""
+    source, destination = start_berth_in("huge-source"), start_berth_in("huge-destination")
+    try:
+        reg = _registry_of(source)
+        block = os.urandom(16 * MiB)
+        count = gib * 64
+        h = hashlib.sha256()
+        for _ in range(count):
+            h.update(block)
+        layer = "sha256:" + h.hexdigest()
+        with AnonymousPeak(source.process.pid) as receiving:
+            reg.push_monolithic("huge/app", (block for _ in range(count)), count * len(block), layer)
+            config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
+            config_digest = reg.push_blob_bytes("huge/app", config)
+            reg.put_manifest("huge/app", "v1", _manifest("application/vnd.oci.image.config.v1+json", config_digest, len(config),
+                                                         [("application/vnd.oci.image.layer.v1.tar", layer, count * len(block))]))
+        configure(binary, source, destination)
+        with AnonymousPeak(source.process.pid) as sending:
+            berth_run(binary, source, "huge", "huge/app", "mirror")
+        metric = HUGE_METRIC.format(gib=gib)
+        bench.record(metric, "receiving", receiving.mib)
+        bench.record(metric, "berth", sending.mib)
+    finally:
+        for server in (source, destination):
+            server.stop()
+            shutil.rmtree(server.root, ignore_errors=True)
+
+
+def _registry_of(server):
+    import compare  # the client code of the comparison (imported here: compare imports this module)
+    return compare.Registry(server)
