@@ -153,7 +153,7 @@ struct ReplicationCommand: AsyncParsableCommand {
         }
 
         static func summary(_ execution: ReplicationExecution) -> String {
-            "execution \(execution.id) \(execution.state.rawValue)\(execution.dryRun ? " (dry run)" : ""): \(execution.succeeded) succeeded, \(execution.failed) failed, \(execution.skipped) skipped of \(execution.tasks) tasks; \(execution.artifactsDone)/\(execution.artifacts) artifacts, \(Formatting.size(execution.bytesDone))/\(Formatting.size(execution.bytes))"
+            "execution \(execution.id) \(execution.state.rawValue)\(execution.dryRun ? " (dry run)" : ""): \(execution.succeeded) succeeded, \(execution.failed) failed, \(execution.skipped) skipped, \(execution.waiting) waiting of \(execution.tasks) tasks; \(execution.artifactsDone)/\(execution.artifacts) artifacts, \(Formatting.size(execution.bytesDone))/\(Formatting.size(execution.bytes))"
                 + (execution.error.map { "\nerror: \($0)" } ?? "")
         }
     }
@@ -167,9 +167,9 @@ struct ReplicationCommand: AsyncParsableCommand {
             try await withAdminBackend(options) { backend in
                 let executions = try await backend.replicationExecutions(rule: rule, limit: limit)
                 if options.json { return print(Formatting.json(executions)) }
-                print(Formatting.table(["ID", "RULE", "TRIGGER", "STARTED", "ENDED", "STATE", "TASKS", "DONE", "FAILED", "SKIPPED", "BYTES"], executions.map { e in
+                print(Formatting.table(["ID", "RULE", "TRIGGER", "STARTED", "ENDED", "STATE", "TASKS", "DONE", "FAILED", "SKIPPED", "WAITING", "BYTES"], executions.map { e in
                     ["\(e.id)", e.rule, e.trigger + (e.dryRun ? " (dry run)" : ""), Formatting.date(e.startedAt), e.endedAt.map(Formatting.date) ?? "-",
-                     e.state.rawValue, "\(e.tasks)", "\(e.succeeded)", "\(e.failed)", "\(e.skipped)", Formatting.size(e.bytesDone)]
+                     e.state.rawValue, "\(e.tasks)", "\(e.succeeded)", "\(e.failed)", "\(e.skipped)", "\(e.waiting)", Formatting.size(e.bytesDone)]
                 }))
             }
         }

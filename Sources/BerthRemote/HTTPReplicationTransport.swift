@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import BerthEngine
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// Replication's transport over HTTP: one connection pool (async-http-client) for every
@@ -24,8 +25,13 @@ public final class HTTPReplicationTransport: ReplicationTransport {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) throws -> any ReplicationPeer {
-        try RemoteRegistryClient(endpoint: endpoint, credential: credential, client: client)
+    public func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) async throws -> any ReplicationPeer {
+        // The CA file is read on a thread of NIO's blocking pool, not on the cooperative pool.
+        var roots: [NIOSSLCertificate]?
+        if let caFile = endpoint.caFile, !endpoint.isPlainHTTP {
+            roots = try await NIOThreadPool.singleton.runIfActive { try RemoteRegistryClient.certificates(in: caFile, of: endpoint) }
+        }
+        return try RemoteRegistryClient(endpoint: endpoint, credential: credential, client: client, trustRoots: roots)
     }
 
     /// Closes the connections.

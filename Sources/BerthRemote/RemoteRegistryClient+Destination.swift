@@ -13,16 +13,20 @@ extension RemoteRegistryClient: ReplicationDestination {
     public func servesReferrersAPI(in repository: RepositoryName) async throws -> Bool {
         if let known = referrersSupport.withLock({ $0[repository.value] }) { return known }
         // The spec: a registry with the API answers 200 and an image index for any digest,
-        // one without it 404 (or another error) for the path.
+        // one without it 404 for the path.
         let probe = try Digest(algorithm: .sha256, encoded: String(repeating: "0", count: 64))
-        let response = try await send(.GET, Self.path(repository, "referrers/\(probe)"), access: .pull(repository),
+        var response = try await send(.GET, Self.path(repository, "referrers/\(probe)"), access: .pull(repository),
                                       headers: [("Accept", MediaType.ociImageIndex.rawValue)])
         var serves = false
         if response.status == .ok {
             let body = try await response.body.collect(upTo: 1 << 20)
             serves = (try? ReferrersTagSchema.index(parsing: Array(buffer: body), contentType: MediaType.ociImageIndex.rawValue)) != nil
-        } else {
+        } else if response.status == .notFound {
+            // The spec's answer of a registry without the API.
             _ = try? await response.body.collect(upTo: 64 << 10)
+        } else {
+            // Anything else (a 500, a 429) says nothing about the API: fail, and ask again next time.
+            try await expect(&response, [200, 404], "GET \(Self.path(repository, "referrers/\(probe)"))")
         }
         referrersSupport.withLock { $0[repository.value] = serves }
         return serves
@@ -164,7 +168,7 @@ extension RemoteRegistryClient: ReplicationDestination {
             ("Content-Type", "application/octet-stream"),
             ("Content-Range", "\(offset)-\(offset + length - 1)"),
             ("Content-Length", "\(length)"),
-        ], body: { .stream(Self.limited(body, to: length), length: .known(length)) }, timeout: .hours(24))
+        ], body: { .stream(Self.limited(body, to: length), length: .known(length)) }, streamed: true, timeout: .hours(24))
         try await expect(&response, [202], "PATCH upload")
         _ = try? await response.body.collect(upTo: 64 << 10)
         return response.headers.first(name: "Location") ?? location
@@ -178,17 +182,20 @@ extension RemoteRegistryClient: ReplicationDestination {
               let last = Int64(range[range.index(after: dash)...]) else {
             throw ReplicationFailure.destination("the upload status of \(endpoint.name) has no Range")
         }
+        // `0-0` is what registries answer for an empty upload as well as for one byte: the
+        // caller starts again rather than guess.
+        guard last > 0 else { throw ReplicationFailure.destination("the upload status of \(endpoint.name) is ambiguous (\(range))") }
         return (last + 1, response.headers.first(name: "Location") ?? location)
     }
 
     private func finishUpload(_ location: String, digest: Digest, body: HTTPClientRequest.Body?, size: Int64, in repository: RepositoryName) async throws {
         let separator = location.contains("?") ? "&" : "?"
         let target = "\(location)\(separator)digest=\(digest)"
-        // The body is streamed once: `startUpload` signed in already, so no 401 retry needs it again.
+        // The body is streamed once (`send` makes sure of the credentials first).
         let once = OneUse(body)
         var response = try await send(.PUT, target, access: .push(repository),
                                       headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "\(size)")],
-                                      body: { once.take() ?? .bytes(ByteBuffer()) }, timeout: .hours(24))
+                                      body: { once.take() ?? .bytes(ByteBuffer()) }, streamed: body != nil, timeout: .hours(24))
         try await expect(&response, [201], "PUT upload of \(digest)")
         _ = try? await response.body.collect(upTo: 64 << 10)
     }

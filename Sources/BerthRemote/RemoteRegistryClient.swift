@@ -35,8 +35,10 @@ public final class RemoteRegistryClient: Sendable {
     /// The largest blob sent in one request; larger ones go in chunks of this size.
     let chunkSize: Int64
 
-    /// A client of `endpoint` over `client`'s connections.
-    public init(endpoint: ReplicationEndpoint, credential: ReplicationCredential?, client: HTTPClient, chunkSize: Int64 = 256 << 20) throws {
+    /// A client of `endpoint` over `client`'s connections; `trustRoots`, the certificates of the
+    /// endpoint's CA file already read (nil: read here, from the calling thread).
+    public init(endpoint: ReplicationEndpoint, credential: ReplicationCredential?, client: HTTPClient, chunkSize: Int64 = 256 << 20,
+                trustRoots: [NIOSSLCertificate]? = nil) throws {
         self.endpoint = endpoint
         self.credential = credential
         self.client = client
@@ -46,14 +48,21 @@ public final class RemoteRegistryClient: Sendable {
         } else {
             var configuration = TLSConfiguration.makeClientConfiguration()
             if !endpoint.verifyTLS { configuration.certificateVerification = .none }
-            if let caFile = endpoint.caFile {
-                do {
-                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-                } catch {
-                    throw ReplicationFailure.unreachable("endpoint \(endpoint.name): cannot read the CA file \(caFile): \(error)")
-                }
+            if let trustRoots {
+                configuration.trustRoots = .certificates(trustRoots)
+            } else if let caFile = endpoint.caFile {
+                configuration.trustRoots = .certificates(try Self.certificates(in: caFile, of: endpoint))
             }
             tls = configuration
+        }
+    }
+
+    /// The certificates of a CA file; `.unreachable` naming the file when it cannot be read.
+    public static func certificates(in caFile: String, of endpoint: ReplicationEndpoint) throws -> [NIOSSLCertificate] {
+        do {
+            return try NIOSSLCertificate.fromPEMFile(caFile)
+        } catch {
+            throw ReplicationFailure.unreachable("endpoint \(endpoint.name): cannot read the CA file \(caFile): \(error)")
         }
     }
 
@@ -92,10 +101,20 @@ public final class RemoteRegistryClient: Sendable {
     /// Sends a request, signing in when the endpoint asks (once: a second 401 is
     /// `.unauthorized`). `body` is made anew for the retry, so it must be repeatable; a
     /// streamed body is sent only after `authorize(_:)` made sure the credentials are in place.
+    ///
+    /// `streamed`: the body can be sent only once (a blob's bytes). Credentials are then made
+    /// sure of first (a token about to expire is renewed by a cheap request), and a 401 is an
+    /// error the caller resumes from rather than a resend of half a stream.
     func send(_ method: HTTPMethod, _ path: String, access: Access, headers: [(String, String)] = [],
-              body: (@Sendable () -> HTTPClientRequest.Body)? = nil, timeout: TimeAmount = .seconds(300)) async throws -> HTTPClientResponse {
+              body: (@Sendable () -> HTTPClientRequest.Body)? = nil, streamed: Bool = false,
+              timeout: TimeAmount = .seconds(300)) async throws -> HTTPClientResponse {
+        if streamed && !hasFreshCredentials(for: access) { try await authorize(access, probe: "/v2/") }
         var response = try await execute(method, path, access: access, headers: headers, body: body?(), timeout: timeout)
         guard response.status == .unauthorized else { return response }
+        if streamed {
+            let detail = try await Self.errorText(of: &response)
+            throw ReplicationFailure.unauthorized("\(endpoint.name) refused the credentials for \(access.scope) during an upload: \(detail)")
+        }
         let challenge = response.headers.first(name: "WWW-Authenticate").flatMap(RegistryChallenge.init(header:))
         _ = try? await response.body.collect(upTo: 64 << 10)
         try await signIn(challenge, access: access)
@@ -112,6 +131,16 @@ public final class RemoteRegistryClient: Sendable {
     func authorize(_ access: Access, probe path: String) async throws {
         var response = try await send(.GET, path, access: access)
         _ = try await Self.errorText(of: &response)
+    }
+
+    /// Whether a request with `access` would carry credentials that will not expire in flight:
+    /// none are needed yet, Basic is in use, or a token of the scope has a minute left.
+    private func hasFreshCredentials(for access: Access) -> Bool {
+        if usesBasic.withLock({ $0 }) { return true }
+        let tokens = tokens.withLock { $0 }
+        if tokens.isEmpty { return true }
+        guard let token = tokens[access.scope] else { return false }
+        return token.expires > Date().addingTimeInterval(60)
     }
 
     private func execute(_ method: HTTPMethod, _ path: String, access: Access, headers: [(String, String)],
@@ -153,6 +182,10 @@ public final class RemoteRegistryClient: Sendable {
         case "bearer":
             guard let realm = challenge.parameters["realm"], var components = URLComponents(string: realm) else {
                 throw ReplicationFailure.unauthorized("\(endpoint.name) sent a Bearer challenge without a realm")
+            }
+            // The endpoint's password goes only where its own settings allow plain HTTP.
+            if components.scheme?.lowercased() != "https" && !endpoint.insecure {
+                throw ReplicationFailure.unauthorized("\(endpoint.name) names a token realm over plain HTTP (\(realm)); set insecure to allow it")
             }
             var query = components.queryItems ?? []
             if let service = challenge.parameters["service"] { query.append(URLQueryItem(name: "service", value: service)) }

@@ -31,5 +31,5 @@ public typealias ReplicationPeer = ReplicationSource & ReplicationDestination
 /// distribution API to it. `BerthRemote` provides the one over HTTP.
 public protocol ReplicationTransport: Sendable {
     /// A peer for `endpoint`, signing in with `credential` when the endpoint asks.
-    func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) throws -> any ReplicationPeer
+    func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) async throws -> any ReplicationPeer
 }

@@ -106,7 +106,7 @@ extension Replicator {
         var execution = started
         do {
             guard let endpoint = settings.endpoint(rule.endpoint) else { throw ReplicationFailure.missing("no endpoint \(rule.endpoint)") }
-            let remote = try transport.peer(for: endpoint, credential: credentials.credential(for: endpoint.name))
+            let remote = try await transport.peer(for: endpoint, credential: credentials.credential(for: endpoint.name))
             let local = LocalReplicationPeer(registry: registry, actor: "replication:\(rule.name)")
             let source: any ReplicationSource = rule.mode == .push ? local : remote
             let destination: any ReplicationDestination = rule.mode == .push ? remote : local
@@ -130,7 +130,8 @@ extension Replicator {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 var next = 0
                 func launch() {
-                    guard next < tasks.count else { return }
+                    // Stopped (a shutdown): the tasks not started stay `pending` in the record.
+                    guard next < tasks.count, !Task.isCancelled else { return }
                     let task = tasks[next]
                     let job = jobs[next]
                     next += 1
@@ -225,6 +226,10 @@ extension Replicator {
                     try? await Task.sleep(for: retryDelay * (1 << (task.attempts - 1)))
                 }
             }
+        }
+        if task.attempts == 0 {
+            task.state = .failed
+            task.error = "the run stopped before this task started; the next run sends it"
         }
         if task.state == .waiting { await recordWaiting(task, rule: rule) }
         if task.state == .succeeded { await resolveWaiting(subject, rule: rule, sentBy: task) }

@@ -51,7 +51,7 @@ struct SignedIndexFixture {
 struct InProcessTransport: ReplicationTransport {
     let peers: [String: any ReplicationPeer]
 
-    func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) throws -> any ReplicationPeer {
+    func peer(for endpoint: ReplicationEndpoint, credential: ReplicationCredential?) async throws -> any ReplicationPeer {
         guard let peer = peers[endpoint.baseURL] else { throw ReplicationFailure.unreachable("no peer at \(endpoint.baseURL)") }
         return peer
     }
