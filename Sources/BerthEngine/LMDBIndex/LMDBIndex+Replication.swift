@@ -23,4 +23,18 @@ extension LMDBIndex {
             return records
         }
     }
+
+    public func replicationRecords(_ kind: ReplicationRecordKind, after key: [UInt8], limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
+        // The smallest key after `key` is `key` followed by a zero byte.
+        let start = [kind.rawValue] + key + [0]
+        return try lmdbRead { txn in
+            var records: [(key: [UInt8], value: [UInt8])] = []
+            guard limit > 0 else { return records }
+            try txn.scan(db.replication, from: start, prefix: [kind.rawValue]) { key, value in
+                records.append((Array(key.dropFirst()), Array(value)))
+                return records.count < limit
+            }
+            return records
+        }
+    }
 }

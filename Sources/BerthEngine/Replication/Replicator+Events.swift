@@ -9,8 +9,9 @@ import Foundation
 /// when signed (with `signedOnly` it waits until then, shown `waiting`); a signature pushed
 /// for a subject already at the destination goes alone (the rest is there and is not sent
 /// again); a signature pushed before its subject waits for it and goes with it, subject first.
-/// An event leaves the outbox only after its execution is recorded: a crash replays it, and
-/// replaying is harmless (what the destination holds is not sent again).
+/// Each rule keeps a cursor in the outbox and moves it only after its execution is recorded; an
+/// event leaves the outbox once every rule has passed it. A crash replays what a rule had not
+/// passed, and replaying is harmless (what the destination holds is not sent again).
 extension Replicator {
     /// Whether a rule needs the outbox.
     static func needsEvents(_ rule: ReplicationRule) -> Bool {
@@ -29,59 +30,129 @@ extension Replicator {
         (try? registry.index.replicationRecords(.outbox, prefix: [], newestFirst: false, limit: limit).count) ?? 0
     }
 
-    /// Acts on up to `limit` events of the outbox, oldest first: each rule that needs events
-    /// gets one execution for what they ask of it; then the events leave the outbox. One
-    /// drain runs at a time (a second call returns 0 at once). Returns the events handled.
+    /// Acts on the outbox for every rule that needs events, each from where it stands (its
+    /// cursor), up to `limit` events a rule, the rules side by side: a destination that is slow
+    /// or down holds back only its own rule. A rule already draining (an earlier call still
+    /// running) is left to it. Then the events every rule has passed leave the outbox. Returns
+    /// the events handled.
     @discardableResult
     public func drainOutbox(limit: Int = 256) async -> Int {
-        guard draining.withLock({ busy in
-            if busy { return false }
-            busy = true
-            return true
-        }) else { return 0 }
-        defer { draining.withLock { $0 = false } }
-        guard let records = try? registry.index.replicationRecords(.outbox, prefix: [], newestFirst: false, limit: limit),
-              !records.isEmpty else { return 0 }
-        let decoder = JSONDecoder()
-        let events = records.compactMap { try? decoder.decode(ReplicationEvent.self, from: Data($0.value)) }
-        // The rules side by side: a destination that is slow or down holds back only its own.
-        await withTaskGroup(of: Void.self) { group in
-            for rule in settings.rules where Self.needsEvents(rule) {
-                let jobs = eventJobs(events, rule: rule)
-                guard !jobs.isEmpty else { continue }
+        let handled = await withTaskGroup(of: Int.self) { group in
+            for rule in settings.rules where Self.needsEvents(rule) && claimDrain(rule.name) {
                 group.addTask {
-                    guard let (rule, execution) = try? await self.begin(rule: rule.name, trigger: "event", dryRun: false, by: .replication) else { return }
-                    await self.finish(rule, execution, by: .replication, jobs: jobs)
+                    defer { self.releaseDrain(rule.name) }
+                    return await self.drain(rule, limit: limit)
                 }
             }
+            return await group.reduce(0, +)
         }
-        // Stopped half-way (a shutdown): the events stay and the next start replays them.
+        await pruneOutbox()
+        return handled
+    }
+
+    /// Starts, in the background, a drain of every rule that needs events and is not draining
+    /// already, each going on while it finds events (the server calls this a few times a
+    /// second; `shutdown()` stops them, and what a stopped drain had not finished is replayed on
+    /// the next start).
+    public func startOutboxDrains(limit: Int = 256) {
+        for rule in settings.rules where Self.needsEvents(rule) && claimDrain(rule.name) {
+            let task = Task {
+                while !Task.isCancelled, await self.drain(rule, limit: limit) > 0 {}
+                await self.pruneOutbox()
+                self.releaseDrain(rule.name)
+            }
+            drains.withLock { $0[rule.name] = task }
+        }
+    }
+
+    private func claimDrain(_ rule: String) -> Bool {
+        drainingRules.withLock { $0.insert(rule).inserted }
+    }
+
+    private func releaseDrain(_ rule: String) {
+        _ = drainingRules.withLock { $0.remove(rule) }
+        _ = drains.withLock { $0.removeValue(forKey: rule) }
+    }
+
+    /// One step of a rule's drain: the next `limit` events after its cursor, one execution for
+    /// what they ask of it, then the cursor moved past them. Nothing moves when the step was
+    /// stopped half-way or its execution could not start (it is tried again). Returns the
+    /// events it passed.
+    private func drain(_ rule: ReplicationRule, limit: Int) async -> Int {
+        let key = Array(rule.name.utf8)
+        let cursor = (try? registry.index.replicationRecord(.cursor, key)) ?? nil
+        guard let records = try? registry.index.replicationRecords(.outbox, after: cursor ?? [], limit: limit),
+              let last = records.last?.key else { return 0 }
+        let decoder = JSONDecoder()
+        let jobs = eventJobs(records.compactMap { try? decoder.decode(ReplicationEvent.self, from: Data($0.value)) }, rule: rule)
+        if !jobs.isEmpty {
+            guard let (rule, execution) = try? await begin(rule: rule.name, trigger: "event", dryRun: false, by: .replication) else { return 0 }
+            await finish(rule, execution, by: .replication, jobs: jobs)
+        }
         guard !Task.isCancelled else { return 0 }
-        let keys = records.map(\.key)
-        try? await registry.index.write { txn in
-            for key in keys { _ = try txn.removeReplicationRecord(.outbox, key) }
+        do {
+            try await registry.index.write { txn in try txn.putReplicationRecord(.cursor, key, last) }
+        } catch {
+            return 0
         }
         return records.count
     }
 
+    /// Removes the events every rule that needs events has passed (all of them when none does).
+    func pruneOutbox() async {
+        let rules = settings.rules.filter(Self.needsEvents)
+        var floor: [UInt8]?
+        for rule in rules {
+            guard let cursor = (try? registry.index.replicationRecord(.cursor, Array(rule.name.utf8))) ?? nil else { return }
+            if floor == nil || cursor.lexicographicallyPrecedes(floor ?? []) { floor = cursor }
+        }
+        guard let records = try? registry.index.replicationRecords(.outbox, prefix: [], newestFirst: false, limit: 4096) else { return }
+        let passed = records.map(\.key).filter { key in floor.map { !$0.lexicographicallyPrecedes(key) } ?? true }
+        guard !passed.isEmpty else { return }
+        try? await registry.index.write { txn in
+            for key in passed { _ = try txn.removeReplicationRecord(.outbox, key) }
+        }
+    }
+
+    /// Starts a rule that needs events at the end of the outbox (what was recorded before it
+    /// is not its business), unless it has a cursor already.
+    func startCursor(of rule: ReplicationRule) async throws(RegistryError) {
+        guard Self.needsEvents(rule) else { return }
+        let key = Array(rule.name.utf8)
+        try await RegistryError.wrapping {
+            guard try registry.index.replicationRecord(.cursor, key) == nil else { return }
+            let last = try registry.index.replicationRecords(.outbox, prefix: [], newestFirst: true, limit: 1).first?.key
+                ?? ReplicationOutbox.key(0)
+            try await registry.index.write { txn in try txn.putReplicationRecord(.cursor, key, last) }
+        }
+    }
+
     /// What `events` ask of `rule`, each subject once.
+    /// The last event of a subject wins (a push then a delete of it leaves a delete; a delete
+    /// then a push again, a copy), so one batch never runs both side by side.
     func eventJobs(_ events: [ReplicationEvent], rule: ReplicationRule) -> [Job] {
         var jobs: [Job] = []
-        var planned = Set<String>()
+        var position: [String: Int] = [:]
+        func add(_ job: Job) {
+            let key = "\(job.subject.repository) \(job.subject.digest)"
+            if let earlier = position[key] { jobs[earlier] = job } else {
+                position[key] = jobs.count
+                jobs.append(job)
+            }
+        }
         for event in events {
             guard let repository = try? RepositoryName(parsing: event.repository), rule.repositories.matches(repository.value),
                   let digest = try? Digest(parsing: event.digest) else { continue }
             switch event.kind {
             case .push where rule.trigger.kind == .event:
-                guard let job = pushJob(digest, in: repository, rule: rule),
-                      planned.insert("copy \(repository) \(job.subject.digest)").inserted else { continue }
-                jobs.append(job)
+                guard let job = pushJob(digest, in: repository, rule: rule) else { continue }
+                add(job)
             case .delete where rule.propagateDeletes:
                 let tags = event.subjectTags.compactMap { try? Tag(parsing: $0) }
                 guard rule.selects(repository: repository, tags: tags) else { continue }
                 let removed = event.removed.compactMap { try? Digest(parsing: $0) }
-                jobs.append(.delete(Subject(repository: repository, digest: digest, tags: []), removed: removed,
-                                    below: event.subject.flatMap { try? Digest(parsing: $0) }))
+                add(.delete(Subject(repository: repository, digest: digest, tags: []), removed: removed,
+                            below: event.subject.flatMap { try? Digest(parsing: $0) }))
             default:
                 continue
             }

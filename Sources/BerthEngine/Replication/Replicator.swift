@@ -24,8 +24,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
     let live = Mutex<[Int64: ReplicationExecution]>([:])
     /// The background runs `start` made, so `shutdown` can stop them.
     let background = Mutex<[Int64: Task<Void, Never>]>([:])
-    /// Whether an outbox drain is going on (one at a time).
-    let draining = Mutex(false)
+    /// The rules whose outbox drain is going on (one at a time a rule).
+    let drainingRules = Mutex<Set<String>>([])
+    /// The background drains `startOutboxDrains` made, so `shutdown` can stop them.
+    let drains = Mutex<[String: Task<Void, Never>]>([:])
 
     /// Replication on `registry`: loads its settings and credentials, and marks executions a
     /// crash or a shutdown left `running` as `stopped` (the next run completes them).
@@ -61,8 +63,11 @@ public final class Replicator<Store: BlobStore>: Sendable {
     /// `stopped`; the next run completes what they left) and waits for them.
     public func shutdown() async {
         let runs = background.withLock { $0 }
+        let draining = drains.withLock { $0 }
         for run in runs.values { run.cancel() }
+        for drain in draining.values { drain.cancel() }
         for run in runs.values { await run.value }
+        for drain in draining.values { await drain.value }
     }
 
     /// The endpoints and rules in force.
@@ -129,6 +134,7 @@ public final class Replicator<Store: BlobStore>: Sendable {
             throw .invalidPolicy("rule \(rule.name): signedOnly: verified needs at least one trusted key in the policies")
         }
         try await store(settings)
+        try await startCursor(of: rule)
         await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "rule \(rule.name) set"))
         return rule
     }
@@ -139,6 +145,8 @@ public final class Replicator<Store: BlobStore>: Sendable {
         guard settings.rule(name) != nil else { throw .invalidPolicy("no rule is named \(name.debugDescription)") }
         settings.rules.removeAll { $0.name == name }
         try await store(settings)
+        let key = Array(name.utf8)
+        try await RegistryError.wrapping { try await registry.index.write { txn in _ = try txn.removeReplicationRecord(.cursor, key) } }
         await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "rule \(name) removed"))
     }
 

@@ -416,6 +416,8 @@ import Testing
         #expect(try fixture.index.replicationRecords(.task, prefix: [0, 1], newestFirst: false, limit: 10).map(\.value) == [[11], [12]])
         #expect(try fixture.index.replicationRecords(.task, prefix: [0, 1], newestFirst: true, limit: 10).map(\.value) == [[12], [11]])
         #expect(try fixture.index.replicationRecord(.task, [0, 2, 0]) == [21])
+        #expect(try fixture.index.replicationRecords(.task, after: [0, 1, 0], limit: 10).map(\.value) == [[12], [21]])
+        #expect(try fixture.index.replicationRecords(.task, after: [], limit: 1).map(\.value) == [[11]])
         #expect(try fixture.index.replicationRecord(.ruleState, [0, 2, 0]) == nil)
     }
 

@@ -174,6 +174,35 @@ import Testing
         }
     }
 
+    @Test func aDestinationThatHangsHoldsBackOnlyItsOwnRule() async throws {
+        try await withRegistry { hanging, _ in
+            try await withReplicationPair { _, source, destination in
+                let gate = HangingDestination(LocalReplicationPeer(registry: hanging, actor: "replication"))
+                let transport = InProcessTransport(peers: ["http://destination": LocalReplicationPeer(registry: destination, actor: "replication"),
+                                                           "http://hanging": gate])
+                let events = try await Replicator(registry: source, transport: transport, retryDelay: .milliseconds(10))
+                try await events.setEndpoint(ReplicationEndpoint(name: "peer", url: "http://destination", insecure: true), password: nil, by: .local)
+                try await events.setEndpoint(ReplicationEndpoint(name: "stuck", url: "http://hanging", insecure: true), password: nil, by: .local)
+                try await events.setRule(eventRule(), by: .local)
+                try await events.setRule(ReplicationRule(name: "slow", mode: .push, endpoint: "stuck", trigger: .init(kind: .event)), by: .local)
+                let image = try await makeImage(source, app, seed: 1)
+                _ = try await source.putManifest(image.bytes, contentType: ociManifest, in: app, reference: .tag(tag("v1")))
+                events.startOutboxDrains()
+                var arrived = false
+                for _ in 0..<500 where !arrived {
+                    arrived = try destination.index.resolve(tag: tag("v1"), in: app) == image.digest
+                    if !arrived { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                #expect(arrived, "the working rule's destination got the push while the other hung")
+                #expect(try hanging.index.resolve(tag: tag("v1"), in: app) == nil)
+                // The hanging rule has not passed the event: it stays in the outbox.
+                #expect(events.pendingEvents() == 1)
+                gate.release()
+                await events.shutdown()
+            }
+        }
+    }
+
     @Test func garbageCollectionPropagatesNothing() async throws {
         try await withReplicationPair { replicator, source, _ in
             try await replicator.setRule(eventRule(propagateDeletes: true), by: .local)

@@ -1,5 +1,6 @@
 import BerthModel
 import Foundation
+import Synchronization
 @testable import BerthEngine
 
 /// A signed multi-arch image as people push them: an index of two platform manifests, a
@@ -151,4 +152,44 @@ func withRestartableSource<T>(_ body: (RestartableSource, FileRegistry) async th
         let peer = LocalReplicationPeer(registry: destination, actor: "replication")
         return try await body(RestartableSource(transport: InProcessTransport(peers: ["http://destination": peer])), destination)
     }
+}
+
+/// A destination whose writes wait until `release()`, as a registry that accepts connections and
+/// never answers does.
+final class HangingDestination: ReplicationPeer, @unchecked Sendable {
+    let wrapped: any ReplicationPeer
+    private let opened = Mutex(false)
+
+    init(_ wrapped: any ReplicationPeer) { self.wrapped = wrapped }
+
+    func release() { opened.withLock { $0 = true } }
+
+    private func hang() async throws {
+        while !opened.withLock({ $0 }) {
+            try Task.checkCancellation()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func repositories() async throws -> [RepositoryName] { try await wrapped.repositories() }
+    func taggedManifests(in repository: RepositoryName) async throws -> [(tag: BerthModel.Tag, digest: Digest)] { try await wrapped.taggedManifests(in: repository) }
+    func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ReplicatedManifest? { try await wrapped.manifest(digest, in: repository) }
+    func accessories(of subject: Digest, in repository: RepositoryName) async throws -> [ReplicatedAccessory] { try await wrapped.accessories(of: subject, in: repository) }
+    func blob(_ digest: Digest, size: Int64, from offset: Int64, in repository: RepositoryName) async throws -> ReplicatedBytes {
+        try await wrapped.blob(digest, size: size, from: offset, in: repository)
+    }
+    func servesReferrersAPI(in repository: RepositoryName) async throws -> Bool { true }
+    func manifestDigest(_ reference: Reference, in repository: RepositoryName) async throws -> Digest? {
+        try await hang()
+        return try await wrapped.manifestDigest(reference, in: repository)
+    }
+    func manifest(_ reference: Reference, in repository: RepositoryName) async throws -> ReplicatedManifest? { try await wrapped.manifest(reference, in: repository) }
+    func hasBlob(_ digest: Digest, in repository: RepositoryName) async throws -> Bool { try await wrapped.hasBlob(digest, in: repository) }
+    func putBlob(_ digest: Digest, size: Int64, in repository: RepositoryName, bytes: @escaping @Sendable (Int64) async throws -> ReplicatedBytes) async throws {
+        try await wrapped.putBlob(digest, size: size, in: repository, bytes: bytes)
+    }
+    func putManifest(_ manifest: ReplicatedManifest, as reference: Reference, in repository: RepositoryName) async throws {
+        try await wrapped.putManifest(manifest, as: reference, in: repository)
+    }
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool { try await wrapped.deleteManifest(digest, in: repository) }
 }

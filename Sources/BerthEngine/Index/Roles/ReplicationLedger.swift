@@ -12,6 +12,9 @@ public enum ReplicationRecordKind: UInt8, Sendable, CaseIterable {
     /// Subjects an event rule holds back until they are signed, keyed by rule name ‖ 0 ‖
     /// repository ‖ 0 ‖ digest.
     case waiting = 5
+    /// How far each event rule has acted on the outbox, keyed by rule name (the value: the
+    /// key of the last outbox record it handled).
+    case cursor = 6
 }
 
 /// Replication's records: executions, their tasks and each rule's state, as opaque values
@@ -23,4 +26,6 @@ public protocol ReplicationLedger: Sendable {
     /// Up to `limit` records whose keys start with `prefix`, in key order (or from the last
     /// key back with `newestFirst`).
     func replicationRecords(_ kind: ReplicationRecordKind, prefix: [UInt8], newestFirst: Bool, limit: Int) throws -> [(key: [UInt8], value: [UInt8])]
+    /// Up to `limit` records whose keys sort after `key`, in key order.
+    func replicationRecords(_ kind: ReplicationRecordKind, after key: [UInt8], limit: Int) throws -> [(key: [UInt8], value: [UInt8])]
 }
