@@ -90,6 +90,11 @@ public final class Registry<Store: BlobStore>: Sendable {
         if !configuration.readOnly {
             do {
                 try await registry.recover()
+                // Deletes by a command on the data root propagate too: record while a rule needs it.
+                if let stored = try RegistryError.wrapping({ try index.setting(ReplicationSettings.settingName) }),
+                   let settings = try? JSONDecoder().decode(ReplicationSettings.self, from: Data(stored)) {
+                    try registry.outbox.configure(for: settings, in: index)
+                }
             } catch {
                 await registry.close()
                 throw error

@@ -30,6 +30,20 @@ public final class ReplicationOutbox: Sendable {
         }
     }
 
+    /// Records while `settings` has a rule that needs events, keys continuing after the largest
+    /// in `index`. The registry does this when it opens (so a command on the data root records
+    /// its deletes too), replication whenever its rules change.
+    func configure(for settings: ReplicationSettings, in index: any MetadataIndex) throws(RegistryError) {
+        // Past the largest key stored and every rule's cursor: records the rules have passed
+        // are pruned, and a key handed out again would sort behind a cursor and never be seen.
+        let largest = try RegistryError.wrapping { () throws -> UInt64 in
+            let stored = try index.replicationRecords(.outbox, prefix: [], newestFirst: true, limit: 1).first.map { Self.sequence(of: $0.key) } ?? 0
+            let cursors = try index.replicationRecords(.cursor, prefix: [], newestFirst: false, limit: Int.max).map { Self.sequence(of: $0.value) }
+            return max(stored, cursors.max() ?? 0)
+        }
+        record(settings.rules.contains { $0.needsEvents }, after: largest)
+    }
+
     /// The key of a new event, or nil when nothing is recorded.
     public func nextKey() -> [UInt8]? {
         state.withLock { state -> [UInt8]? in

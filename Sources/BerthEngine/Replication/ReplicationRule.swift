@@ -132,6 +132,12 @@ public struct ReplicationRule: Sendable, Codable, Equatable {
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
     }
 
+    /// Whether the rule acts on the outbox: an enabled push rule triggered by events or
+    /// propagating deletes. While one does, the registry records every push and delete.
+    public var needsEvents: Bool {
+        enabled && mode == .push && (trigger.kind == .event || propagateDeletes)
+    }
+
     /// The largest `concurrency` a rule may ask for.
     public static let maximumConcurrency = 64
 

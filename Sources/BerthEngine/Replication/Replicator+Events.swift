@@ -13,16 +13,12 @@ import Foundation
 /// event leaves the outbox once every rule has passed it. A crash replays what a rule had not
 /// passed, and replaying is harmless (what the destination holds is not sent again).
 extension Replicator {
-    /// Whether a rule needs the outbox.
-    static func needsEvents(_ rule: ReplicationRule) -> Bool {
-        rule.enabled && rule.mode == .push && (rule.trigger.kind == .event || rule.propagateDeletes)
-    }
+    static func needsEvents(_ rule: ReplicationRule) -> Bool { rule.needsEvents }
 
     /// Switches the registry's outbox on while a rule needs events, its keys continuing after
     /// the largest stored.
     func configureOutbox() throws(RegistryError) {
-        let last = try RegistryError.wrapping { try registry.index.replicationRecords(.outbox, prefix: [], newestFirst: true, limit: 1).first }
-        registry.outbox.record(settings.rules.contains(where: Self.needsEvents), after: last.map { ReplicationOutbox.sequence(of: $0.key) } ?? 0)
+        try registry.outbox.configure(for: settings, in: registry.index)
     }
 
     /// How many events wait in the outbox (at most `limit` counted).

@@ -203,6 +203,30 @@ import Testing
         }
     }
 
+    @Test func aDeleteOnTheDataRootWithoutReplicationRunningIsRecordedAndPropagatedLater() async throws {
+        try await withRestartableSource { source, destination in
+            let tree: SignedIndexFixture
+            do {
+                let (registry, replicator) = try await source.open()
+                try await replicator.setRule(eventRule(propagateDeletes: true), by: .local)
+                tree = try await SignedIndexFixture.push(registry, app)
+                await replicator.drainOutbox()
+                await registry.close()
+            }
+            // `berth … --root`: the registry alone, no replicator.
+            do {
+                let registry = try await source.root.open()
+                _ = try await registry.deleteManifest(tree.index, in: app)
+                await registry.close()
+            }
+            let (registry, replicator) = try await source.open()
+            await replicator.drainOutbox()
+            #expect(try destination.index.manifest(tree.index, in: app) == nil)
+            #expect(try destination.index.manifest(tree.sbomSignature, in: app) == nil)
+            await registry.close()
+        }
+    }
+
     @Test func garbageCollectionPropagatesNothing() async throws {
         try await withReplicationPair { replicator, source, _ in
             try await replicator.setRule(eventRule(propagateDeletes: true), by: .local)
