@@ -603,14 +603,19 @@ def prepare_small(reg, small):
     reg.subject = ("sha256:" + hashlib.sha256(latest).hexdigest(), len(latest))
 
 
-def big_push_rss(bench, berth_reg, gib):
-    """Peak RSS of Berth while a blob of `gib` GiB is pushed in one request (generated, not stored twice)."""
+def generated_blob(gib):
+    """A blob of `gib` GiB as one random 16 MiB block repeated: (block, count, digest)."""
     block = os.urandom(16 * MiB)
     count = gib * 64
     h = hashlib.sha256()
     for _ in range(count):
         h.update(block)
-    digest = "sha256:" + h.hexdigest()
+    return block, count, "sha256:" + h.hexdigest()
+
+
+def big_push_rss(bench, berth_reg, gib):
+    """Peak RSS of Berth while a blob of `gib` GiB is pushed in one request (generated, not stored twice)."""
+    block, count, digest = generated_blob(gib)
     berth_reg.server.reset_peak()
     before = berth_reg.server.rss_kib("VmRSS") / 1024
     berth_reg.push_monolithic("bench/huge", (block for _ in range(count)), count * len(block), digest)

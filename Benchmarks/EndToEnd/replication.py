@@ -245,13 +245,9 @@ def huge_memory(bench, binary, start_berth_in, gib):
     destination; the source's peak anonymous memory in both, which must be within a few MiB."""
     source, destination = start_berth_in("huge-source"), start_berth_in("huge-destination")
     try:
-        reg = _registry_of(source)
-        block = os.urandom(16 * MiB)
-        count = gib * 64
-        h = hashlib.sha256()
-        for _ in range(count):
-            h.update(block)
-        layer = "sha256:" + h.hexdigest()
+        import compare  # the comparison's client code (imported here: compare imports this module)
+        reg = compare.Registry(source)
+        block, count, layer = compare.generated_blob(gib)
         with AnonymousPeak(source.process.pid) as receiving:
             reg.push_monolithic("huge/app", (block for _ in range(count)), count * len(block), layer)
             config = json.dumps({"architecture": "amd64", "os": "linux"}).encode()
@@ -269,7 +265,3 @@ def huge_memory(bench, binary, start_berth_in, gib):
             server.stop()
             shutil.rmtree(server.root, ignore_errors=True)
 
-
-def _registry_of(server):
-    import compare  # the client code of the comparison (imported here: compare imports this module)
-    return compare.Registry(server)

@@ -58,26 +58,17 @@ struct InProcessTransport: ReplicationTransport {
     }
 }
 
-/// A destination that fails every write, as a registry answering 500 does, and counts the attempts.
-final class FailingDestination: ReplicationPeer, @unchecked Sendable {
+/// A peer that forwards everything to `wrapped`, with a hook before each write and one before
+/// each existence check, for the destinations the tests script.
+class ForwardingPeer: ReplicationPeer, @unchecked Sendable {
     let wrapped: any ReplicationPeer
-    private let lock = NSLock()
-    private var failing: Bool
-    private(set) var writes = 0
 
-    init(_ wrapped: any ReplicationPeer, failing: Bool = true) {
-        self.wrapped = wrapped
-        self.failing = failing
-    }
+    init(_ wrapped: any ReplicationPeer) { self.wrapped = wrapped }
 
-    func heal() { lock.withLock { failing = false } }
-
-    private func check() throws {
-        try lock.withLock {
-            writes += 1
-            if failing { throw ReplicationFailure.destination("PUT: answered 500 Internal Server Error") }
-        }
-    }
+    /// Called before every blob, manifest and delete sent.
+    func willWrite() async throws {}
+    /// Called before every manifest existence check.
+    func willLookUp() async throws {}
 
     func repositories() async throws -> [RepositoryName] { try await wrapped.repositories() }
     func taggedManifests(in repository: RepositoryName) async throws -> [(tag: BerthModel.Tag, digest: Digest)] { try await wrapped.taggedManifests(in: repository) }
@@ -87,20 +78,59 @@ final class FailingDestination: ReplicationPeer, @unchecked Sendable {
         try await wrapped.blob(digest, size: size, from: offset, in: repository)
     }
     func servesReferrersAPI(in repository: RepositoryName) async throws -> Bool { true }
-    func manifestDigest(_ reference: Reference, in repository: RepositoryName) async throws -> Digest? { try await wrapped.manifestDigest(reference, in: repository) }
+    func manifestDigest(_ reference: Reference, in repository: RepositoryName) async throws -> Digest? {
+        try await willLookUp()
+        return try await wrapped.manifestDigest(reference, in: repository)
+    }
     func manifest(_ reference: Reference, in repository: RepositoryName) async throws -> ReplicatedManifest? { try await wrapped.manifest(reference, in: repository) }
     func hasBlob(_ digest: Digest, in repository: RepositoryName) async throws -> Bool { try await wrapped.hasBlob(digest, in: repository) }
     func putBlob(_ digest: Digest, size: Int64, in repository: RepositoryName, bytes: @escaping @Sendable (Int64) async throws -> ReplicatedBytes) async throws {
-        try check()
+        try await willWrite()
         try await wrapped.putBlob(digest, size: size, in: repository, bytes: bytes)
     }
     func putManifest(_ manifest: ReplicatedManifest, as reference: Reference, in repository: RepositoryName) async throws {
-        try check()
+        try await willWrite()
         try await wrapped.putManifest(manifest, as: reference, in: repository)
     }
     func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
-        try check()
+        try await willWrite()
         return try await wrapped.deleteManifest(digest, in: repository)
+    }
+}
+
+/// A destination that fails every write, as a registry answering 500 does, and counts the attempts.
+final class FailingDestination: ForwardingPeer, @unchecked Sendable {
+    private let lock = NSLock()
+    private var failing: Bool
+    private(set) var writes = 0
+
+    init(_ wrapped: any ReplicationPeer, failing: Bool = true) {
+        self.failing = failing
+        super.init(wrapped)
+    }
+
+    func heal() { lock.withLock { failing = false } }
+
+    override func willWrite() async throws {
+        try lock.withLock {
+            writes += 1
+            if failing { throw ReplicationFailure.destination("PUT: answered 500 Internal Server Error") }
+        }
+    }
+}
+
+/// A destination whose checks wait until `release()`, as a registry that accepts connections
+/// and never answers does.
+final class HangingDestination: ForwardingPeer, @unchecked Sendable {
+    private let opened = Mutex(false)
+
+    func release() { opened.withLock { $0 = true } }
+
+    override func willLookUp() async throws {
+        while !opened.withLock({ $0 }) {
+            try Task.checkCancellation()
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 }
 
@@ -154,42 +184,3 @@ func withRestartableSource<T>(_ body: (RestartableSource, FileRegistry) async th
     }
 }
 
-/// A destination whose writes wait until `release()`, as a registry that accepts connections and
-/// never answers does.
-final class HangingDestination: ReplicationPeer, @unchecked Sendable {
-    let wrapped: any ReplicationPeer
-    private let opened = Mutex(false)
-
-    init(_ wrapped: any ReplicationPeer) { self.wrapped = wrapped }
-
-    func release() { opened.withLock { $0 = true } }
-
-    private func hang() async throws {
-        while !opened.withLock({ $0 }) {
-            try Task.checkCancellation()
-            try await Task.sleep(for: .milliseconds(10))
-        }
-    }
-
-    func repositories() async throws -> [RepositoryName] { try await wrapped.repositories() }
-    func taggedManifests(in repository: RepositoryName) async throws -> [(tag: BerthModel.Tag, digest: Digest)] { try await wrapped.taggedManifests(in: repository) }
-    func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ReplicatedManifest? { try await wrapped.manifest(digest, in: repository) }
-    func accessories(of subject: Digest, in repository: RepositoryName) async throws -> [ReplicatedAccessory] { try await wrapped.accessories(of: subject, in: repository) }
-    func blob(_ digest: Digest, size: Int64, from offset: Int64, in repository: RepositoryName) async throws -> ReplicatedBytes {
-        try await wrapped.blob(digest, size: size, from: offset, in: repository)
-    }
-    func servesReferrersAPI(in repository: RepositoryName) async throws -> Bool { true }
-    func manifestDigest(_ reference: Reference, in repository: RepositoryName) async throws -> Digest? {
-        try await hang()
-        return try await wrapped.manifestDigest(reference, in: repository)
-    }
-    func manifest(_ reference: Reference, in repository: RepositoryName) async throws -> ReplicatedManifest? { try await wrapped.manifest(reference, in: repository) }
-    func hasBlob(_ digest: Digest, in repository: RepositoryName) async throws -> Bool { try await wrapped.hasBlob(digest, in: repository) }
-    func putBlob(_ digest: Digest, size: Int64, in repository: RepositoryName, bytes: @escaping @Sendable (Int64) async throws -> ReplicatedBytes) async throws {
-        try await wrapped.putBlob(digest, size: size, in: repository, bytes: bytes)
-    }
-    func putManifest(_ manifest: ReplicatedManifest, as reference: Reference, in repository: RepositoryName) async throws {
-        try await wrapped.putManifest(manifest, as: reference, in: repository)
-    }
-    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool { try await wrapped.deleteManifest(digest, in: repository) }
-}
