@@ -173,6 +173,13 @@ public struct ReplicationRule: Sendable, Codable, Equatable {
         return found
     }
 
+    /// Whether `tag` selects its manifest as a subject: it matches the tag filter and names no
+    /// accessory (cosign's tag scheme, the referrers tag schema): accessories follow their
+    /// subject and never select one themselves.
+    public func selectsSubject(taggedWith tag: Tag) -> Bool {
+        AccessoryClassifier.tagSchemeSubject(tag) == nil && ReferrersTagSchema.subject(of: tag) == nil && tags.matches(tag.value)
+    }
+
     /// Whether the rule selects a subject in `repository` tagged `tag` (untagged subjects:
     /// only when the tag filter matches every tag, `**` or `*`).
     public func selects(repository: RepositoryName, tags subjectTags: [Tag]) -> Bool {

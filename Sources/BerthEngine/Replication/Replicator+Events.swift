@@ -157,8 +157,10 @@ extension Replicator {
     }
 
     /// The job a push of `digest` gives: the tree of the subject at the top of its accessory
-    /// chain when that subject is here and carries a tag the rule selects; a hold when it is
-    /// not here yet; nothing for an untagged manifest (it travels with what names it).
+    /// chain when that subject is here and carries a tag the rule selects (or, for an untagged
+    /// child of an index, the tree of the tagged index naming it, which holds the child's
+    /// accessories); a hold when it is not here yet; nothing for a manifest no selected tag
+    /// reaches (it travels with what names it).
     private func pushJob(_ digest: Digest, in repository: RepositoryName, rule: ReplicationRule) -> Job? {
         var top = digest
         var seen: Set<Digest> = [digest]
@@ -167,11 +169,17 @@ extension Replicator {
             return .hold(Subject(repository: repository, digest: top, tags: []),
                          reason: "its subject is not here yet: it goes with the subject, which goes first")
         }
-        let tags = ((try? registry.index.tags(of: top, in: repository)) ?? []).filter {
-            AccessoryClassifier.tagSchemeSubject($0) == nil && ReferrersTagSchema.subject(of: $0) == nil && rule.tags.matches($0.value)
+        // Up through the indexes naming it until a selected tag is found.
+        var candidates = [top]
+        while let candidate = candidates.first {
+            candidates.removeFirst()
+            let tags = ((try? registry.index.tags(of: candidate, in: repository)) ?? []).filter(rule.selectsSubject(taggedWith:))
+            if !tags.isEmpty { return .copy(Subject(repository: repository, digest: candidate, tags: tags)) }
+            for parent in (try? registry.index.parents(of: candidate, in: repository)) ?? [] where seen.insert(parent).inserted {
+                candidates.append(parent)
+            }
         }
-        guard !tags.isEmpty else { return nil }
-        return .copy(Subject(repository: repository, digest: top, tags: tags))
+        return nil
     }
 
     // MARK: Deletes

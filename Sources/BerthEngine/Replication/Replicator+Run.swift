@@ -47,8 +47,7 @@ extension Replicator {
             var tagsByDigest: [Digest: [Tag]] = [:]
             var order: [Digest] = []
             for (tag, digest) in try await source.taggedManifests(in: repository) {
-                guard AccessoryClassifier.tagSchemeSubject(tag) == nil, ReferrersTagSchema.subject(of: tag) == nil,
-                      rule.tags.matches(tag.value) else { continue }
+                guard rule.selectsSubject(taggedWith: tag) else { continue }
                 if tagsByDigest[digest] == nil { order.append(digest) }
                 tagsByDigest[digest, default: []].append(tag)
             }

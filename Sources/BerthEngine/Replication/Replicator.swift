@@ -24,6 +24,8 @@ public final class Replicator<Store: BlobStore>: Sendable {
     let live = Mutex<[Int64: ReplicationExecution]>([:])
     /// The background runs `start` made, so `shutdown` can stop them.
     let background = Mutex<[Int64: Task<Void, Never>]>([:])
+    /// Changes of endpoints and rules, one at a time (each reads the settings, writes, stores).
+    let settingsGate = SerialGate()
     /// The rules whose outbox drain is going on (one at a time a rule).
     let drainingRules = Mutex<Set<String>>([])
     /// The background drains `startOutboxDrains` made, so `shutdown` can stop them.
@@ -79,6 +81,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
     /// empty string removes it). `.invalidPolicy` names the field when the document is wrong.
     @discardableResult
     public func setEndpoint(_ endpoint: ReplicationEndpoint, password: String?, by actor: AuditActor) async throws(RegistryError) -> ReplicationEndpoint {
+        try await oneAtATime { () async throws(RegistryError) in try await self.setEndpointNow(endpoint, password: password, by: actor) }
+    }
+
+    private func setEndpointNow(_ endpoint: ReplicationEndpoint, password: String?, by actor: AuditActor) async throws(RegistryError) -> ReplicationEndpoint {
         var settings = self.settings
         settings.endpoints.removeAll { $0.name == endpoint.name }
         settings.endpoints.append(endpoint)
@@ -102,6 +108,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
 
     /// Removes an endpoint and its secret; refused while a rule names it.
     public func removeEndpoint(_ name: String, by actor: AuditActor) async throws(RegistryError) {
+        try await oneAtATime { () async throws(RegistryError) in try await self.removeEndpointNow(name, by: actor) }
+    }
+
+    private func removeEndpointNow(_ name: String, by actor: AuditActor) async throws(RegistryError) {
         var settings = self.settings
         guard settings.endpoint(name) != nil else { throw .invalidPolicy("no endpoint is named \(name.debugDescription)") }
         if let rule = settings.rules.first(where: { $0.endpoint == name }) {
@@ -125,6 +135,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
     /// Adds or replaces a rule (`.invalidPolicy` names the field when it is wrong).
     @discardableResult
     public func setRule(_ rule: ReplicationRule, by actor: AuditActor) async throws(RegistryError) -> ReplicationRule {
+        try await oneAtATime { () async throws(RegistryError) in try await self.setRuleNow(rule, by: actor) }
+    }
+
+    private func setRuleNow(_ rule: ReplicationRule, by actor: AuditActor) async throws(RegistryError) -> ReplicationRule {
         var settings = self.settings
         settings.rules.removeAll { $0.name == rule.name }
         settings.rules.append(rule)
@@ -141,6 +155,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
 
     /// Removes a rule (its executions stay in the history).
     public func removeRule(_ name: String, by actor: AuditActor) async throws(RegistryError) {
+        try await oneAtATime { () async throws(RegistryError) in try await self.removeRuleNow(name, by: actor) }
+    }
+
+    private func removeRuleNow(_ name: String, by actor: AuditActor) async throws(RegistryError) {
         var settings = self.settings
         guard settings.rule(name) != nil else { throw .invalidPolicy("no rule is named \(name.debugDescription)") }
         settings.rules.removeAll { $0.name == name }
@@ -148,6 +166,19 @@ public final class Replicator<Store: BlobStore>: Sendable {
         let key = Array(name.utf8)
         try await RegistryError.wrapping { try await registry.index.write { txn in _ = try txn.removeReplicationRecord(.cursor, key) } }
         await registry.access.audit(AuditEvent(actor: actor.name, action: "replication", detail: "rule \(name) removed"))
+    }
+
+    /// Runs a change of the settings while no other runs (each reads them, writes, stores).
+    private func oneAtATime<T: Sendable>(_ change: () async throws(RegistryError) -> T) async throws(RegistryError) -> T {
+        await settingsGate.enter()
+        do {
+            let result = try await change()
+            await settingsGate.leave()
+            return result
+        } catch {
+            await settingsGate.leave()
+            throw error
+        }
     }
 
     private func check(_ settings: ReplicationSettings) throws(RegistryError) {

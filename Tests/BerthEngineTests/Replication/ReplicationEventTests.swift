@@ -91,6 +91,18 @@ import Testing
         }
     }
 
+    @Test func aSignatureOfAnIndexsChildGoesWithTheIndexTree() async throws {
+        try await withReplicationPair { replicator, source, destination in
+            try await replicator.setRule(eventRule(), by: .local)
+            let tree = try await SignedIndexFixture.push(source, app)
+            await replicator.drainOutbox()
+            // As `cosign sign --recursive` leaves it: a signature of one platform's manifest.
+            let signature = try await sign(source, tree.children[0], size: 0, seed: 70)
+            await replicator.drainOutbox()
+            #expect(try destination.referrers(of: tree.children[0], in: app).map(\.digest) == [signature])
+        }
+    }
+
     @Test func aSignaturePushedBeforeItsSubjectWaitsAndGoesAfterIt() async throws {
         try await withReplicationPair { replicator, source, destination in
             try await replicator.setRule(eventRule(signedOnly: .present), by: .local)

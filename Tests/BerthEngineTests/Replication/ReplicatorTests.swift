@@ -189,6 +189,20 @@ import Testing
         }
     }
 
+    @Test func concurrentRuleChangesAreAllKept() async throws {
+        try await withReplicationPair { replicator, _, _ in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for number in 0..<20 {
+                    group.addTask { try await replicator.setRule(ReplicationRule(name: "rule-\(number)", mode: .push, endpoint: "peer"), by: .local) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(replicator.settings.rules.count == 20)
+            let reopened = try await Replicator(registry: replicator.registry, transport: replicator.transport)
+            #expect(reopened.settings.rules.count == 20)
+        }
+    }
+
     @Test func anEndpointARuleUsesCannotBeRemoved() async throws {
         try await withReplicationPair { replicator, _, _ in
             try await replicator.setRule(ReplicationRule(name: "all", mode: .push, endpoint: "peer"), by: .local)
