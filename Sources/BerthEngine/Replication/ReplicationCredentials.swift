@@ -45,23 +45,23 @@ public final class ReplicationCredentials: Sendable {
         entries.withLock { $0[endpoint] }
     }
 
-    /// Sets (or with nil removes) an endpoint's secret, durable when this returns.
+    /// Sets (or with nil removes) an endpoint's secret, durable when this returns. The file is
+    /// written outside the lock (readers never wait for its fsyncs); callers change secrets one
+    /// at a time (`Replicator`'s settings gate), so writes never cross.
     public func set(_ credential: ReplicationCredential?, for endpoint: String) throws(RegistryError) {
-        try entries.withLock { (entries: inout [String: ReplicationCredential]) throws(RegistryError) in
-            var changed = entries
-            changed[endpoint] = credential
-            do {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                let bytes = Array(try encoder.encode(changed))
-                try OwnerOnlyFile.ensureDirectory((path as NSString).deletingLastPathComponent)
-                try OwnerOnlyFile.write(bytes, to: path)
-            } catch let error as IOError {
-                throw .storage(error.description)
-            } catch {
-                throw .storage("cannot encode the credentials: \(error)")
-            }
-            entries = changed
+        var changed = entries.withLock { $0 }
+        changed[endpoint] = credential
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            let bytes = Array(try encoder.encode(changed))
+            try OwnerOnlyFile.ensureDirectory((path as NSString).deletingLastPathComponent)
+            try OwnerOnlyFile.write(bytes, to: path)
+        } catch let error as IOError {
+            throw .storage(error.description)
+        } catch {
+            throw .storage("cannot encode the credentials: \(error)")
         }
+        entries.withLock { $0 = changed }
     }
 }

@@ -187,7 +187,7 @@ extension Replicator {
     /// Deletes `removed` at the destination, deepest accessory first (a destination that
     /// cascades has already taken some: those count as done), keeping the referrers tag schema
     /// of `subject` true there (`ReplicationTransfer.delete`).
-    func performDelete(_ planned: ReplicationTask, removed: [Digest], below subject: Digest?,
+    func performDelete(_ planned: ReplicationTask, removed: [Digest], below subject: Digest?, rule: ReplicationRule,
                        source: any ReplicationSource, destination: any ReplicationDestination) async {
         var task = planned
         task.state = .running
@@ -200,6 +200,9 @@ extension Replicator {
                                                    sourceRepository: try RepositoryName(parsing: task.repository),
                                                    destinationRepository: try RepositoryName(parsing: task.destination), conflict: .override)
                 let deleted = try await transfer.delete(removed, below: subject)
+                await settleWaiting(Self.waitingKey(rule.name, task.repository, task.digest), as: .skipped) {
+                    "deleted while waiting (\($0 ?? "was waiting"))"
+                }
                 task.state = .succeeded
                 task.error = nil
                 task.detail = "deleted \(deleted) of \(removed.count) manifests (the rest were not there)"
@@ -229,43 +232,52 @@ extension Replicator {
         Array(rule.utf8) + [0] + Array(repository.utf8) + [0] + Array(digest.utf8)
     }
 
-    /// Remembers which task holds a subject back, so the run that sends it marks that task.
+    /// Remembers which task holds a subject back, so the run that sends it marks that task; an
+    /// earlier task holding the same subject is settled as superseded.
     func recordWaiting(_ task: ReplicationTask, rule: ReplicationRule) async {
         let key = Self.waitingKey(rule.name, task.repository, task.digest)
+        await settleWaiting(key, as: .skipped, except: (task.execution, task.id)) {
+            "superseded by task \(task.id) of execution \(task.execution) (\($0 ?? "was waiting"))"
+        }
         let value = Self.executionKey(task.execution) + Self.executionKey(Int64(task.id))
         try? await registry.index.write { txn in try txn.putReplicationRecord(.waiting, key, value) }
     }
 
-    /// Marks the tasks that held `subject` back as succeeded by `sender`, and forgets them.
+    /// Marks the task that held `subject` back as succeeded by `sender`, and forgets it.
     func resolveWaiting(_ subject: Subject, rule: ReplicationRule, sentBy sender: ReplicationTask) async {
         let key = Self.waitingKey(rule.name, subject.repository.value, subject.digest.description)
-        guard let stored = try? registry.index.replicationRecord(.waiting, key), stored.count == 16 else { return }
-        var reader = BinaryReader(stored)
-        guard let execution = try? reader.i64(), let number = try? reader.i64() else { return }
-        let taskKey = Self.taskKey(execution, Int(number))
-        let decoder = JSONDecoder()
-        var updated: [UInt8]?
-        var recount: [UInt8]?
-        if let bytes = try? registry.index.replicationRecord(.task, taskKey),
-           var task = try? decoder.decode(ReplicationTask.self, from: Data(bytes)), task.state == .waiting,
-           !(task.execution == sender.execution && task.id == sender.id) {
-            task.state = .succeeded
-            task.endedAt = registry.configuration.clock.now()
-            task.detail = "sent by execution \(sender.execution) (\(task.detail ?? "was waiting"))"
-            updated = try? Array(JSONEncoder().encode(task))
-            // The execution's totals follow (a live one counts its own at its end).
-            if current(execution) == nil, var held = try? self.execution(execution), held.waiting > 0 {
-                held.waiting -= 1
-                held.succeeded += 1
-                recount = try? Array(JSONEncoder().encode(held))
-            }
+        await settleWaiting(key, as: .succeeded, except: (sender.execution, sender.id)) {
+            "sent by execution \(sender.execution) (\($0 ?? "was waiting"))"
         }
-        let replacement = updated
-        let totals = recount
+    }
+
+    /// Settles the task holding `key` back (unless it is `except`): its record and its ended
+    /// execution's totals change in the same write that forgets the hold.
+    func settleWaiting(_ key: [UInt8], as state: ReplicationTask.State, except: (Int64, Int)? = nil,
+                       detail: @escaping @Sendable (String?) -> String) async {
+        let now = registry.configuration.clock.now()
         try? await registry.index.write { txn in
-            if let replacement { try txn.putReplicationRecord(.task, taskKey, replacement) }
-            if let totals { try txn.putReplicationRecord(.execution, Self.executionKey(execution), totals) }
+            guard let stored = try txn.replicationRecord(.waiting, key), stored.count == 16 else { return }
+            var reader = BinaryReader(stored)
+            let execution = try reader.i64()
+            let number = Int(try reader.i64())
+            if let except, except.0 == execution, except.1 == number { return }
             _ = try txn.removeReplicationRecord(.waiting, key)
+            let taskKey = Self.taskKey(execution, number)
+            guard let bytes = try txn.replicationRecord(.task, taskKey),
+                  var task = try? JSONDecoder().decode(ReplicationTask.self, from: Data(bytes)), task.state == .waiting else { return }
+            task.state = state
+            task.endedAt = now
+            task.detail = detail(task.detail)
+            try txn.putReplicationRecord(.task, taskKey, Array(try JSONEncoder().encode(task)))
+            // A running execution counts its own tasks when it ends.
+            let executionKey = Self.executionKey(execution)
+            if let record = try txn.replicationRecord(.execution, executionKey),
+               var held = try? JSONDecoder().decode(ReplicationExecution.self, from: Data(record)), held.state != .running, held.waiting > 0 {
+                held.waiting -= 1
+                if state == .succeeded { held.succeeded += 1 } else { held.skipped += 1 }
+                try txn.putReplicationRecord(.execution, executionKey, Array(try JSONEncoder().encode(held)))
+            }
         }
     }
 }

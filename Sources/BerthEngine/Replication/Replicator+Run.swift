@@ -140,7 +140,7 @@ extension Replicator {
                             await self.perform(task, subject: subject, rule: rule, source: source, destination: destination,
                                                holdUnsigned: given != nil)
                         case .delete(_, let removed, let below):
-                            await self.performDelete(task, removed: removed, below: below, source: source, destination: destination)
+                            await self.performDelete(task, removed: removed, below: below, rule: rule, source: source, destination: destination)
                         case .hold(_, let reason):
                             await self.hold(task, reason: reason, rule: rule)
                         }

@@ -208,9 +208,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
         let running = live.withLock { $0 }
         let decoder = JSONDecoder()
         var found: [ReplicationExecution] = []
-        // Scanned newest first; a filter by rule reads past other rules' runs.
+        // Scanned newest first; a filter by rule reads past other rules' runs, within the
+        // newest 10 000 executions (a bound on one answer's work, whatever the history holds).
         let records = try RegistryError.wrapping {
-            try registry.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: rule == nil ? limit : Int.max)
+            try registry.index.replicationRecords(.execution, prefix: [], newestFirst: true, limit: rule == nil ? limit : max(limit, 10_000))
         }
         for record in records {
             guard var execution = try? decoder.decode(ReplicationExecution.self, from: Data(record.value)) else { continue }

@@ -70,6 +70,22 @@ import Testing
         }
     }
 
+    @Test func aWaitingSubjectDeletedBeforeItsSignatureEndsSkipped() async throws {
+        try await withReplicationPair { replicator, source, _ in
+            try await replicator.setRule(eventRule(signedOnly: .present, propagateDeletes: true), by: .local)
+            let image = try await makeImage(source, app, seed: 1)
+            _ = try await source.putManifest(image.bytes, contentType: ociManifest, in: app, reference: .tag(tag("v1")))
+            await replicator.drainOutbox()
+            let held = try #require(try replicator.executions(rule: "events").first)
+            _ = try await source.deleteManifest(image.digest, in: app)
+            await replicator.drainOutbox()
+            let task = try #require(try replicator.tasks(of: held.id).first)
+            #expect(task.state == .skipped)
+            #expect(task.detail?.hasPrefix("deleted while waiting") == true)
+            #expect(try replicator.execution(held.id)?.waiting == 0)
+        }
+    }
+
     @Test func aSignaturePushedLaterGoesAlone() async throws {
         let counting = Box<FailingDestination?>(nil)
         try await withReplicationPair(destination: { peer in
