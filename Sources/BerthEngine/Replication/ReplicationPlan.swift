@@ -45,8 +45,9 @@ public struct ReplicationPlan: Sendable {
         return total
     }
 
-    /// Whether one of the plan's accessories is a signature (by `AccessoryClassifier`), or the
-    /// subject is a child of a signed index.
+    /// Whether one of the plan's accessories is a signature (by `AccessoryClassifier`): how a
+    /// pull rule's `signedOnly: present` judges a remote subject, whose parents it does not see
+    /// (at this registry, `Registry.isSigned` also counts a signed index naming the subject).
     public var carriesSignature: Bool {
         steps.contains { step in
             step.isAccessory && AccessoryClassifier.classify(.init(manifest: step.parsed, tagSuffix: step.tags.lazy.compactMap {
