@@ -130,6 +130,20 @@ extension RemoteRegistryClient: ReplicationDestination {
         return true
     }
 
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool {
+        // The distribution spec's tag delete; a registry that refuses it (docker-registry 2.8
+        // answers 405 UNSUPPORTED) fails the task with its answer.
+        let path = Self.path(repository, "manifests/\(tag)")
+        var response = try await send(.DELETE, path, access: .delete(repository))
+        if response.status == .notFound {
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            return false
+        }
+        try await expect(&response, [200, 202], "DELETE \(path)")
+        _ = try? await response.body.collect(upTo: 64 << 10)
+        return true
+    }
+
     // MARK: Uploads
 
     /// Opens an upload session (signing in for push first, so the streamed body that follows

@@ -97,7 +97,7 @@ extension Registry {
 
     /// Deletes a tag only; the manifest stays, reachable by digest.
     public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws(RegistryError) {
-        guard try await RegistryError.wrapping({ try await index.deleteTag(tag, in: repository, protection: tagProtection(in: repository)) }) else {
+        guard try await RegistryError.wrapping({ try await index.deleteTag(tag, in: repository, protection: tagProtection(in: repository), outbox: outbox) }) else {
             throw .manifestUnknown("\(repository):\(tag)")
         }
     }

@@ -112,6 +112,17 @@ public struct LocalReplicationPeer<Store: BlobStore>: ReplicationPeer {
 }
 
 extension LocalReplicationPeer {
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool {
+        do {
+            try await registry.deleteTag(tag, in: repository)
+            return true
+        } catch .manifestUnknown {
+            return false
+        } catch .repositoryUnknown {
+            return false
+        }
+    }
+
     public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
         do {
             _ = try await registry.deleteManifest(digest, in: repository)

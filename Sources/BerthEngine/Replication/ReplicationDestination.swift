@@ -22,6 +22,8 @@ public protocol ReplicationDestination: Sendable {
     /// Deletes a manifest by digest (a destination that cascades takes its accessories with
     /// it); false when the destination did not hold it.
     func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
+    /// Deletes a tag, its manifest kept; false when the destination did not hold the tag.
+    func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool
 }
 
 /// Both sides of an endpoint: an endpoint is read in pull mode and written in push mode.

@@ -2,7 +2,7 @@ import Foundation
 
 /// A change event-based replication acts on, recorded in the outbox by the transaction that
 /// made the change (so a crash never loses one): a manifest pushed, or manifests deleted by
-/// the API, the CLI, the interface or retention. Garbage collection records none: it removes
+/// the API, the CLI, the interface or retention, or a tag deleted alone. Garbage collection records none: it removes
 /// only what nothing references, and propagates nothing.
 public struct ReplicationEvent: Sendable, Codable, Equatable {
     /// What happened.
@@ -11,6 +11,8 @@ public struct ReplicationEvent: Sendable, Codable, Equatable {
         case push
         /// A manifest was deleted with its accessories.
         case delete
+        /// A tag was deleted, its manifest kept (`subjectTags` holds the tag).
+        case untag
     }
 
     /// What happened.

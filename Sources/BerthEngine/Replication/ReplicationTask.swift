@@ -26,6 +26,8 @@ public struct ReplicationTask: Sendable, Codable, Equatable {
         case copy
         /// Deletes manifests (a propagated delete).
         case delete
+        /// Deletes tags, their manifest kept (a propagated tag delete).
+        case untag
     }
 
     /// The execution it belongs to.

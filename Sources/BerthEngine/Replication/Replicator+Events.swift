@@ -143,6 +143,10 @@ extension Replicator {
             case .push where rule.trigger.kind == .event:
                 guard let job = pushJob(digest, in: repository, rule: rule) else { continue }
                 add(job)
+            case .untag where rule.propagateDeletes:
+                let tags = event.subjectTags.compactMap { try? Tag(parsing: $0) }.filter(rule.selectsSubject(taggedWith:))
+                guard !tags.isEmpty else { continue }
+                jobs.append(.untag(Subject(repository: repository, digest: digest, tags: tags)))
             case .delete where rule.propagateDeletes:
                 let tags = event.subjectTags.compactMap { try? Tag(parsing: $0) }
                 guard rule.selects(repository: repository, tags: tags) else { continue }
@@ -206,6 +210,33 @@ extension Replicator {
                 task.state = .succeeded
                 task.error = nil
                 task.detail = "deleted \(deleted) of \(removed.count) manifests (the rest were not there)"
+                break
+            } catch {
+                task.state = .failed
+                task.error = Self.describe(error)
+                if task.attempts < maximumAttempts { try? await Task.sleep(for: retryDelay * (1 << (task.attempts - 1))) }
+            }
+        }
+        await end(task)
+    }
+
+    /// Deletes `tags` at the destination, each only while it still names the same manifest
+    /// there (a tag moved since by another push is left alone).
+    func performUntag(_ planned: ReplicationTask, tags: [Tag], destination: any ReplicationDestination) async {
+        var task = planned
+        task.state = .running
+        task.startedAt = registry.configuration.clock.now()
+        while task.attempts < maximumAttempts && !Task.isCancelled {
+            task.attempts += 1
+            do {
+                let repository = try RepositoryName(parsing: task.destination)
+                var deleted: [String] = []
+                for tag in tags where try await destination.manifestDigest(.tag(tag), in: repository)?.description == task.digest {
+                    if try await destination.deleteTag(tag, in: repository) { deleted.append(tag.value) }
+                }
+                task.state = .succeeded
+                task.error = nil
+                task.detail = deleted.isEmpty ? "no tag to delete there" : "deleted the tags \(deleted.joined(separator: ", "))"
                 break
             } catch {
                 task.state = .failed

@@ -88,10 +88,12 @@ extension Replicator {
         case delete(Subject, removed: [Digest], below: Digest?)
         /// Record the subject as waiting, for this reason.
         case hold(Subject, reason: String)
+        /// Delete the subject's tags (`Subject.tags`) at the destination, the manifest kept.
+        case untag(Subject)
 
         var subject: Subject {
             switch self {
-            case .copy(let subject), .delete(let subject, _, _), .hold(let subject, _): subject
+            case .copy(let subject), .delete(let subject, _, _), .hold(let subject, _), .untag(let subject): subject
             }
         }
     }
@@ -122,6 +124,7 @@ extension Replicator {
                 var task = ReplicationTask(execution: id, id: number + 1, repository: subject.repository.value, destination: target.value,
                                            digest: subject.digest.description, tags: subject.tags.map(\.value))
                 if case .delete = job { task.action = .delete }
+                if case .untag = job { task.action = .untag }
                 tasks.append(task)
             }
             update(id) { $0.tasks = tasks.count }
@@ -143,6 +146,8 @@ extension Replicator {
                             await self.performDelete(task, removed: removed, below: below, rule: rule, source: source, destination: destination)
                         case .hold(_, let reason):
                             await self.hold(task, reason: reason, rule: rule)
+                        case .untag(let subject):
+                            await self.performUntag(task, tags: subject.tags, destination: destination)
                         }
                     }
                 }

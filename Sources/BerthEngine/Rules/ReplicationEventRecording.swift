@@ -40,4 +40,12 @@ extension IndexWriteTransaction {
         event.removed = removed.reversed().map(\.description)
         try putReplicationRecord(.outbox, key, try ReplicationOutbox.encode(event))
     }
+
+    /// Records the delete of a tag alone (the manifest stays) when `outbox` records.
+    func recordUntag(_ tag: Tag, of digest: Digest, in repository: RepositoryName, outbox: ReplicationOutbox?) throws {
+        guard let outbox, let key = outbox.nextKey() else { return }
+        let event = ReplicationEvent(kind: .untag, repository: repository.value, digest: digest.description,
+                                     subjectTags: [tag.value], at: Date())
+        try putReplicationRecord(.outbox, key, try ReplicationOutbox.encode(event))
+    }
 }

@@ -40,11 +40,13 @@ extension IndexWriteTransaction {
 extension MetadataIndex {
     /// Removes one tag; returns false if it did not exist. Refused, inside the transaction,
     /// when `protection` names a reason.
-    public func deleteTag(_ tag: Tag, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?) async throws -> Bool {
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName, protection: (@Sendable (Tag) -> String?)?,
+                          outbox: ReplicationOutbox? = nil) async throws -> Bool {
         try await write { txn in
             guard let record = try txn.tag(tag, in: repository) else { return false }
             if let reason = protection?(tag) { throw RegistryError.protectedByRule(reason) }
             try txn.retire(tag, from: record.digest, in: repository)
+            try txn.recordUntag(tag, of: record.digest, in: repository, outbox: outbox)
             return true
         }
     }

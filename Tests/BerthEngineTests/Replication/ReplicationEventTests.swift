@@ -166,6 +166,22 @@ import Testing
         }
     }
 
+    @Test func deletingATagDeletesThatTagThereAndKeepsTheManifest() async throws {
+        try await withReplicationPair { replicator, source, destination in
+            try await replicator.setRule(eventRule(propagateDeletes: true), by: .local)
+            let tree = try await SignedIndexFixture.push(source, app)
+            _ = try await source.putManifest(try source.manifest(.digest(tree.index), in: app).bytes, contentType: ociIndex, in: app,
+                                             reference: .tag(tag("latest")))
+            await replicator.drainOutbox()
+            try await source.deleteTag(tag("latest"), in: app)
+            await replicator.drainOutbox()
+            #expect(try destination.index.resolve(tag: tag("latest"), in: app) == nil)
+            #expect(try destination.index.resolve(tag: tag("v1"), in: app) == tree.index)
+            let execution = try #require(try replicator.executions(rule: "events").first)
+            #expect(try replicator.tasks(of: execution.id).first?.action == .untag)
+        }
+    }
+
     @Test func withoutDeletePropagationADeleteStaysAtTheSource() async throws {
         try await withReplicationPair { replicator, source, destination in
             try await replicator.setRule(eventRule(), by: .local)

@@ -96,6 +96,10 @@ class ForwardingPeer: ReplicationPeer, @unchecked Sendable {
         try await willWrite()
         return try await wrapped.deleteManifest(digest, in: repository)
     }
+    func deleteTag(_ tag: BerthModel.Tag, in repository: RepositoryName) async throws -> Bool {
+        try await willWrite()
+        return try await wrapped.deleteTag(tag, in: repository)
+    }
 }
 
 /// A destination that fails every write, as a registry answering 500 does, and counts the attempts.
