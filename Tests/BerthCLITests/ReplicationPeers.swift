@@ -11,10 +11,26 @@ final class ReferenceRegistryProcess: @unchecked Sendable {
     var host: String { "127.0.0.1:\(port)" }
     var baseURL: String { "http://\(host)" }
 
-    init() throws {
+    /// `basic`: an account (user, password) the registry asks for with Basic authentication
+    /// (its htpasswd file, bcrypt at the lowest cost: the registry checks it on every request);
+    /// nil: no authentication.
+    init(basic: (user: String, password: String)? = nil) throws {
         directory = NSTemporaryDirectory() + "berth-reference-registry-\(UUID().uuidString)"
         port = try ServerProcess.freePort()
         try FileManager.default.createDirectory(atPath: "\(directory)/data", withIntermediateDirectories: true)
+        var auth = ""
+        if let basic {
+            let hashed = try ChildProcess.run("python3", ["-W", "ignore", "-c",
+                "import crypt, sys; print(sys.argv[1] + ':' + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))",
+                basic.user, basic.password])
+            try Data(hashed.stdout.utf8).write(to: URL(fileURLWithPath: "\(directory)/htpasswd"))
+            auth = """
+            auth:
+              htpasswd:
+                realm: reference
+                path: \(directory)/htpasswd
+            """
+        }
         let configuration = """
         version: 0.1
         log:
@@ -26,6 +42,7 @@ final class ReferenceRegistryProcess: @unchecked Sendable {
             enabled: true
         http:
           addr: 127.0.0.1:\(port)
+        \(auth)
         """
         try Data(configuration.utf8).write(to: URL(fileURLWithPath: "\(directory)/config.yml"))
         process = ChildProcess("/usr/bin/docker-registry", ["serve", "\(directory)/config.yml"], output: "\(directory)/log")
@@ -34,7 +51,8 @@ final class ReferenceRegistryProcess: @unchecked Sendable {
 
     func waitUntilReady() async throws {
         for _ in 0..<600 {
-            if let probe = try? await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]), probe.stdout == "200" { return }
+            if let probe = try? await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "\(baseURL)/v2/"]),
+               probe.stdout == "200" || probe.stdout == "401" { return }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -227,6 +227,27 @@ import FoundationNetworking
         #expect(try await Self.tags("app", at: fresh.server.baseURL, credentials: fresh.credentials) == ["v1", SignedImageTree.schemaTag(tree.index) + ".sig"])
     }
 
+    @Test func aRegistryAskingForBasicCredentialsGetsTheEndpointsAccount() async throws {
+        let source = try await Source()
+        defer { source.finish() }
+        let reference = try ReferenceRegistryProcess(basic: ("robot", "robot-password"))
+        defer { reference.stop() }
+        try await reference.waitUntilReady()
+        let tree = try await SignedImageTree.push(to: source.server.host, content: "basic", credentials: source.credentials)
+        #expect(try await source.berth(["replication", "endpoint", "set", "distribution", "--endpoint-url", reference.baseURL, "--insecure",
+                                        "--endpoint-username", "robot", "--password-stdin"], input: "wrong").status == 0)
+        #expect(try await source.berth(["replication", "rule", "set", "out", "--mode", "push", "--endpoint", "distribution"]).status == 0)
+        #expect(try await source.berth(["replication", "run", "out"]).status == 1)
+        let refused = try await taskOrExecutionError(source, try await latestExecution(source, rule: "out"))
+        #expect(refused.contains("401") || refused.lowercased().contains("refused the credentials"), "\(refused)")
+        #expect(try await source.berth(["replication", "endpoint", "set", "distribution", "--endpoint-url", reference.baseURL, "--insecure",
+                                        "--endpoint-username", "robot", "--password-stdin"], input: "robot-password").status == 0)
+        let ran = try await source.berth(["replication", "run", "out"])
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        #expect(try await Self.digest("app:v1", at: reference.host, credentials: "robot:robot-password") == tree.index)
+        #expect(try await Self.digest("app@\(tree.sbomSignature)", at: reference.host, credentials: "robot:robot-password") == tree.sbomSignature)
+    }
+
     // MARK: Failing destinations
 
     @Test func aBrokenARefusingAndAStoppedDestinationGiveClearTaskErrorsAndTheNextRunCompletes() async throws {
