@@ -11,6 +11,9 @@ struct ReplicationTransfer: Sendable {
     let sourceRepository: RepositoryName
     let destinationRepository: RepositoryName
     let conflict: ReplicationRule.Conflict
+    /// Taken around each read-change-write of the destination repository's referrers tag
+    /// schema, so two runs writing there at once never lose a referrer.
+    let schemaGate: SerialGate
 
     /// What a sent plan did.
     struct Outcome: Sendable {
@@ -63,7 +66,7 @@ struct ReplicationTransfer: Sendable {
             progress(Int64(step.manifest.bytes.count))
             outcome.artifacts += 1
             if !keepsReferrers, let referrer = step.referrer {
-                try await addToReferrersTag(referrer.descriptor, of: referrer.subject)
+                try await underSchemaGate { try await addToReferrersTag(referrer.descriptor, of: referrer.subject) }
             }
         }
         return outcome
@@ -101,21 +104,38 @@ struct ReplicationTransfer: Sendable {
         var deleted = 0
         for digest in removed where try await destination.deleteManifest(digest, in: destinationRepository) { deleted += 1 }
         guard try await !destination.servesReferrersAPI(in: destinationRepository) else { return deleted }
+        try await underSchemaGate { try await retractFromReferrersTags(removed, below: subject) }
+        return deleted
+    }
+
+    /// The schema's side of a delete: the indexes of deleted manifests go, and the living
+    /// subject's index loses the deleted referrers.
+    private func retractFromReferrersTags(_ removed: [Digest], below subject: Digest?) async throws {
         for digest in removed {
             if let index = try await destination.manifest(.tag(ReferrersTagSchema.tag(for: digest)), in: destinationRepository) {
                 _ = try await destination.deleteManifest(index.digest, in: destinationRepository)
             }
         }
-        guard let subject, !removed.contains(subject) else { return deleted }
+        guard let subject, !removed.contains(subject) else { return }
         let tag = ReferrersTagSchema.tag(for: subject)
         guard let current = try await destination.manifest(.tag(tag), in: destinationRepository),
-              var index = try? ReferrersTagSchema.index(parsing: current.bytes, contentType: current.mediaType) else { return deleted }
+              var index = try? ReferrersTagSchema.index(parsing: current.bytes, contentType: current.mediaType) else { return }
         let before = index.manifests.count
         for digest in removed { index = ReferrersTagSchema.removing(digest, from: index) }
-        guard index.manifests.count != before else { return deleted }
+        guard index.manifests.count != before else { return }
         let bytes = Array(try index.encoded())
         let manifest = ReplicatedManifest(digest: try ContentHasher.digest(of: bytes), mediaType: MediaType.ociImageIndex.rawValue, bytes: bytes)
         try await destination.putManifest(manifest, as: .tag(tag), in: destinationRepository)
-        return deleted
+    }
+
+    private func underSchemaGate(_ body: () async throws -> Void) async throws {
+        await schemaGate.enter()
+        do {
+            try await body()
+            await schemaGate.leave()
+        } catch {
+            await schemaGate.leave()
+            throw error
+        }
     }
 }

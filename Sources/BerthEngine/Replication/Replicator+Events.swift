@@ -202,7 +202,8 @@ extension Replicator {
             do {
                 let transfer = ReplicationTransfer(source: source, destination: destination,
                                                    sourceRepository: try RepositoryName(parsing: task.repository),
-                                                   destinationRepository: try RepositoryName(parsing: task.destination), conflict: .override)
+                                                   destinationRepository: try RepositoryName(parsing: task.destination), conflict: .override,
+                                                   schemaGate: schemaGate(rule.endpoint, task.destination))
                 let deleted = try await transfer.delete(removed, below: subject)
                 await settleWaiting(Self.waitingKey(rule.name, task.repository, task.digest), as: .skipped) {
                     "deleted while waiting (\($0 ?? "was waiting"))"

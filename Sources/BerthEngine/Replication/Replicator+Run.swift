@@ -206,7 +206,8 @@ extension Replicator {
                     break
                 }
                 let transfer = ReplicationTransfer(source: source, destination: destination, sourceRepository: subject.repository,
-                                                   destinationRepository: try RepositoryName(parsing: task.destination), conflict: rule.conflict)
+                                                   destinationRepository: try RepositoryName(parsing: task.destination), conflict: rule.conflict,
+                                                   schemaGate: schemaGate(rule.mode == .push ? rule.endpoint : "", task.destination))
                 let sent = Counter()
                 let outcome = try await transfer.send(plan) { bytes in
                     sent.add(bytes)

@@ -26,6 +26,19 @@ public final class Replicator<Store: BlobStore>: Sendable {
     let background = Mutex<[Int64: Task<Void, Never>]>([:])
     /// Changes of endpoints and rules, one at a time (each reads the settings, writes, stores).
     let settingsGate = SerialGate()
+    /// One gate per destination repository (endpoint and repository) for the referrers tag
+    /// schema's read-change-write.
+    let schemaGates = Mutex<[String: SerialGate]>([:])
+
+    /// The gate of the referrers tag schema of `repository` at `endpoint`.
+    func schemaGate(_ endpoint: String, _ repository: String) -> SerialGate {
+        schemaGates.withLock { gates in
+            if let gate = gates["\(endpoint) \(repository)"] { return gate }
+            let gate = SerialGate()
+            gates["\(endpoint) \(repository)"] = gate
+            return gate
+        }
+    }
     /// The rules whose outbox drain is going on (one at a time a rule).
     let drainingRules = Mutex<Set<String>>([])
     /// The background drains `startOutboxDrains` made, so `shutdown` can stop them.
