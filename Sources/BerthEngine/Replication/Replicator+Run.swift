@@ -73,6 +73,7 @@ extension Replicator {
             _ = live.withLock { $0.removeValue(forKey: id) }
             throw error
         }
+        await pruneHistory(before: id - Int64(keptExecutions) + 1)
         await registry.access.audit(AuditEvent(actor: actor.name, action: "replication",
                                                detail: "rule \(rule.name) run \(id) started (\(trigger)\(dryRun ? ", dry run" : ""))"))
         return (rule, execution)
@@ -292,6 +293,24 @@ extension Replicator {
         if let failure = error as? ReplicationFailure { return failure.description }
         if let registryError = error as? RegistryError { return registryError.description }
         return String(describing: error)
+    }
+
+    /// Removes the executions older than `first` (ids below it) with their tasks, a few at a
+    /// time (each run removes what the one before it left).
+    func pruneHistory(before first: Int64) async {
+        guard first > 1, let oldest = try? registry.index.replicationRecords(.execution, prefix: [], newestFirst: false, limit: 16) else { return }
+        let ids = oldest.compactMap { record -> Int64? in
+            var reader = BinaryReader(record.key)
+            return (try? reader.i64()).flatMap { $0 < first ? $0 : nil }
+        }
+        guard !ids.isEmpty else { return }
+        let taskKeys = ids.flatMap { id in
+            ((try? registry.index.replicationRecords(.task, prefix: Self.executionKey(id), newestFirst: false, limit: Int.max)) ?? []).map(\.key)
+        }
+        try? await registry.index.write { txn in
+            for id in ids { _ = try txn.removeReplicationRecord(.execution, Self.executionKey(id)) }
+            for key in taskKeys { _ = try txn.removeReplicationRecord(.task, key) }
+        }
     }
 
     // MARK: Schedule

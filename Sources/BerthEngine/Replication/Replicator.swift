@@ -18,6 +18,9 @@ public final class Replicator<Store: BlobStore>: Sendable {
     public let maximumAttempts: Int
     /// The pause before a task's second attempt (doubled for each further one).
     public let retryDelay: Duration
+    /// How many executions (with their tasks) the history keeps; older ones are removed as new
+    /// ones start.
+    public let keptExecutions: Int
     let settingsCache: Mutex<ReplicationSettings>
     let lastExecution: Mutex<Int64>
     /// Executions running in this process, with their live totals.
@@ -47,9 +50,10 @@ public final class Replicator<Store: BlobStore>: Sendable {
     /// Replication on `registry`: loads its settings and credentials, and marks executions a
     /// crash or a shutdown left `running` as `stopped` (the next run completes them).
     public init(registry: Registry<Store>, transport: any ReplicationTransport, maximumAttempts: Int = 3,
-                retryDelay: Duration = .milliseconds(500)) async throws(RegistryError) {
+                retryDelay: Duration = .milliseconds(500), keptExecutions: Int = 1000) async throws(RegistryError) {
         self.registry = registry
         self.transport = transport
+        self.keptExecutions = max(1, keptExecutions)
         self.maximumAttempts = max(1, maximumAttempts)
         self.retryDelay = retryDelay
         let layout = registry.layout

@@ -285,6 +285,19 @@ import Testing
         }
     }
 
+    @Test func theHistoryKeepsTheNewestExecutionsWithTheirTasks() async throws {
+        try await withReplicationPair { replicator, source, _ in
+            _ = try await SignedIndexFixture.push(source, app)
+            let short = try await Replicator(registry: source, transport: replicator.transport, keptExecutions: 3)
+            try await short.setRule(ReplicationRule(name: "all", mode: .push, endpoint: "peer"), by: .local)
+            var ids: [Int64] = []
+            for _ in 0..<5 { ids.append(try await short.run(rule: "all", by: .local).id) }
+            #expect(try short.executions().map(\.id) == Array(ids.suffix(3).reversed()))
+            #expect(try short.tasks(of: ids[0]).isEmpty)
+            #expect(try short.tasks(of: ids[4]).count == 1)
+        }
+    }
+
     @Test func aScheduledRuleIsDueAnIntervalAfterItsLastRecordedRunEvenAfterARestart() async throws {
         try await withReplicationPair { replicator, _, _ in
             try await replicator.setRule(ReplicationRule(name: "hourly", mode: .push, endpoint: "peer",
