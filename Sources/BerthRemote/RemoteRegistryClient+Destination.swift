@@ -119,29 +119,23 @@ extension RemoteRegistryClient: ReplicationDestination {
     }
 
     public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
-        let path = Self.path(repository, "manifests/\(digest)")
-        var response = try await send(.DELETE, path, access: .delete(repository))
-        if response.status == .notFound {
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            return false
-        }
-        try await expect(&response, [200, 202], "DELETE \(path)")
-        _ = try? await response.body.collect(upTo: 64 << 10)
-        return true
+        try await delete(.digest(digest), in: repository)
     }
 
     public func deleteTag(_ tag: Tag, in repository: RepositoryName) async throws -> Bool {
         // The distribution spec's tag delete; a registry that refuses it (docker-registry 2.8
         // answers 405 UNSUPPORTED) fails the task with its answer.
-        let path = Self.path(repository, "manifests/\(tag)")
+        try await delete(.tag(tag), in: repository)
+    }
+
+    /// `DELETE …/manifests/<reference>`; false when the endpoint answers 404.
+    private func delete(_ reference: Reference, in repository: RepositoryName) async throws -> Bool {
+        let path = Self.path(repository, "manifests/\(reference)")
         var response = try await send(.DELETE, path, access: .delete(repository))
-        if response.status == .notFound {
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            return false
-        }
-        try await expect(&response, [200, 202], "DELETE \(path)")
+        let found = response.status != .notFound
+        if found { try await expect(&response, [200, 202], "DELETE \(path)") }
         _ = try? await response.body.collect(upTo: 64 << 10)
-        return true
+        return found
     }
 
     // MARK: Uploads

@@ -55,12 +55,15 @@ public final class ReplicationOutbox: Sendable {
 
     /// The stored key of sequence number `value` (8 bytes, big-endian: key order is push order).
     public static func key(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+        var writer = BinaryWriter(capacity: 8)
+        writer.u64(value)
+        return writer.bytes
     }
 
-    /// The sequence number of a stored key.
+    /// The sequence number of a stored key (0 for one too short to be a key).
     public static func sequence(of key: [UInt8]) -> UInt64 {
-        key.prefix(8).reduce(0) { ($0 << 8) | UInt64($1) }
+        var reader = BinaryReader(key)
+        return (try? reader.u64()) ?? 0
     }
 
     /// An event's stored form.

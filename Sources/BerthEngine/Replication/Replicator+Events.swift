@@ -166,14 +166,14 @@ extension Replicator {
     /// accessories); a hold when it is not here yet; nothing for a manifest no selected tag
     /// reaches (it travels with what names it).
     private func pushJob(_ digest: Digest, in repository: RepositoryName, rule: ReplicationRule) -> Job? {
-        var top = digest
-        var seen: Set<Digest> = [digest]
-        while let up = try? registry.index.subjects(ofAccessory: top, in: repository).first, seen.insert(up).inserted { top = up }
+        let index = registry.index
+        let top = AccessoryChain.top(of: digest) { (try? index.subjects(ofAccessory: $0, in: repository))?.first }
         guard (try? registry.index.manifest(top, in: repository)) != nil else {
             return .hold(Subject(repository: repository, digest: top, tags: []),
                          reason: "its subject is not here yet: it goes with the subject, which goes first")
         }
         // Up through the indexes naming it until a selected tag is found.
+        var seen: Set<Digest> = [top]
         var candidates = [top]
         while let candidate = candidates.first {
             candidates.removeFirst()
@@ -194,50 +194,45 @@ extension Replicator {
     func performDelete(_ planned: ReplicationTask, removed: [Digest], below subject: Digest?, rule: ReplicationRule,
                        source: any ReplicationSource, destination: any ReplicationDestination) async {
         var task = planned
-        task.state = .running
-        task.startedAt = registry.configuration.clock.now()
         task.artifacts = removed.count
-        while task.attempts < maximumAttempts && !Task.isCancelled {
-            task.attempts += 1
-            do {
-                let transfer = ReplicationTransfer(source: source, destination: destination,
-                                                   sourceRepository: try RepositoryName(parsing: task.repository),
-                                                   destinationRepository: try RepositoryName(parsing: task.destination), conflict: .override,
-                                                   schemaGate: schemaGate(rule.endpoint, task.destination))
-                let deleted = try await transfer.delete(removed, below: subject)
-                await settleWaiting(Self.waitingKey(rule.name, task.repository, task.digest), as: .skipped) {
-                    "deleted while waiting (\($0 ?? "was waiting"))"
-                }
-                task.state = .succeeded
-                task.error = nil
-                task.detail = "deleted \(deleted) of \(removed.count) manifests (the rest were not there)"
-                break
-            } catch {
-                task.state = .failed
-                task.error = Self.describe(error)
-                if task.attempts < maximumAttempts { try? await Task.sleep(for: retryDelay * (1 << (task.attempts - 1))) }
+        await attempt(task) { task in
+            let transfer = ReplicationTransfer(source: source, destination: destination,
+                                               sourceRepository: try RepositoryName(parsing: task.repository),
+                                               destinationRepository: try RepositoryName(parsing: task.destination), conflict: .override,
+                                               schemaGate: self.schemaGate(rule.endpoint, task.destination))
+            let deleted = try await transfer.delete(removed, below: subject)
+            await self.settleWaiting(Self.waitingKey(rule.name, task.repository, task.digest), as: .skipped) {
+                "deleted while waiting (\($0 ?? "was waiting"))"
             }
+            return "deleted \(deleted) of \(removed.count) manifests (the rest were not there)"
         }
-        await end(task)
     }
 
     /// Deletes `tags` at the destination, each only while it still names the same manifest
     /// there (a tag moved since by another push is left alone).
     func performUntag(_ planned: ReplicationTask, tags: [Tag], destination: any ReplicationDestination) async {
+        await attempt(planned) { task in
+            let repository = try RepositoryName(parsing: task.destination)
+            var deleted: [String] = []
+            for tag in tags where try await destination.manifestDigest(.tag(tag), in: repository)?.description == task.digest {
+                if try await destination.deleteTag(tag, in: repository) { deleted.append(tag.value) }
+            }
+            return deleted.isEmpty ? "no tag to delete there" : "deleted the tags \(deleted.joined(separator: ", "))"
+        }
+    }
+
+    /// Runs `work` (which returns the task's detail) up to `maximumAttempts` times, pausing
+    /// longer after each failure, and records how the task ended.
+    private func attempt(_ planned: ReplicationTask, _ work: (ReplicationTask) async throws -> String) async {
         var task = planned
         task.state = .running
         task.startedAt = registry.configuration.clock.now()
         while task.attempts < maximumAttempts && !Task.isCancelled {
             task.attempts += 1
             do {
-                let repository = try RepositoryName(parsing: task.destination)
-                var deleted: [String] = []
-                for tag in tags where try await destination.manifestDigest(.tag(tag), in: repository)?.description == task.digest {
-                    if try await destination.deleteTag(tag, in: repository) { deleted.append(tag.value) }
-                }
+                task.detail = try await work(task)
                 task.state = .succeeded
                 task.error = nil
-                task.detail = deleted.isEmpty ? "no tag to delete there" : "deleted the tags \(deleted.joined(separator: ", "))"
                 break
             } catch {
                 task.state = .failed
@@ -268,11 +263,10 @@ extension Replicator {
     /// earlier task holding the same subject is settled as superseded.
     func recordWaiting(_ task: ReplicationTask, rule: ReplicationRule) async {
         let key = Self.waitingKey(rule.name, task.repository, task.digest)
-        await settleWaiting(key, as: .skipped, except: (task.execution, task.id)) {
+        let value = Self.executionKey(task.execution) + Self.executionKey(Int64(task.id))
+        await settleWaiting(key, as: .skipped, except: (task.execution, task.id), holdingNext: value) {
             "superseded by task \(task.id) of execution \(task.execution) (\($0 ?? "was waiting"))"
         }
-        let value = Self.executionKey(task.execution) + Self.executionKey(Int64(task.id))
-        try? await registry.index.write { txn in try txn.putReplicationRecord(.waiting, key, value) }
     }
 
     /// Marks the task that held `subject` back as succeeded by `sender`, and forgets it.
@@ -284,11 +278,13 @@ extension Replicator {
     }
 
     /// Settles the task holding `key` back (unless it is `except`): its record and its ended
-    /// execution's totals change in the same write that forgets the hold.
+    /// execution's totals change in the same write that forgets the hold, or that records
+    /// `holdingNext` (the task now holding it) in its place.
     func settleWaiting(_ key: [UInt8], as state: ReplicationTask.State, except: (Int64, Int)? = nil,
-                       detail: @escaping @Sendable (String?) -> String) async {
+                       holdingNext next: [UInt8]? = nil, detail: @escaping @Sendable (String?) -> String) async {
         let now = registry.configuration.clock.now()
         try? await registry.index.write { txn in
+            defer { if let next { try? txn.putReplicationRecord(.waiting, key, next) } }
             guard let stored = try txn.replicationRecord(.waiting, key), stored.count == 16 else { return }
             var reader = BinaryReader(stored)
             let execution = try reader.i64()

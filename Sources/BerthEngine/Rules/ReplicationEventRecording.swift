@@ -14,10 +14,7 @@ extension IndexWriteTransaction {
 
     /// The subject at the top of `digest`'s accessory chain (itself when it is no accessory).
     func topSubject(of digest: Digest, in repository: RepositoryName) throws -> Digest {
-        var current = digest
-        var seen: Set<Digest> = [digest]
-        while let up = try subjects(ofAccessory: current, in: repository).first, seen.insert(up).inserted { current = up }
-        return current
+        try AccessoryChain.top(of: digest) { try subjects(ofAccessory: $0, in: repository).first }
     }
 
     /// A delete of `digest` as the outbox will record it, read before the delete (nil when

@@ -85,7 +85,7 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
         case .base:
             guard method == .get || method == .head else { break }
             try await authorizeBase(request)
-            return jsonResponse(Data("{}".utf8), contentType: "application/json", head: method == .head)
+            return jsonResponse(Data("{}".utf8), contentType: "application/json")
         case .catalog:
             guard method == .get else { break }
             return try await catalog(request)
@@ -178,12 +178,12 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
         }
     }
 
-    func jsonResponse(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, head: Bool = false,
+    /// A JSON answer (`respond(to:)` drops the body when it answers a HEAD).
+    func jsonResponse(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok,
                       headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = contentType
         headers[.contentLength] = String(data.count)
-        if head { return Response(status: status, headers: headers) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
