@@ -89,6 +89,26 @@ public enum AccessoryClassifier {
         rules.first { $0.matches(evidence) }?.type ?? .generic
     }
 
+    /// The envelope or document format of an accessory, where the evidence shows it: a cosign
+    /// signature's `simple signing` payload or `sigstore bundle`, a Notation signature's `JWS`
+    /// or `COSE` envelope, an attestation's `DSSE` envelope or `in-toto` statement, an SBOM's
+    /// `SPDX` or `CycloneDX`; nil when nothing says.
+    public static func format(_ evidence: Evidence) -> String? {
+        let artifactType = evidence.artifactType ?? ""
+        let layers = evidence.layerTypes
+        if artifactType.hasPrefix("application/vnd.dev.sigstore.bundle") || layers.contains(where: { $0.hasPrefix("application/vnd.dev.sigstore.bundle") }) {
+            return "sigstore bundle"
+        }
+        if layers.contains("application/vnd.dev.cosign.simplesigning.v1+json") { return "simple signing" }
+        if layers.contains("application/jose+json") { return "JWS" }
+        if layers.contains("application/cose") { return "COSE" }
+        if layers.contains("application/vnd.dsse.envelope.v1+json") { return "DSSE" }
+        if artifactType.hasPrefix("application/vnd.in-toto") || layers.contains(where: { $0.hasPrefix("application/vnd.in-toto") }) { return "in-toto" }
+        if artifactType.contains("spdx") || layers.contains(where: { $0.contains("spdx") }) { return "SPDX" }
+        if artifactType.contains("cyclonedx") || layers.contains(where: { $0.contains("cyclonedx") }) { return "CycloneDX" }
+        return nil
+    }
+
     /// The subject digest and suffix named by a cosign tag-scheme tag (`sha256-<hex>.sig`,
     /// `.att`, `.sbom`); nil for any other tag.
     public static func tagSchemeSubject(_ tag: Tag) -> (subject: Digest, suffix: String)? {

@@ -24,4 +24,5 @@ import Foundation
 ///   (invariants 2 and 3), and when it throws, nothing it did is visible.
 /// - Reads see a consistent snapshot and never block writers.
 public protocol MetadataIndex: TransactionalIndex, ManifestCatalog, AccessoryGraph, BlobLinkLookup, UploadRecords,
-    IndexWalks, DerivedEntryCheck, SignatureCheckCache, AccessRecordStore, AuditLog, SettingsStore, IndexStatistics, ReplicationLedger {}
+    IndexWalks, DerivedEntryCheck, SignatureCheckCache, AccessRecordStore, AuditLog, SettingsStore, IndexStatistics, ReplicationLedger,
+    ListingPages {}

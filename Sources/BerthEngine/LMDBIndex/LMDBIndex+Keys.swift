@@ -95,6 +95,28 @@ extension LMDBIndex {
 
     /// repo ‖ lowercase(tag) ‖ 0x00 ‖ tag. Any string gives a key, so a `last` that is not a
     /// stored tag still positions a listing correctly.
+    /// repo ‖ (i64.max − ms) ‖ digest: a manifest in `manifests_by_push`, whose bytewise order
+    /// is newest push first (times before 1970 count as 1970).
+    static func pushOrderKey(_ repo: UInt32, milliseconds: Int64, _ digest: Digest) -> [UInt8] {
+        var w = BinaryWriter(capacity: 77)
+        w.u32(repo)
+        w.i64(Int64.max - max(0, milliseconds))
+        w.digest(digest)
+        return w.bytes
+    }
+
+    /// The push time in a manifest record's encoding (version byte, media type, size, artifact
+    /// type, subject, then the push time), read without resolving its media types.
+    static func pushedMilliseconds(ofRecord bytes: [UInt8]) throws -> Int64 {
+        var r = BinaryReader(bytes)
+        guard try r.u8() == 1 else { throw IndexCorruption("unknown manifest record version") }
+        _ = try r.u32()
+        _ = try r.i64()
+        _ = try r.u32()
+        if try r.u8() == 1 { _ = try r.digest() }
+        return try r.i64()
+    }
+
     static func tagKey(_ repo: UInt32, _ tag: String) -> [UInt8] {
         var w = BinaryWriter(capacity: 4 + tag.utf8.count * 2 + 1)
         w.u32(repo)

@@ -5,7 +5,7 @@ import Foundation
 /// It stores and transacts (`LMDBIndexTransaction` is its primitive transaction); the rules
 /// that decide what a write does live in `Rules/` and run inside it.
 ///
-/// Schema (version 1; `Docs/index-schema.md` is the full description). `‖` is concatenation,
+/// Schema (version 2; `Docs/index-schema.md` is the full description). `‖` is concatenation,
 /// `repo` and `type` are 4-byte big-endian ids, `digest` is one algorithm byte then the raw hash:
 ///
 /// | database               | key                                         | value |
@@ -31,6 +31,7 @@ import Foundation
 /// | audit                  | ms ‖ sequence (8 + 4 bytes)                  | JSON event |
 /// | signature_checks       | repo ‖ signature ‖ subject ‖ sha256(key)    | 1 verified, 0 not (cache of the signed-only check) |
 /// | replication            | kind ‖ key (`ReplicationRecordKind`)        | JSON record (executions, tasks, rule state) |
+/// | manifests_by_push      | repo ‖ (i64.max − pushed ms) ‖ digest       | empty (newest push first, for paged listings) |
 ///
 /// Names and media types become small ids so that no valid name or type can push a key past
 /// LMDB's 511-byte limit; the artifact type sits inside the referrers key so that a filtered
@@ -41,7 +42,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
     // `writer`, and the database handles are immutable after `init`.
 
     /// The on-disk layout version this code reads and writes.
-    static let schemaVersion: UInt32 = 1
+    static let schemaVersion: UInt32 = 2
 
     let environment: LMDBEnvironment
     let writer: LMDBWriter?
@@ -54,7 +55,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
         let referrers, blobLinks, uploads: LMDBDatabase
         let accessories, accessorySubjects, manifestParents, settings, signatureChecks: LMDBDatabase
-        let access, audit, replication: LMDBDatabase
+        let access, audit, replication, manifestsByPush: LMDBDatabase
     }
 
     /// Opens (creating if needed) the index in `directory`.
@@ -87,14 +88,14 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     manifestParents: try named("manifest_parents"), settings: try named("settings"),
                     signatureChecks: try named("signature_checks"),
                     access: try named("access"), audit: try named("audit"),
-                    replication: try named("replication"))
+                    replication: try named("replication"), manifestsByPush: try named("manifests_by_push"))
             }
             if readOnly {
                 // Handles opened in a transaction die with it unless it commits (lmdb.h,
                 // mdb_dbi_open), so this read transaction is committed, not aborted.
                 let txn = try environment.begin(parent: nil, readOnly: true)
                 let databases = try open(txn)
-                try Self.checkSchema(txn, databases.meta, writable: false)
+                try Self.checkSchema(txn, databases, writable: false)
                 try txn.commit()
                 self.db = databases
                 self.writer = nil
@@ -103,7 +104,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                 // thread exists, so no other write can be running.
                 let txn = try environment.begin(parent: nil, readOnly: false)
                 let databases = try open(txn)
-                try Self.checkSchema(txn, databases.meta, writable: true)
+                try Self.checkSchema(txn, databases, writable: true)
                 self.db = databases
                 try txn.commit()
                 // LMDB syncs its files but never the directory that holds them: on a first
@@ -152,19 +153,42 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                             storageUsed: map.used, storageCapacity: map.size)
     }
 
-    private static func checkSchema(_ txn: LMDBTransaction, _ meta: LMDBDatabase, writable: Bool) throws {
+    /// Checks the stored layout version. A writable open of a version-1 index migrates it to
+    /// version 2 in the opening transaction (it builds `manifests_by_push` from the manifest
+    /// records); the version is raised with it, so a build that predates that index refuses
+    /// the store instead of writing manifests the push-time index would then lack.
+    private static func checkSchema(_ txn: LMDBTransaction, _ db: Databases, writable: Bool) throws {
         let key = Array("schema".utf8)
-        if let stored = try txn.get(meta, key) {
-            var reader = BinaryReader(stored)
-            let version = try reader.u32()
-            guard version == schemaVersion else {
-                throw RegistryError.storage("index schema version \(version) is not supported by this build (expects \(schemaVersion))")
-            }
-        } else if writable {
-            var w = BinaryWriter()
-            w.u32(schemaVersion)
-            try txn.put(meta, key, w.bytes)
+        var w = BinaryWriter()
+        w.u32(schemaVersion)
+        guard let stored = try txn.get(db.meta, key) else {
+            if writable { try txn.put(db.meta, key, w.bytes) }
+            return
         }
+        var reader = BinaryReader(stored)
+        let version = try reader.u32()
+        if version == 1, writable {
+            try buildPushOrder(txn, db)
+            try txn.put(db.meta, key, w.bytes)
+            return
+        }
+        guard version == schemaVersion else {
+            let hint = version == 1 ? " until a writable open (berth serve, berth fsck without --read-only) migrates it" : ""
+            throw RegistryError.storage("index schema version \(version) is not supported by this build (expects \(schemaVersion))\(hint)")
+        }
+    }
+
+    /// Writes the push-time entry of every manifest record (the version 1 → 2 migration).
+    private static func buildPushOrder(_ txn: LMDBTransaction, _ db: Databases) throws {
+        var entries: [[UInt8]] = []
+        try txn.scan(db.manifests, from: [], prefix: []) { key, value in
+            var keyReader = BinaryReader(Array(key))
+            let repo = try keyReader.u32()
+            let digest = try keyReader.digest()
+            entries.append(pushOrderKey(repo, milliseconds: try pushedMilliseconds(ofRecord: Array(value)), digest))
+            return true
+        }
+        for entry in entries { try txn.put(db.manifestsByPush, entry, [UInt8]()) }
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any IndexWriteTransaction) throws -> T) async throws -> T {

@@ -103,7 +103,13 @@ final class LMDBIndexTransaction: IndexWriteTransaction {
 
     func putManifest(_ record: ManifestRecord, document: [UInt8]) throws {
         let repo = try ensureRepo(record.repository, now: record.pushedAt)
-        try txn.put(db.manifests, LMDBIndex.repoDigestKey(repo, record.digest), try index.encodeManifest(record, txn))
+        let recordKey = LMDBIndex.repoDigestKey(repo, record.digest)
+        if let replaced = try txn.get(db.manifests, recordKey) {
+            // A record written over (not done by the rules today): its old push-time entry goes.
+            try txn.delete(db.manifestsByPush, LMDBIndex.pushOrderKey(repo, milliseconds: try LMDBIndex.pushedMilliseconds(ofRecord: replaced), record.digest))
+        }
+        try txn.put(db.manifests, recordKey, try index.encodeManifest(record, txn))
+        try txn.put(db.manifestsByPush, LMDBIndex.pushOrderKey(repo, milliseconds: record.pushedAt.millisecondsSince1970, record.digest), [UInt8]())
         if try !txn.contains(db.manifestBytes, record.digest.indexBytes) {
             try txn.put(db.manifestBytes, record.digest.indexBytes, try index.encodeDocument(document))
         }
@@ -138,6 +144,7 @@ final class LMDBIndexTransaction: IndexWriteTransaction {
             try txn.delete(db.referrers, LMDBIndex.referrerKey(repo, subject: subject, artifactType: type, referrer: digest))
         }
         try txn.delete(db.manifests, recordKey)
+        try txn.delete(db.manifestsByPush, LMDBIndex.pushOrderKey(repo, milliseconds: record.pushedAt.millisecondsSince1970, digest))
         try txn.delete(db.manifestRepositories, LMDBIndex.manifestRepositoryKey(digest, repo))
         var stillHeld = false
         try txn.scan(db.manifestRepositories, from: digest.indexBytes, prefix: digest.indexBytes) { _, _ in
