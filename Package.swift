@@ -3,7 +3,8 @@ import PackageDescription
 
 // Layers, lowest first; a target only ever imports the ones above it in this list:
 //   C modules (CLMDB, CZstd, CCrypto) → BerthModel (pure values) → BerthEngine (storage)
-//   → BerthHTTP (the OCI API on Hummingbird) → BerthCLI (commands) → berth (the executable).
+//   → BerthHTTP (the OCI API on Hummingbird), BerthWeb (the web interface) → BerthCLI (commands)
+//   → berth (the executable).
 let package = Package(
     name: "Berth",
     platforms: [.macOS(.v15)],
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB", pkgConfig: "lmdb",
@@ -77,10 +79,22 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The web interface: server-rendered pages over the engine's operations (mustache
+        // templates, stylesheet and script compiled in), beside the API on the same router.
+        .target(
+            name: "BerthWeb",
+            dependencies: [
+                "BerthEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "BerthCLI",
             dependencies: [
-                "BerthEngine", "BerthHTTP", "BerthRemote",
+                "BerthEngine", "BerthHTTP", "BerthRemote", "BerthWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,6 +123,12 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+        ]),
+        .testTarget(name: "BerthWebTests", dependencies: [
+            "BerthWeb",
+            "BerthHTTP",
+            "BerthTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "BerthCLITests", dependencies: ["BerthCLI", "berth", "BerthTestSupport"]),
     ],

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BerthEngine
 import BerthHTTP
+import BerthWeb
 import BerthRemote
 import Foundation
 import Hummingbird
@@ -96,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("buffered-writes"), help: "Write blobs through the page cache only (no O_DIRECT): a blob just pushed stays cached for its first pull, at more CPU per pushed byte.")
     var bufferedWrites = false
 
+    @Flag(name: .customLong("no-interface"), help: "Serve no web interface at / (the OCI API and the admin API only).")
+    var noInterface = false
+
     @Option(name: .long, help: "A JSON config file.")
     var config: String?
 
@@ -155,6 +159,20 @@ struct ServeCommand: AsyncParsableCommand {
             printError("berth serve: cannot load the replication settings: \(error)")
             throw ExitCode(1)
         }
+        let interface: WebInterface<RegistryRequestContext, FileBlobStore>?
+        do {
+            interface = settings.webInterface ? try WebInterface(
+                registry: registry, requiresAccounts: authentication != nil,
+                secureCookies: settings.tlsCertificate != nil || settings.externalURL?.lowercased().hasPrefix("https://") == true,
+                replication: replicator, pullHost: settings.externalURL.flatMap { URL(string: $0) }.flatMap { url in
+                    url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }
+                }, logger: logger) : nil
+        } catch {
+            await transport.shutdown()
+            await registry.close()
+            printError("berth serve: cannot prepare the web interface: \(error)")
+            throw ExitCode(1)
+        }
         // The server is BerthHTTP's: this command only maps its settings onto it.
         let app: Application<RouterResponder<RegistryRequestContext>>
         do {
@@ -171,6 +189,7 @@ struct ServeCommand: AsyncParsableCommand {
                 exposition: exposition,
                 logger: logger,
                 replication: replicator,
+                additionalRoutes: { router in interface?.register(on: router) },
                 onServerRunning: { channel in
                     logger.notice("berth is serving", metadata: [
                         "root": .string(settings.root),

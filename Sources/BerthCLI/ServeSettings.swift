@@ -41,6 +41,8 @@ struct ServeSettings: Equatable {
     /// Write blobs through the page cache only (no O_DIRECT): a blob just pushed is then cached
     /// for its first pull, at more CPU per pushed byte.
     var bufferedWrites = false
+    /// Serve the web interface at `/` (`--no-interface` turns it off).
+    var webInterface = true
     /// Bytes of each blob written through the page cache before O_DIRECT takes over (within a
     /// quarter of the available memory), so a blob just pushed is cached for its first pull.
     var cachedPushPrefix: Int64 = CachedPushPrefix.standard.maximumBytesPerBlob
@@ -69,6 +71,7 @@ struct ServeSettings: Equatable {
         var headerDeadline: String?
         var bufferedWrites: Bool?
         var cachedPushPrefix: Int64?
+        var noInterface: Bool?
 
         /// Every key a file may hold: the environment variables' names in camelCase, as the
         /// README documents them. Any other key is refused rather than silently ignored.
@@ -76,7 +79,7 @@ struct ServeSettings: Equatable {
             "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "logFormat", "uploadExpiry", "shutdownTimeout",
             "tlsCertificate", "tlsKey", "anonymous", "anonymousOnNetwork", "metricsToken", "rateLimit", "maxUploads",
             "maxBlobSize", "idleTimeout", "minBodyRate", "maxHeaderSize", "headerDeadline", "bufferedWrites",
-            "cachedPushPrefix",
+            "cachedPushPrefix", "noInterface",
         ]
     }
 
@@ -157,6 +160,7 @@ struct ServeSettings: Equatable {
         settings.anonymous = try flag(flags.anonymous, "BERTH_ANONYMOUS", file.anonymous)
         settings.anonymousOnNetwork = try flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
         settings.bufferedWrites = try flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
+        settings.webInterface = !(try flag(flags.noInterface, "BERTH_NO_INTERFACE", file.noInterface))
         settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
         settings.rateLimit = try number(flags.rateLimit, "BERTH_RATE_LIMIT", file.rateLimit)
         settings.maximumUploads = try number(flags.maxUploads, "BERTH_MAX_UPLOADS", file.maxUploads) ?? 64

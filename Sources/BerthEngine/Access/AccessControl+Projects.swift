@@ -49,4 +49,22 @@ extension AccessControl {
         }
     }
 
+
+    /// The role `user` holds in `project`, or nil.
+    public func role(of user: String, in project: String) throws(RegistryError) -> ProjectRole? {
+        guard let stored = try RegistryError.wrapping({ try index.accessRecord(Self.membersKind, "\(project)\u{0}\(user)") }) else { return nil }
+        return ProjectRole(rawValue: String(decoding: stored, as: UTF8.self))
+    }
+
+    /// Whether `principal` may see project `name` (its repositories and what they hold): every
+    /// project for administrators; a public project for anyone; a private one for its members.
+    /// A name without a project record (repositories pushed in anonymous mode, or left by a
+    /// removed project) is for administrators only, as `allowedActions` decides.
+    public func maySee(project name: String, _ principal: Principal) throws(RegistryError) -> Bool {
+        if principal.isAdmin { return true }
+        guard let project = try project(name) else { return false }
+        if project.isPublic { return true }
+        guard let user = principal.name else { return false }
+        return try role(of: user, in: name) != nil
+    }
 }

@@ -28,6 +28,9 @@ public struct AuditEvent: Sendable, Codable, Equatable {
 
     /// The event as the audit log stores it (JSON).
     public func encoded() throws -> [UInt8] {
-        Array(try JSONEncoder().encode(self))
+        // Sorted keys: the same event is the same bytes, whatever the process's hash seed.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(self))
     }
 }

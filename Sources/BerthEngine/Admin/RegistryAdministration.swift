@@ -66,6 +66,13 @@ public struct RegistryAdministration<Store: BlobStore>: Sendable {
         return await audited(removed, accessory, in: repository, by: actor)
     }
 
+    /// Deletes one tag; the artifact stays, reachable by digest (refused by immutability rules,
+    /// `.manifestUnknown` for a tag that does not exist).
+    public func deleteTag(_ tag: Tag, in repository: RepositoryName, by actor: AuditActor) async throws(RegistryError) {
+        try await registry.deleteTag(tag, in: repository)
+        await registry.access.audit(AuditEvent(actor: actor.name, action: "tag-delete", repository: repository.value, detail: tag.value))
+    }
+
     /// Audits a delete of `digest` and says what went.
     private func audited(_ removed: [Digest], _ digest: Digest, in repository: RepositoryName, by actor: AuditActor) async -> AdminModels.Removed {
         await registry.access.audit(AuditEvent(actor: actor.name, action: "delete", repository: repository.value, digest: digest.description))

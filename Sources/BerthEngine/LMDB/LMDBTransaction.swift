@@ -197,6 +197,30 @@ final class LMDBTransaction {
         if code != MDB_NOTFOUND { try LMDBError.check(code, "mdb_cursor_get \(db.name)") }
     }
 
+    /// Visits the entries whose keys sort strictly below `bound`, from the nearest back;
+    /// `body` returns false to stop. Keys and values are borrowed for the call only.
+    func scanBackward(_ db: LMDBDatabase, below bound: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        var cursor: OpaquePointer?
+        try LMDBError.check(mdb_cursor_open(handle, db.handle, &cursor), "mdb_cursor_open \(db.name)")
+        defer { mdb_cursor_close(cursor) }
+        var key = MDB_val()
+        var value = MDB_val()
+        var boundCopy = bound
+        var code = boundCopy.withUnsafeMutableBytes { raw -> Int32 in
+            key = MDB_val(mv_size: raw.count, mv_data: raw.baseAddress)
+            return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+        }
+        // At the first key >= bound: the one before it; past every key: the last.
+        code = code == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : mdb_cursor_get(cursor, &key, &value, MDB_LAST)
+        while code == 0 {
+            let k = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
+            let v = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+            guard try body(k, v) else { return }
+            code = mdb_cursor_get(cursor, &key, &value, MDB_PREV)
+        }
+        if code != MDB_NOTFOUND { try LMDBError.check(code, "mdb_cursor_get \(db.name)") }
+    }
+
     /// The number of entries in `db`.
     func count(_ db: LMDBDatabase) throws(LMDBError) -> Int {
         var stat = MDB_stat()

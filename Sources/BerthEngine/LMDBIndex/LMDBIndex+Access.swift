@@ -65,4 +65,19 @@ extension LMDBIndex {
             return events.reversed()
         }
     }
+
+    public func auditEvents(before position: [UInt8]?, limit: Int) throws -> Page<(position: [UInt8], event: [UInt8])> {
+        try lmdbRead { txn in
+            var events: [(position: [UInt8], event: [UInt8])] = []
+            guard limit > 0 else { return Page(items: events, hasMore: false) }
+            var hasMore = false
+            let visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool = { key, value in
+                if events.count == limit { hasMore = true; return false }
+                events.append((Array(key), Array(value)))
+                return true
+            }
+            if let position { try txn.scanBackward(db.audit, below: position, visit) } else { try txn.scanBackward(db.audit, visit) }
+            return Page(items: events, hasMore: hasMore)
+        }
+    }
 }

@@ -81,3 +81,17 @@ public struct RepositoryListing: Sendable, Hashable {
     /// Its figures (manifests, last push, linked bytes).
     public let figures: RepositoryFigures
 }
+
+/// A project as the projects listing shows it.
+public struct ProjectListing: Sendable, Equatable {
+    /// The project's name (`library` for single-segment repository names).
+    public let name: String
+    /// Its record; nil for a name that only repositories carry (administrators only).
+    public let project: Project?
+    /// The viewer's role in it, if a member.
+    public let role: ProjectRole?
+    /// How many repositories it holds.
+    public let repositories: Int
+    /// The bytes its repositories' blob links name (a blob shared by two repositories counts twice).
+    public let linkedBytes: Int64
+}

@@ -73,6 +73,13 @@ extension Registry {
         return ArtifactPage(artifacts: shown, next: page.hasMore ? page.items.last?.tag.value : nil)
     }
 
+    /// The listing entry of one artifact by tag or digest (`.manifestUnknown` when absent).
+    public func artifactListing(_ reference: Reference, in repository: RepositoryName) async throws(RegistryError) -> ArtifactListing {
+        let record = try manifestRecord(reference, in: repository)
+        let tags = try RegistryError.wrapping { try index.tags(of: record.digest, in: repository) }
+        return try await listing(record, tags: tags)
+    }
+
     /// The listing entry of one manifest.
     func listing(_ record: ManifestRecord, tags: [Tag]) async throws(RegistryError) -> ArtifactListing {
         let repository = record.repository
@@ -169,6 +176,45 @@ extension Registry {
             guard page.hasMore, let next = page.items.last?.value else { return Page(items: items, hasMore: false) }
             last = next
         }
+    }
+
+    /// The projects `principal` may see (nil: the anonymous mode, where everything is
+    /// visible), with the viewer's role, repository count and bytes, by name. Project records
+    /// and the names repositories carry are both listed. Costs a walk of the catalog and of
+    /// each visible repository's manifests and links.
+    public func projectListings(visibleTo principal: Principal?) throws(RegistryError) -> [ProjectListing] {
+        var totals: [String: (repositories: Int, bytes: Int64)] = [:]
+        var last: String?
+        while true {
+            let page = try catalog(after: last, limit: 1000)
+            for name in page.items {
+                let project = Project.name(of: name)
+                var total = totals[project] ?? (0, 0)
+                total.repositories += 1
+                totals[project] = total
+            }
+            guard page.hasMore, let next = page.items.last?.value else { break }
+            last = next
+        }
+        for project in try access.projects() where totals[project.name] == nil { totals[project.name] = (0, 0) }
+        var listings: [ProjectListing] = []
+        for (name, total) in totals.sorted(by: { $0.key < $1.key }) {
+            if let principal, try !access.maySee(project: name, principal) { continue }
+            let record = try access.project(name)
+            let role = try principal?.name.flatMap { user throws(RegistryError) in try access.role(of: user, in: name) }
+            var bytes: Int64 = 0
+            if total.repositories > 0 {
+                var after: String?
+                while true {
+                    let page = try projectRepositories(name, after: after, limit: 500)
+                    bytes += page.items.reduce(0) { $0 + $1.figures.linkedBytes }
+                    guard page.hasMore, let next = page.items.last?.name.value else { break }
+                    after = next
+                }
+            }
+            listings.append(ProjectListing(name: name, project: record, role: role, repositories: total.repositories, linkedBytes: bytes))
+        }
+        return listings
     }
 
     /// The figures of one repository, or nil when it does not exist.

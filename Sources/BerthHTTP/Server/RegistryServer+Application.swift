@@ -15,11 +15,14 @@ extension RegistryServer {
     ///
     /// `metrics`, `exposition` and `replication` are the router's (`router(registry:…)`). `options` gives the
     /// routes' settings; its `scheme` and `fileRegions` are set here from
-    /// `configuration` (zero-copy only without TLS). Throws when the TLS files cannot be used.
+    /// `configuration` (zero-copy only without TLS). `additionalRoutes` adds routes of the
+    /// embedder's (`berth serve` adds the web interface) after the registry's, behind the same
+    /// middleware. Throws when the TLS files cannot be used.
     public static func application<Store: BlobStore>(
         registry: Registry<Store>, configuration: RegistryServerConfiguration, options: RegistryRoutesOptions = RegistryRoutesOptions(),
         metrics: RegistryMetrics? = nil, exposition: PrometheusExposition? = nil, logger: Logger = Logger(label: "berth"),
         replication: Replicator<Store>? = nil,
+        additionalRoutes: (Router<RegistryRequestContext>) -> Void = { _ in },
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) throws -> Application<RouterResponder<RegistryRequestContext>> {
         let fileRegions = BlobFileRegions()
@@ -28,6 +31,8 @@ extension RegistryServer {
         options.fileRegions = configuration.tls == nil ? fileRegions : nil
         let router = Self.router(registry: registry, options: options, metrics: metrics, exposition: exposition, logger: logger,
                                  replication: replication)
+        // After the registry's routes and behind the same middleware (access log, rate limit).
+        additionalRoutes(router)
         return Application(
             router: router,
             server: try channelSetup(configuration, fileRegions: fileRegions),

@@ -6,6 +6,9 @@ import Foundation
 public protocol AuditLog: Sendable {
     /// The newest `limit` audit events, oldest first.
     func auditEvents(limit: Int) throws -> [[UInt8]]
+    /// Up to `limit` events older than the one at `position` (nil: from the newest), newest
+    /// first, each with its position (an opaque key of the log's order).
+    func auditEvents(before position: [UInt8]?, limit: Int) throws -> Page<(position: [UInt8], event: [UInt8])>
 }
 
 extension TransactionalIndex {
