@@ -38,7 +38,8 @@ enum WebAssets {
     details.menu > summary::-webkit-details-marker { display: none; }
     details.menu > div { position: absolute; right: 0; z-index: 2; background: #fff; border: 1px solid var(--line); border-radius: 4px; box-shadow: 0 2px 8px rgba(0,0,0,.12); min-width: 9rem; }
     details.menu > div a { display: block; padding: .4rem .75rem; color: var(--bad); }
-    a.expand { display: inline-block; width: 1.5rem; text-align: center; font-weight: 700; }
+    a.expand { display: inline-block; width: 1.5rem; text-align: center; font-weight: 700; transition: transform .1s; }
+    .platform + .platform::before { content: ", "; }
     a.expand[aria-expanded=true] { transform: rotate(90deg); }
     tr.fragment > td { background: #fbfcfd; padding: .5rem 1rem 1rem 2.25rem; }
     .tree-1 td:first-child { padding-left: 1.75rem; } .tree-2 td:first-child { padding-left: 3rem; } .tree-3 td:first-child { padding-left: 4.25rem; }

@@ -131,11 +131,12 @@ extension WebInterface {
                  "href": base + "/-/artifacts/" + child.digest.description, "size": WebFormat.size(child.size)]
             },
         ]
-        if let type = artifact.record.artifactType { values["artifactType"] = type.rawValue }
         switch artifact.kind {
         case .image: values["kind"] = "image"
         case .index: values["kind"] = "multi-arch index"
-        case .other(let type): values["kind"] = "artifact" + (type.map { " (\($0.rawValue))" } ?? "")
+        case .other(let type):
+            values["kind"] = "artifact" + (type.map { " (\($0.rawValue))" } ?? "")
+            if let type { values["artifactType"] = type.rawValue }
         }
         if mayDelete {
             values["deleteHref"] = href + "/delete"
@@ -165,6 +166,11 @@ extension WebInterface {
         values["project"] = Project.name(of: name)
         values["projectHref"] = "/projects/" + WebFormat.escapePath(Project.name(of: name))
         values["pull"] = "docker pull \(pullRegistry(web))/\(name.value)@\(digest)"
+        // Annotations are whatever the pusher wrote: shown as text (the renderer escapes them).
+        let document = try registry.manifest(.digest(digest), in: name).bytes
+        if let manifest = try? Manifest(parsing: document, contentType: nil) {
+            values["annotations"] = manifest.annotations.sorted { $0.key < $1.key }.prefix(100).map { ["key": $0.key, "value": $0.value] }
+        }
         return render("artifact", values, web)
     }
 
@@ -190,7 +196,7 @@ extension WebInterface {
             let node = row.node
             let label = node.tags.first?.value ?? WebFormat.shortDigest(node.digest)
             var values: [String: Any] = [
-                "digest": node.digest.description, "name": label, "depth": depth,
+                "digest": node.digest.description, "name": label, "depth": depth, "nested": depth > 0,
                 "type": WebFormat.typeLabel(node.type) + (row.format.map { " (\($0))" } ?? ""),
                 "size": WebFormat.size(node.size), "created": WebFormat.time(node.createdAt),
             ]

@@ -46,9 +46,9 @@ enum WebTemplates {
     {{<layout}}{{$title}}Projects{{/title}}{{$content}}
     <h1>Projects</h1>
     {{^projects}}<p class="muted">No project to show{{^viewer.signedIn}}{{#viewer.canSignIn}}: <a href="/login">sign in</a> to see private projects{{/viewer.canSignIn}}{{/viewer.signedIn}}.</p>{{/projects}}
-    {{#projects.0}}<table class="responsive" id="projects"><thead><tr><th>Project</th><th>Access</th><th>Your role</th><th class="num">Repositories</th><th class="num">Storage</th></tr></thead><tbody>
+    {{^empty(projects)}}<table class="responsive" id="projects"><thead><tr><th>Project</th><th>Access</th><th>Your role</th><th class="num">Repositories</th><th class="num">Storage</th></tr></thead><tbody>
     {{#projects}}<tr><td data-label="Project"><a href="{{href}}">{{name}}</a></td><td data-label="Access">{{access}}</td><td data-label="Role">{{role}}</td><td class="num" data-label="Repositories">{{repositories}}</td><td class="num" data-label="Storage">{{size}}</td></tr>
-    {{/projects}}</tbody></table>{{/projects.0}}
+    {{/projects}}</tbody></table>{{/empty(projects)}}
     {{/content}}{{/layout}}
     """
 
@@ -59,15 +59,15 @@ enum WebTemplates {
     <p class="muted">{{access}}{{#role}} · your role: {{role}}{{/role}}</p>
     <form class="filters" method="get" action="{{href}}"><input type="search" name="q" value="{{filter}}" placeholder="Filter repositories by name" aria-label="Filter repositories"><button>Filter</button></form>
     {{^repositories}}<p class="muted">No repository{{#filter}} matches “{{filter}}”{{/filter}}.</p>{{/repositories}}
-    {{#repositories.0}}<table class="responsive" id="repositories"><thead><tr><th>Repository</th><th class="num">Artifacts</th><th>Last push</th><th class="num">Size</th></tr></thead><tbody>
+    {{^empty(repositories)}}<table class="responsive" id="repositories"><thead><tr><th>Repository</th><th class="num">Artifacts</th><th>Last push</th><th class="num">Size</th></tr></thead><tbody>
     {{#repositories}}<tr><td data-label="Repository"><a href="{{href}}">{{name}}</a></td><td class="num" data-label="Artifacts">{{manifests}}</td><td data-label="Last push">{{#lastPush}}<time datetime="{{iso}}">{{text}}</time>{{/lastPush}}</td><td class="num" data-label="Size">{{size}}</td></tr>
-    {{/repositories}}</tbody></table>{{/repositories.0}}
+    {{/repositories}}</tbody></table>{{/empty(repositories)}}
     <div class="pager">{{#next}}<a id="next-page" href="{{next}}">Next page →</a>{{/next}}</div>
     <h2>Rules that apply here</h2>
     {{^rules}}<p class="muted" id="no-rules">No immutability, signed-only or retention rule matches this project.</p>{{/rules}}
-    {{#rules.0}}<table id="rules"><thead><tr><th>Rule</th><th>Repositories</th><th>What it does</th></tr></thead><tbody>
+    {{^empty(rules)}}<table id="rules"><thead><tr><th>Rule</th><th>Repositories</th><th>What it does</th></tr></thead><tbody>
     {{#rules}}<tr><td>{{kind}}</td><td><code>{{pattern}}</code></td><td>{{effect}}</td></tr>{{/rules}}
-    </tbody></table>{{/rules.0}}
+    </tbody></table>{{/empty(rules)}}
     {{/content}}{{/layout}}
     """
 
@@ -77,19 +77,19 @@ enum WebTemplates {
     <h1 id="repository-name">{{name}}</h1>
     <form class="filters" method="get" action="{{href}}"><input type="search" name="tag" value="{{filter}}" placeholder="Filter by tag" aria-label="Filter by tag"><button>Filter</button></form>
     {{^artifacts}}<p class="muted">No artifact{{#filter}} has a tag starting with “{{filter}}”{{/filter}}.</p>{{/artifacts}}
-    {{#artifacts.0}}<table class="responsive" id="artifacts"><thead><tr><th></th><th>Artifact</th><th>Tags</th><th>Kind</th><th class="num">Size</th><th>Pushed</th><th>Signed</th><th class="num">Accessories</th><th></th></tr></thead><tbody>
+    {{^empty(artifacts)}}<table class="responsive" id="artifacts"><thead><tr><th></th><th>Artifact</th><th>Tags</th><th>Kind</th><th class="num">Size</th><th>Pushed</th><th>Signed</th><th class="num">Accessories</th><th></th></tr></thead><tbody>
     {{#artifacts}}<tr class="artifact" data-digest="{{digest}}">
     <td><a class="expand" href="{{href}}#accessories" data-fragment="{{fragment}}" aria-expanded="false" title="Accessories">&gt;</a></td>
     <td data-label="Artifact"><a class="digest" href="{{href}}" title="{{digest}}">{{short}}</a> <button type="button" class="copy" data-copy="{{digest}}">copy</button></td>
     <td data-label="Tags">{{#tags}}<span class="tag">{{name}}{{#deleteAction}} <a href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="Delete the tag {{name}}? The artifact stays." title="Delete tag" class="tag-delete">×</a>{{/deleteAction}}</span>{{/tags}}</td>
-    <td data-label="Kind">{{kind}}{{#platforms.0}}<br><span class="muted">{{#platforms}}{{name}}{{#signed}} <span class="signed" title="signed">✓</span>{{/signed}}{{^signed}} <span class="unsigned" title="not signed">✗</span>{{/signed}}; {{/platforms}}</span>{{/platforms.0}}</td>
+    <td data-label="Kind">{{kind}}{{^empty(platforms)}}<br>{{#platforms}}<span class="platform muted">{{name}}{{#signed}} <span class="signed" title="signed">✓</span>{{/signed}}{{^signed}} <span class="unsigned" title="not signed">✗</span>{{/signed}}</span>{{/platforms}}{{/empty(platforms)}}</td>
     <td class="num" data-label="Size">{{size}}</td>
     <td data-label="Pushed"><time datetime="{{pushed.iso}}">{{pushed.text}}</time></td>
     <td data-label="Signed" class="signature-state">{{#verified}}<span class="verified" title="signature verified against a trusted key">✓✓ verified</span>{{/verified}}{{^verified}}{{#signed}}<span class="signed" title="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned" title="not signed">✗</span>{{/signed}}{{/verified}}</td>
     <td class="num" data-label="Accessories">{{accessories}}</td>
     <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="artifact-delete">Delete artifact</a></div></details>{{/deleteAction}}</td>
     </tr>
-    {{/artifacts}}</tbody></table>{{/artifacts.0}}
+    {{/artifacts}}</tbody></table>{{/empty(artifacts)}}
     <div class="pager">{{#first}}<a href="{{first}}">← First page</a>{{/first}}{{#next}}<a id="next-page" href="{{next}}">Next page →</a>{{/next}}</div>
     <div class="card pull">Pull: <code id="pull-command">{{pull}}</code><button type="button" class="copy" data-copy="{{pull}}">copy</button></div>
     {{/content}}{{/layout}}
@@ -104,7 +104,8 @@ enum WebTemplates {
     <p>Kind: {{kind}} · {{size}} · media type <code>{{mediaType}}</code>{{#artifactType}} · artifact type <code>{{artifactType}}</code>{{/artifactType}}</p>
     <p>Pushed <time datetime="{{pushed.iso}}">{{pushed.text}}</time></p>
     <p>Tags: {{#tags}}<span class="tag">{{name}}</span>{{/tags}}{{^tags}}<span class="muted">none</span>{{/tags}}</p>
-    {{#platforms.0}}<p>Platforms:</p><ul>{{#platforms}}<li><a href="{{href}}" class="digest">{{short}}</a> {{name}} · {{size}} · {{#signed}}<span class="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned">✗</span>{{/signed}}</li>{{/platforms}}</ul>{{/platforms.0}}
+    {{^empty(platforms)}}<p>Platforms:</p><ul>{{#platforms}}<li><a href="{{href}}" class="digest">{{short}}</a> {{name}} · {{size}} · {{#signed}}<span class="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned">✗</span>{{/signed}}</li>{{/platforms}}</ul>{{/empty(platforms)}}
+    {{^empty(annotations)}}<p>Annotations:</p><table id="annotations"><tbody>{{#annotations}}<tr><td><code>{{key}}</code></td><td class="annotation-value">{{value}}</td></tr>{{/annotations}}</tbody></table>{{/empty(annotations)}}
     <div class="pull">Pull: <code>{{pull}}</code><button type="button" class="copy" data-copy="{{pull}}">copy</button></div>
     {{#deleteAction}}<p><a class="button danger artifact-delete" href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}">Delete artifact…</a></p>{{/deleteAction}}
     </div>
@@ -115,17 +116,17 @@ enum WebTemplates {
 
     static let accessories = """
     <div class="accessories-table">{{^rows}}<p class="muted no-accessories">No accessories.</p>{{/rows}}
-    {{#rows.0}}<table class="responsive accessories"><thead><tr><th>Accessory name</th><th>Type</th><th class="num">Size</th><th>Created time</th><th></th></tr></thead><tbody>
-    {{#rows}}<tr class="accessory tree-{{depth}}" data-digest="{{digest}}"><td data-label="Name" class="accessory-name" title="{{digest}}">{{#depth}}↳ {{/depth}}{{name}}</td><td data-label="Type" class="accessory-type">{{type}}</td><td class="num accessory-size" data-label="Size">{{size}}</td><td data-label="Created" class="accessory-created"><time datetime="{{created.iso}}">{{created.text}}</time></td>
+    {{^empty(rows)}}<table class="responsive accessories"><thead><tr><th>Accessory name</th><th>Type</th><th class="num">Size</th><th>Created time</th><th></th></tr></thead><tbody>
+    {{#rows}}<tr class="accessory tree-{{depth}}" data-digest="{{digest}}"><td data-label="Name" class="accessory-name" title="{{digest}}">{{#nested}}↳ {{/nested}}{{name}}</td><td data-label="Type" class="accessory-type">{{type}}</td><td class="num accessory-size" data-label="Size">{{size}}</td><td data-label="Created" class="accessory-created"><time datetime="{{created.iso}}">{{created.text}}</time></td>
     <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="accessory-delete">Delete</a></div></details>{{/deleteAction}}</td></tr>
-    {{/rows}}</tbody></table>{{/rows.0}}
+    {{/rows}}</tbody></table>{{/empty(rows)}}
     {{#more}}<p class="muted">{{more}}</p>{{/more}}{{#next}}<p><a href="{{next}}">More accessories →</a></p>{{/next}}</div>
     """
 
     static let confirm = """
     {{<layout}}{{$title}}Confirm{{/title}}{{$content}}
     <div class="card" id="confirm"><h1>{{question}}</h1>
-    {{#goes.0}}<p>These go with it:</p><ul id="goes">{{#goes}}<li>{{.}}</li>{{/goes}}</ul>{{/goes.0}}
+    {{^empty(goes)}}<p>These go with it:</p><ul id="goes">{{#goes}}<li>{{.}}</li>{{/goes}}</ul>{{/empty(goes)}}
     <form method="post" action="{{action}}"><input type="hidden" name="csrf" value="{{csrf}}"><button class="danger" id="confirm-submit">{{verb}}</button> <a href="{{back}}">Cancel</a></form></div>
     {{/content}}{{/layout}}
     """
@@ -165,7 +166,7 @@ enum WebTemplates {
     {{<layout}}{{$title}}{{heading}}{{/title}}{{$content}}
     <h1 id="report-heading">{{heading}}</h1>
     <p id="report-summary">{{summary}}</p>
-    {{#items.0}}<table id="report"><thead><tr><th>What</th><th>Where</th><th class="num">Size</th></tr></thead><tbody>{{#items}}<tr><td class="digest">{{what}}</td><td>{{where}}</td><td class="num">{{size}}</td></tr>{{/items}}</tbody></table>{{/items.0}}
+    {{^empty(items)}}<table id="report"><thead><tr><th>What</th><th>Where</th><th class="num">Size</th></tr></thead><tbody>{{#items}}<tr><td class="digest">{{what}}</td><td>{{where}}</td><td class="num">{{size}}</td></tr>{{/items}}</tbody></table>{{/empty(items)}}
     {{#moreItems}}<p class="muted">{{moreItems}}</p>{{/moreItems}}
     {{#runAction}}<form method="post" action="{{runAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><button class="danger" id="run-for-real">{{runLabel}}</button> <a href="/registry">Cancel</a></form>{{/runAction}}
     {{/content}}{{/layout}}
@@ -178,13 +179,13 @@ enum WebTemplates {
     {{#enabled}}
     <h2>Endpoints</h2>
     {{^endpoints}}<p class="muted">No endpoint.</p>{{/endpoints}}
-    {{#endpoints.0}}<table class="responsive" id="endpoints"><thead><tr><th>Name</th><th>URL</th><th>Credentials</th></tr></thead><tbody>{{#endpoints}}<tr><td data-label="Name">{{name}}</td><td data-label="URL"><code>{{url}}</code></td><td data-label="Credentials">{{credentials}}</td></tr>{{/endpoints}}</tbody></table>{{/endpoints.0}}
+    {{^empty(endpoints)}}<table class="responsive" id="endpoints"><thead><tr><th>Name</th><th>URL</th><th>Credentials</th></tr></thead><tbody>{{#endpoints}}<tr><td data-label="Name">{{name}}</td><td data-label="URL"><code>{{url}}</code></td><td data-label="Credentials">{{credentials}}</td></tr>{{/endpoints}}</tbody></table>{{/empty(endpoints)}}
     <h2>Rules</h2>
     {{^rules}}<p class="muted">No rule.</p>{{/rules}}
-    {{#rules.0}}<table class="responsive" id="replication-rules"><thead><tr><th>Name</th><th>Direction</th><th>Endpoint</th><th>Repositories</th><th>Trigger</th><th></th></tr></thead><tbody>{{#rules}}<tr><td data-label="Name">{{name}}</td><td data-label="Direction">{{direction}}</td><td data-label="Endpoint">{{endpoint}}</td><td data-label="Repositories"><code>{{repositories}}</code></td><td data-label="Trigger">{{trigger}}</td><td><form class="inline" method="post" action="{{runAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><button class="run-now">Run now</button></form></td></tr>{{/rules}}</tbody></table>{{/rules.0}}
+    {{^empty(rules)}}<table class="responsive" id="replication-rules"><thead><tr><th>Name</th><th>Direction</th><th>Endpoint</th><th>Repositories</th><th>Trigger</th><th></th></tr></thead><tbody>{{#rules}}<tr><td data-label="Name">{{name}}</td><td data-label="Direction">{{direction}}</td><td data-label="Endpoint">{{endpoint}}</td><td data-label="Repositories"><code>{{repositories}}</code></td><td data-label="Trigger">{{trigger}}</td><td><form class="inline" method="post" action="{{runAction}}"><input type="hidden" name="csrf" value="{{csrf}}"><button class="run-now">Run now</button></form></td></tr>{{/rules}}</tbody></table>{{/empty(rules)}}
     <h2>Executions</h2>
     {{^executions}}<p class="muted">No execution yet.</p>{{/executions}}
-    {{#executions.0}}<table class="responsive" id="executions"><thead><tr><th>Id</th><th>Rule</th><th>Trigger</th><th>Started</th><th>State</th><th class="num">Tasks</th><th class="num">Failed</th><th class="num">Bytes</th></tr></thead><tbody>{{#executions}}<tr><td data-label="Id"><a href="{{href}}">{{id}}</a></td><td data-label="Rule">{{rule}}</td><td data-label="Trigger">{{trigger}}</td><td data-label="Started"><time datetime="{{started.iso}}">{{started.text}}</time></td><td data-label="State">{{state}}</td><td class="num" data-label="Tasks">{{tasks}}</td><td class="num" data-label="Failed">{{failed}}</td><td class="num" data-label="Bytes">{{bytes}}</td></tr>{{/executions}}</tbody></table>{{/executions.0}}
+    {{^empty(executions)}}<table class="responsive" id="executions"><thead><tr><th>Id</th><th>Rule</th><th>Trigger</th><th>Started</th><th>State</th><th class="num">Tasks</th><th class="num">Failed</th><th class="num">Bytes</th></tr></thead><tbody>{{#executions}}<tr><td data-label="Id"><a href="{{href}}">{{id}}</a></td><td data-label="Rule">{{rule}}</td><td data-label="Trigger">{{trigger}}</td><td data-label="Started"><time datetime="{{started.iso}}">{{started.text}}</time></td><td data-label="State">{{state}}</td><td class="num" data-label="Tasks">{{tasks}}</td><td class="num" data-label="Failed">{{failed}}</td><td class="num" data-label="Bytes">{{bytes}}</td></tr>{{/executions}}</tbody></table>{{/empty(executions)}}
     {{/enabled}}
     {{/content}}{{/layout}}
     """
