@@ -120,9 +120,7 @@ extension WebInterface {
             "tags": artifact.tags.map { tag -> [String: Any] in
                 var row: [String: Any] = ["name": tag.value]
                 if mayDelete {
-                    let action = base + "/-/tags/" + WebFormat.escapePath(tag.value) + "/delete"
-                    row["deleteAction"] = action
-                    row["deleteHref"] = action
+                    row["deleteAction"] = base + "/-/tags/" + WebFormat.escapePath(tag.value) + "/delete"
                 }
                 return row
             },
@@ -139,7 +137,6 @@ extension WebInterface {
             if let type { values["artifactType"] = type.rawValue }
         }
         if mayDelete {
-            values["deleteHref"] = href + "/delete"
             values["deleteAction"] = href + "/delete"
             values["deleteConfirm"] = "Delete the artifact \(WebFormat.shortDigest(digest))"
                 + (artifact.tags.isEmpty ? "" : " (tags \(artifact.tags.map(\.value).joined(separator: ", ")))")
@@ -188,7 +185,8 @@ extension WebInterface {
     /// The rows of a page of an artifact's Accessories table, nested ones below their subject.
     private func accessoryValues(_ name: RepositoryName, _ subject: Digest, after: String?, mayDelete: Bool) throws -> [String: Any] {
         let position = try after.map { try Digest(parsing: $0) }
-        let page = try registry.accessoryPage(of: .digest(subject), in: name, after: position, limit: Self.pageSize)
+        let page = try registry.accessoryPage(of: .digest(subject), in: name, after: position, limit: Self.accessoryPageSize,
+                                              nestedLimit: Self.accessoryPageSize)
         let base = WebFormat.repositoryPath(name) + "/-/artifacts/" + subject.description
         var rows: [[String: Any]] = []
         var truncated = false
@@ -201,9 +199,7 @@ extension WebInterface {
                 "size": WebFormat.size(node.size), "created": WebFormat.time(node.createdAt),
             ]
             if mayDelete {
-                let action = base + "/accessories/" + node.digest.description + "/delete"
-                values["deleteAction"] = action
-                values["deleteHref"] = action
+                values["deleteAction"] = base + "/accessories/" + node.digest.description + "/delete"
                 let nested = row.nested.isEmpty ? "" : " Its own accessories go with it."
                 values["deleteConfirm"] = "Delete the \(WebFormat.typeLabel(node.type)) \(label)?\(nested)"
             }

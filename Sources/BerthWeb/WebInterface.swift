@@ -57,6 +57,9 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
 
     /// How many rows a page shows.
     static var pageSize: Int { 50 }
+    /// How many accessories a page of an Accessories table shows (and nested ones per accessory):
+    /// a table opened under an artifact's row stays short, as Harbor's does.
+    static var accessoryPageSize: Int { 10 }
 
     /// Adds the interface's routes to `router`.
     public func register(on router: some RouterMethods<Context>) {

@@ -1,13 +1,16 @@
 import Mustache
 
 /// The interface's mustache templates, compiled into the binary. Every `{{value}}` is
-/// HTML-escaped by the renderer; no template uses the unescaped forms, so nothing a client
+/// HTML-escaped (`WebHTMLContentType`); no template uses the unescaped forms, so nothing a client
 /// pushed (names, tags, annotations) can become markup. Pages extend `layout`.
 enum WebTemplates {
     /// The library of every template, parsed once.
     static func library() throws -> MustacheLibrary {
+        MustacheContentTypes.register(WebHTMLContentType(), named: WebHTMLContentType.name)
         var library = MustacheLibrary()
-        for (name, text) in all { try library.register(text, named: name) }
+        // Every template (partials and the layout too: the renderer resets the escaping for
+        // each) starts by selecting the interface's escaping.
+        for (name, text) in all { try library.register("{{% CONTENT_TYPE: \(WebHTMLContentType.name) }}" + text, named: name) }
         return library
     }
 
@@ -81,13 +84,13 @@ enum WebTemplates {
     {{#artifacts}}<tr class="artifact" data-digest="{{digest}}">
     <td><a class="expand" href="{{href}}#accessories" data-fragment="{{fragment}}" aria-expanded="false" title="Accessories">&gt;</a></td>
     <td data-label="Artifact"><a class="digest" href="{{href}}" title="{{digest}}">{{short}}</a> <button type="button" class="copy" data-copy="{{digest}}">copy</button></td>
-    <td data-label="Tags">{{#tags}}<span class="tag">{{name}}{{#deleteAction}} <a href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="Delete the tag {{name}}? The artifact stays." title="Delete tag" class="tag-delete">×</a>{{/deleteAction}}</span>{{/tags}}</td>
+    <td data-label="Tags">{{#tags}}<span class="tag">{{name}}{{#deleteAction}} <a href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="Delete the tag {{name}}? The artifact stays." title="Delete tag" class="tag-delete">×</a>{{/deleteAction}}</span>{{/tags}}</td>
     <td data-label="Kind">{{kind}}{{^empty(platforms)}}<br>{{#platforms}}<span class="platform muted">{{name}}{{#signed}} <span class="signed" title="signed">✓</span>{{/signed}}{{^signed}} <span class="unsigned" title="not signed">✗</span>{{/signed}}</span>{{/platforms}}{{/empty(platforms)}}</td>
     <td class="num" data-label="Size">{{size}}</td>
     <td data-label="Pushed"><time datetime="{{pushed.iso}}">{{pushed.text}}</time></td>
     <td data-label="Signed" class="signature-state">{{#verified}}<span class="verified" title="signature verified against a trusted key">✓✓ verified</span>{{/verified}}{{^verified}}{{#signed}}<span class="signed" title="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned" title="not signed">✗</span>{{/signed}}{{/verified}}</td>
     <td class="num" data-label="Accessories">{{accessories}}</td>
-    <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="artifact-delete">Delete artifact</a></div></details>{{/deleteAction}}</td>
+    <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="artifact-delete">Delete artifact</a></div></details>{{/deleteAction}}</td>
     </tr>
     {{/artifacts}}</tbody></table>{{/empty(artifacts)}}
     <div class="pager">{{#first}}<a href="{{first}}">← First page</a>{{/first}}{{#next}}<a id="next-page" href="{{next}}">Next page →</a>{{/next}}</div>
@@ -107,7 +110,7 @@ enum WebTemplates {
     {{^empty(platforms)}}<p>Platforms:</p><ul>{{#platforms}}<li><a href="{{href}}" class="digest">{{short}}</a> {{name}} · {{size}} · {{#signed}}<span class="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned">✗</span>{{/signed}}</li>{{/platforms}}</ul>{{/empty(platforms)}}
     {{^empty(annotations)}}<p>Annotations:</p><table id="annotations"><tbody>{{#annotations}}<tr><td><code>{{key}}</code></td><td class="annotation-value">{{value}}</td></tr>{{/annotations}}</tbody></table>{{/empty(annotations)}}
     <div class="pull">Pull: <code>{{pull}}</code><button type="button" class="copy" data-copy="{{pull}}">copy</button></div>
-    {{#deleteAction}}<p><a class="button danger artifact-delete" href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}">Delete artifact…</a></p>{{/deleteAction}}
+    {{#deleteAction}}<p><a class="button danger artifact-delete" href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}">Delete artifact…</a></p>{{/deleteAction}}
     </div>
     <h2 id="accessories">Accessories</h2>
     {{> accessories}}
@@ -118,7 +121,7 @@ enum WebTemplates {
     <div class="accessories-table">{{^rows}}<p class="muted no-accessories">No accessories.</p>{{/rows}}
     {{^empty(rows)}}<table class="responsive accessories"><thead><tr><th>Accessory name</th><th>Type</th><th class="num">Size</th><th>Created time</th><th></th></tr></thead><tbody>
     {{#rows}}<tr class="accessory tree-{{depth}}" data-digest="{{digest}}"><td data-label="Name" class="accessory-name" title="{{digest}}">{{#nested}}↳ {{/nested}}{{name}}</td><td data-label="Type" class="accessory-type">{{type}}</td><td class="num accessory-size" data-label="Size">{{size}}</td><td data-label="Created" class="accessory-created"><time datetime="{{created.iso}}">{{created.text}}</time></td>
-    <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteHref}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="accessory-delete">Delete</a></div></details>{{/deleteAction}}</td></tr>
+    <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="accessory-delete">Delete</a></div></details>{{/deleteAction}}</td></tr>
     {{/rows}}</tbody></table>{{/empty(rows)}}
     {{#more}}<p class="muted">{{more}}</p>{{/more}}{{#next}}<p><a href="{{next}}">More accessories →</a></p>{{/next}}</div>
     """

@@ -41,6 +41,56 @@ public enum AdminModels {
             accessory = summary.isAccessory
             accessories = summary.accessoryCount
         }
+
+        /// The listing entry of an engine page's artifact.
+        public init(_ listing: ArtifactListing) {
+            digest = listing.record.digest.description
+            mediaType = listing.record.mediaType.rawValue
+            artifactType = listing.record.artifactType?.rawValue
+            size = listing.record.size
+            pushedAt = listing.record.pushedAt
+            tags = listing.tags.map(\.value)
+            signed = listing.isSigned
+            verified = listing.isVerified
+            accessory = false
+            accessories = listing.accessoryCount
+        }
+    }
+
+    /// A page of a repository's artifacts (`GET …/artifacts?n=`): the artifacts a listing
+    /// shows (no accessories, no index children without tags of their own), newest push first.
+    public struct ArtifactPage: Codable, Sendable, Equatable {
+        /// The page's artifacts.
+        public var artifacts: [Artifact]
+        /// Pass as `last` for the next page; absent on the last page.
+        public var next: String?
+
+        /// The JSON form of an engine page.
+        public init(_ page: BerthEngine.ArtifactPage) {
+            artifacts = page.artifacts.map(Artifact.init)
+            next = page.next
+        }
+    }
+
+    /// A page of an artifact's accessories (`GET …/accessories/<reference>?n=`), in
+    /// accessory-digest order, each with its nested accessories.
+    public struct AccessoryPage: Codable, Sendable, Equatable {
+        /// The subject's digest.
+        public var subject: String
+        /// Whether it is signed.
+        public var signed: Bool
+        /// The page's accessories.
+        public var accessories: [Accessory]
+        /// Pass as `last` for the next page; absent on the last page.
+        public var next: String?
+
+        /// The JSON form of an engine page.
+        public init(_ page: BerthEngine.AccessoryPage) {
+            subject = page.subject.description
+            signed = page.subjectSigned
+            accessories = page.rows.map { Accessory($0.node) }
+            next = page.next?.description
+        }
     }
 
     /// An accessory and the accessories below it.

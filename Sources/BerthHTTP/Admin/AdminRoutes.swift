@@ -156,6 +156,12 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
         if parts.last == "artifacts", method == .get {
             let name = try RepositoryName(parsing: parts.dropLast().joined(separator: "/"))
             try await authorize(request, .pull, on: name)
+            let query = request.uri.queryParameters
+            if let limit = query["n"].flatMap({ Int($0) }) {
+                // The paged listing: what the interface's artifacts page shows, at the same cost.
+                return json(AdminModels.ArtifactPage(try await registry.artifactPage(in: name, tagPrefix: query["tag"].map(String.init),
+                                                                                     after: query["last"].map(String.init), limit: limit)))
+            }
             return json(try await administration.artifacts(in: name))
         }
         guard parts.count >= 3 else { throw OCIError.notFound }
@@ -171,6 +177,11 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
         switch (method, parts[parts.count - 2]) {
         case (.get, "accessories"):
             try await authorize(request, .pull, on: name)
+            let query = request.uri.queryParameters
+            if let limit = query["n"].flatMap({ Int($0) }) {
+                let after = try query["last"].map { try Digest(parsing: String($0)) }
+                return json(AdminModels.AccessoryPage(try registry.accessoryPage(of: try Reference(parsing: target), in: name, after: after, limit: limit)))
+            }
             return json(try administration.accessoryTree(of: try Reference(parsing: target), in: name))
         case (.delete, "artifacts"):
             let principal = try await authorize(request, .delete, on: name)
