@@ -81,7 +81,7 @@ enum WebAssets {
         var confirmLink = target.closest("a[data-confirm]");
         if (confirmLink) {
           e.preventDefault();
-          if (window.confirm(confirmLink.getAttribute("data-confirm"))) post(confirmLink.getAttribute("data-action"));
+          if (window.confirm(confirmLink.getAttribute("data-confirm"))) post(confirmLink.getAttribute("href"));
           return;
         }
         var copy = target.closest("button[data-copy]");
@@ -91,13 +91,13 @@ enum WebAssets {
           copy.textContent = "copied";
           return;
         }
-        var expand = target.closest("a[data-fragment]");
+        var expand = target.closest("a.expand");
         if (expand) {
           e.preventDefault();
           var row = expand.closest("tr");
           var open = row.nextElementSibling && row.nextElementSibling.classList.contains("fragment") ? row.nextElementSibling : null;
           if (open) { open.remove(); expand.setAttribute("aria-expanded", "false"); return; }
-          fetch(expand.getAttribute("data-fragment"), { credentials: "same-origin" }).then(function (r) {
+          fetch(expand.getAttribute("href").split("#")[0] + "/accessories", { credentials: "same-origin" }).then(function (r) {
             if (!r.ok) throw new Error(r.status);
             return r.text();
           }).then(function (html) {

@@ -111,22 +111,26 @@ extension WebInterface {
     func artifactValues(_ artifact: ArtifactListing, base: String, mayDelete: Bool) -> [String: Any] {
         let digest = artifact.record.digest
         let href = base + "/-/artifacts/" + digest.description
+        let signature = Self.signatureMark(signed: artifact.isSigned, verified: artifact.isVerified == true)
         var values: [String: Any] = [
             "digest": digest.description, "short": WebFormat.shortDigest(digest), "href": href,
-            "fragment": href + "/accessories", "size": WebFormat.size(artifact.record.size),
-            "pushed": WebFormat.time(artifact.record.pushedAt), "signed": artifact.isSigned,
+            "size": WebFormat.size(artifact.record.size), "pushedISO": WebFormat.machineTime(artifact.record.pushedAt),
+            "pushedText": WebFormat.humanTime(artifact.record.pushedAt), "signed": artifact.isSigned,
             "verified": artifact.isVerified == true, "accessories": artifact.accessoryCount,
-            "mediaType": artifact.record.mediaType.rawValue,
+            "signatureClass": signature.class, "signatureTitle": signature.title, "signatureMark": signature.mark,
+            "mediaType": artifact.record.mediaType.rawValue, "isIndex": !artifact.children.isEmpty, "mayDelete": mayDelete,
             "tags": artifact.tags.map { tag -> [String: Any] in
-                var row: [String: Any] = ["name": tag.value]
+                var row: [String: Any] = ["name": tag.value, "mayDelete": mayDelete]
                 if mayDelete {
                     row["deleteAction"] = base + "/-/tags/" + WebFormat.escapePath(tag.value) + "/delete"
                 }
                 return row
             },
             "platforms": artifact.children.map { child -> [String: Any] in
-                ["name": WebFormat.platform(child.platform), "signed": child.isSigned, "short": WebFormat.shortDigest(child.digest),
-                 "href": base + "/-/artifacts/" + child.digest.description, "size": WebFormat.size(child.size)]
+                let mark = Self.signatureMark(signed: child.isSigned, verified: false)
+                return ["name": WebFormat.platform(child.platform), "short": WebFormat.shortDigest(child.digest),
+                        "href": base + "/-/artifacts/" + child.digest.description, "size": WebFormat.size(child.size),
+                        "signatureClass": mark.class, "signatureTitle": mark.title, "signatureMark": mark.mark]
             },
         ]
         switch artifact.kind {
@@ -137,12 +141,20 @@ extension WebInterface {
             if let type { values["artifactType"] = type.rawValue }
         }
         if mayDelete {
+            // Sections test booleans (`mayDelete`): a string section would become the lookup
+            // context of every name inside it, which the renderer reflects on, slowly.
             values["deleteAction"] = href + "/delete"
             values["deleteConfirm"] = "Delete the artifact \(WebFormat.shortDigest(digest))"
                 + (artifact.tags.isEmpty ? "" : " (tags \(artifact.tags.map(\.value).joined(separator: ", ")))")
                 + (artifact.accessoryCount == 0 ? "?" : " and its \(artifact.accessoryCount) accessories?")
         }
         return values
+    }
+
+    /// The ✓ / ✗ of an artifact: verified against a trusted key, signed, or not signed.
+    static func signatureMark(signed: Bool, verified: Bool) -> (class: String, title: String, mark: String) {
+        if verified { return ("verified", "signature verified against a trusted key", "✓✓ verified") }
+        return signed ? ("signed", "signed", "✓") : ("unsigned", "not signed", "✗")
     }
 
     private func artifactPage(_ name: RepositoryName, _ digest: Digest, _ web: inout WebRequest) async throws -> Response {
@@ -196,7 +208,8 @@ extension WebInterface {
             var values: [String: Any] = [
                 "digest": node.digest.description, "name": label, "depth": depth, "nested": depth > 0,
                 "type": WebFormat.typeLabel(node.type) + (row.format.map { " (\($0))" } ?? ""),
-                "size": WebFormat.size(node.size), "created": WebFormat.time(node.createdAt),
+                "size": WebFormat.size(node.size), "createdISO": WebFormat.machineTime(node.createdAt),
+                "createdText": WebFormat.humanTime(node.createdAt), "mayDelete": mayDelete,
             ]
             if mayDelete {
                 values["deleteAction"] = base + "/accessories/" + node.digest.description + "/delete"

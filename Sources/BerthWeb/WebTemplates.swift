@@ -82,15 +82,15 @@ enum WebTemplates {
     {{^artifacts}}<p class="muted">No artifact{{#filter}} has a tag starting with “{{filter}}”{{/filter}}.</p>{{/artifacts}}
     {{^empty(artifacts)}}<table class="responsive" id="artifacts"><thead><tr><th></th><th>Artifact</th><th>Tags</th><th>Kind</th><th class="num">Size</th><th>Pushed</th><th>Signed</th><th class="num">Accessories</th><th></th></tr></thead><tbody>
     {{#artifacts}}<tr class="artifact" data-digest="{{digest}}">
-    <td><a class="expand" href="{{href}}#accessories" data-fragment="{{fragment}}" aria-expanded="false" title="Accessories">&gt;</a></td>
-    <td data-label="Artifact"><a class="digest" href="{{href}}" title="{{digest}}">{{short}}</a> <button type="button" class="copy" data-copy="{{digest}}">copy</button></td>
-    <td data-label="Tags">{{#tags}}<span class="tag">{{name}}{{#deleteAction}} <a href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="Delete the tag {{name}}? The artifact stays." title="Delete tag" class="tag-delete">×</a>{{/deleteAction}}</span>{{/tags}}</td>
-    <td data-label="Kind">{{kind}}{{^empty(platforms)}}<br>{{#platforms}}<span class="platform muted">{{name}}{{#signed}} <span class="signed" title="signed">✓</span>{{/signed}}{{^signed}} <span class="unsigned" title="not signed">✗</span>{{/signed}}</span>{{/platforms}}{{/empty(platforms)}}</td>
+    <td><a class="expand" href="{{href}}#accessories" aria-expanded="false" title="Accessories">&gt;</a></td>
+    <td data-label="Artifact"><a class="digest" href="{{href}}">{{short}}</a> <button type="button" class="copy" data-copy="{{digest}}">copy</button></td>
+    <td data-label="Tags">{{#tags}}<span class="tag">{{name}}{{#mayDelete}} <a href="{{deleteAction}}" data-confirm="Delete the tag {{name}}? The artifact stays." title="Delete tag" class="tag-delete">×</a>{{/mayDelete}}</span>{{/tags}}</td>
+    <td data-label="Kind">{{kind}}{{#isIndex}}<br>{{#platforms}}<span class="platform muted">{{name}} <span class="{{signatureClass}}" title="{{signatureTitle}}">{{signatureMark}}</span></span>{{/platforms}}{{/isIndex}}</td>
     <td class="num" data-label="Size">{{size}}</td>
-    <td data-label="Pushed"><time datetime="{{pushed.iso}}">{{pushed.text}}</time></td>
-    <td data-label="Signed" class="signature-state">{{#verified}}<span class="verified" title="signature verified against a trusted key">✓✓ verified</span>{{/verified}}{{^verified}}{{#signed}}<span class="signed" title="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned" title="not signed">✗</span>{{/signed}}{{/verified}}</td>
+    <td data-label="Pushed"><time datetime="{{pushedISO}}">{{pushedText}}</time></td>
+    <td data-label="Signed" class="signature-state"><span class="{{signatureClass}}" title="{{signatureTitle}}">{{signatureMark}}</span></td>
     <td class="num" data-label="Accessories">{{accessories}}</td>
-    <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="artifact-delete">Delete artifact</a></div></details>{{/deleteAction}}</td>
+    <td>{{#mayDelete}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="artifact-delete">Delete artifact</a></div></details>{{/mayDelete}}</td>
     </tr>
     {{/artifacts}}</tbody></table>{{/empty(artifacts)}}
     <div class="pager">{{#first}}<a href="{{first}}">← First page</a>{{/first}}{{#next}}<a id="next-page" href="{{next}}">Next page →</a>{{/next}}</div>
@@ -105,12 +105,12 @@ enum WebTemplates {
     <div class="card">
     <p>Signed: <span id="artifact-signed">{{#signed}}<span class="signed">✓ signed</span>{{/signed}}{{^signed}}<span class="unsigned">✗ not signed</span>{{/signed}}</span>{{#verified}} · <span class="verified">verified against a trusted key</span>{{/verified}}</p>
     <p>Kind: {{kind}} · {{size}} · media type <code>{{mediaType}}</code>{{#artifactType}} · artifact type <code>{{artifactType}}</code>{{/artifactType}}</p>
-    <p>Pushed <time datetime="{{pushed.iso}}">{{pushed.text}}</time></p>
+    <p>Pushed <time datetime="{{pushedISO}}">{{pushedText}}</time></p>
     <p>Tags: {{#tags}}<span class="tag">{{name}}</span>{{/tags}}{{^tags}}<span class="muted">none</span>{{/tags}}</p>
-    {{^empty(platforms)}}<p>Platforms:</p><ul>{{#platforms}}<li><a href="{{href}}" class="digest">{{short}}</a> {{name}} · {{size}} · {{#signed}}<span class="signed">✓</span>{{/signed}}{{^signed}}<span class="unsigned">✗</span>{{/signed}}</li>{{/platforms}}</ul>{{/empty(platforms)}}
+    {{^empty(platforms)}}<p>Platforms:</p><ul>{{#platforms}}<li><a href="{{href}}" class="digest">{{short}}</a> {{name}} · {{size}} · <span class="{{signatureClass}}" title="{{signatureTitle}}">{{signatureMark}}</span></li>{{/platforms}}</ul>{{/empty(platforms)}}
     {{^empty(annotations)}}<p>Annotations:</p><table id="annotations"><tbody>{{#annotations}}<tr><td><code>{{key}}</code></td><td class="annotation-value">{{value}}</td></tr>{{/annotations}}</tbody></table>{{/empty(annotations)}}
     <div class="pull">Pull: <code>{{pull}}</code><button type="button" class="copy" data-copy="{{pull}}">copy</button></div>
-    {{#deleteAction}}<p><a class="button danger artifact-delete" href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}">Delete artifact…</a></p>{{/deleteAction}}
+    {{#mayDelete}}<p><a class="button danger artifact-delete" href="{{deleteAction}}" data-confirm="{{deleteConfirm}}">Delete artifact…</a></p>{{/mayDelete}}
     </div>
     <h2 id="accessories">Accessories</h2>
     {{> accessories}}
@@ -120,8 +120,8 @@ enum WebTemplates {
     static let accessories = """
     <div class="accessories-table">{{^rows}}<p class="muted no-accessories">No accessories.</p>{{/rows}}
     {{^empty(rows)}}<table class="responsive accessories"><thead><tr><th>Accessory name</th><th>Type</th><th class="num">Size</th><th>Created time</th><th></th></tr></thead><tbody>
-    {{#rows}}<tr class="accessory tree-{{depth}}" data-digest="{{digest}}"><td data-label="Name" class="accessory-name" title="{{digest}}">{{#nested}}↳ {{/nested}}{{name}}</td><td data-label="Type" class="accessory-type">{{type}}</td><td class="num accessory-size" data-label="Size">{{size}}</td><td data-label="Created" class="accessory-created"><time datetime="{{created.iso}}">{{created.text}}</time></td>
-    <td>{{#deleteAction}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteAction}}" data-action="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="accessory-delete">Delete</a></div></details>{{/deleteAction}}</td></tr>
+    {{#rows}}<tr class="accessory tree-{{depth}}" data-digest="{{digest}}"><td data-label="Name" class="accessory-name" title="{{digest}}">{{#nested}}↳ {{/nested}}{{name}}</td><td data-label="Type" class="accessory-type">{{type}}</td><td class="num accessory-size" data-label="Size">{{size}}</td><td data-label="Created" class="accessory-created"><time datetime="{{createdISO}}">{{createdText}}</time></td>
+    <td>{{#mayDelete}}<details class="menu"><summary aria-label="Actions">⋮</summary><div><a href="{{deleteAction}}" data-confirm="{{deleteConfirm}}" class="accessory-delete">Delete</a></div></details>{{/mayDelete}}</td></tr>
     {{/rows}}</tbody></table>{{/empty(rows)}}
     {{#more}}<p class="muted">{{more}}</p>{{/more}}{{#next}}<p><a href="{{next}}">More accessories →</a></p>{{/next}}</div>
     """
