@@ -73,6 +73,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: root.layout.blobFile(stray)))
     }
 
+    @Test func aManifestMissingFromThePushOrderIsDamageThatRepairWritesBack() async throws {
+        let root = TemporaryRoot()
+        let image = try await populatedRoot(root)
+        try await damageIndex(root) { index, txn, _ in
+            var order: [[UInt8]] = []
+            try txn.scan(index.db.manifestsByPush, from: [], prefix: []) { key, _ in order.append(Array(key)); return true }
+            for key in order { _ = try txn.delete(index.db.manifestsByPush, key) }
+        }
+        let report = try await check(root)
+        #expect(report.problems.map(\.kind) == ["push-order-missing"])
+        #expect(!report.isClean)
+        let repaired = try await check(root, repair: true)
+        #expect(repaired.repairs == ["wrote the missing push-time entry app@\(image.digest)"])
+        #expect(try await check(root).problems.isEmpty)
+    }
+
     @Test func aDocumentNoManifestHoldsIsAHarmlessLeftoverThatRepairRemoves() async throws {
         let root = TemporaryRoot()
         let image = try await populatedRoot(root)
@@ -82,6 +98,9 @@ import Testing
             _ = try txn.delete(index.db.manifestRepositories, LMDBIndex.manifestRepositoryKey(image.digest, app))
             _ = try txn.delete(index.db.tags, LMDBIndex.tagKey(app, "v1"))
             _ = try txn.delete(index.db.manifestTags, LMDBIndex.manifestTagKey(app, image.digest, tag("v1")))
+            var order: [[UInt8]] = []
+            try txn.scan(index.db.manifestsByPush, from: [], prefix: []) { key, _ in order.append(Array(key)); return true }
+            for key in order { _ = try txn.delete(index.db.manifestsByPush, key) }
         }
         let report = try await check(root)
         #expect(report.problems.map(\.kind) == ["document-orphan"])

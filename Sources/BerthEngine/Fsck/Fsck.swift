@@ -159,6 +159,13 @@ public struct Fsck: Sendable {
             for digest in try index.orphanDocuments() {
                 found.problems.append(Problem(kind: "document-orphan", detail: "the document of \(digest) is held by no manifest"))
             }
+            let order = try index.pushOrderMismatches()
+            for entry in order.missing {
+                found.problems.append(Problem(kind: "push-order-missing", detail: "\(entry) has no push-time entry (paged listings skip it)"))
+            }
+            for entry in order.stale {
+                found.problems.append(Problem(kind: "push-order-stale", detail: "the push-time entry of \(entry) has no record behind it"))
+            }
             return found
         }
         report.manifestsChecked = found.manifestsChecked

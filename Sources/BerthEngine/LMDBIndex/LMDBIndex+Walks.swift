@@ -164,6 +164,41 @@ extension LMDBIndex {
         return orphans
     }
 
+    public func pushOrderMismatches() throws -> (missing: [String], stale: [String]) {
+        try lmdbRead { txn in
+            let found = try pushOrderMismatches(txn)
+            var names = RepositoryNameCache()
+            return (try found.missing.map { "\(try names.name($0.repo, self, txn))@\($0.digest)" },
+                    try found.stale.map { "\(try names.name($0.repo, self, txn))@\($0.digest)" })
+        }
+    }
+
+    /// The push-time keys the records call for and lack, and the ones present that no record
+    /// calls for.
+    private func pushOrderMismatches(_ txn: LMDBTransaction) throws -> (missing: [(key: [UInt8], repo: UInt32, digest: Digest)],
+                                                                         stale: [(key: [UInt8], repo: UInt32, digest: Digest)]) {
+        var missing: [(key: [UInt8], repo: UInt32, digest: Digest)] = []
+        var stale: [(key: [UInt8], repo: UInt32, digest: Digest)] = []
+        try txn.scan(db.manifests, from: [], prefix: []) { key, value in
+            var reader = BinaryReader(Array(key))
+            let repo = try reader.u32()
+            let digest = try reader.digest()
+            let expected = Self.pushOrderKey(repo, milliseconds: try Self.pushedMilliseconds(ofRecord: Array(value)), digest)
+            if try !txn.contains(db.manifestsByPush, expected) { missing.append((expected, repo, digest)) }
+            return true
+        }
+        try txn.scan(db.manifestsByPush, from: [], prefix: []) { key, _ in
+            var reader = BinaryReader(Array(key))
+            let repo = try reader.u32()
+            let milliseconds = Int64.max - (try reader.i64())
+            let digest = try reader.digest()
+            let record = try txn.get(db.manifests, Self.repoDigestKey(repo, digest))
+            if try record.map({ try Self.pushedMilliseconds(ofRecord: $0) }) != milliseconds { stale.append((Array(key), repo, digest)) }
+            return true
+        }
+        return (missing, stale)
+    }
+
     public func repairDerivedEntries() async throws -> [String] {
         try await lmdbWrite { txn in
             var changes: [String] = []
@@ -196,6 +231,15 @@ extension LMDBIndex {
             for digest in try self.orphanDocuments(txn) {
                 try txn.delete(self.db.manifestBytes, digest.indexBytes)
                 changes.append("removed manifest document \(digest) (no manifest holds it)")
+            }
+            let order = try self.pushOrderMismatches(txn)
+            for entry in order.stale {
+                try txn.delete(self.db.manifestsByPush, entry.key)
+                changes.append("removed push-time entry \(try name(entry.repo))@\(entry.digest) (no record backs it)")
+            }
+            for entry in order.missing {
+                try txn.put(self.db.manifestsByPush, entry.key, [UInt8]())
+                changes.append("wrote the missing push-time entry \(try name(entry.repo))@\(entry.digest)")
             }
             return changes
         }

@@ -12,8 +12,11 @@ public protocol DerivedEntryCheck: Sendable {
     /// Manifest documents no repository's manifest record holds any more (harmless: they are
     /// never served, only take space).
     func orphanDocuments() throws -> [Digest]
+    /// Push-time entries out of step with the manifest records (`missing`: a record without its
+    /// entry, which paged listings would skip; `stale`: an entry no record backs), as one line each.
+    func pushOrderMismatches() throws -> (missing: [String], stale: [String])
     /// Brings the derived entries back in step with the records, in one transaction: removes
     /// stale tag index entries, writes missing ones, removes referrer edges whose referrer is
-    /// gone and documents no manifest holds. Returns one line per change, starting with what was done (`removed …`, `wrote …`).
+    /// gone and documents no manifest holds, rewrites the push-time entries from the records. Returns one line per change, starting with what was done (`removed …`, `wrote …`).
     func repairDerivedEntries() async throws -> [String]
 }
