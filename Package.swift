@@ -127,6 +127,7 @@ let package = Package(
         .testTarget(name: "BerthWebTests", dependencies: [
             "BerthWeb",
             "BerthHTTP",
+            "BerthRemote",
             "BerthTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -1,6 +1,7 @@
 import BerthEngine
 import BerthHTTP
 import BerthModel
+import BerthRemote
 import BerthWeb
 import Foundation
 import HTTPTypes
@@ -41,7 +42,7 @@ struct InterfaceFixture: Sendable {
 /// loopback, on a fresh data root with `Accounts` and `InterfaceFixture` (accounts off: the
 /// anonymous mode).
 func withInterface<T: Sendable>(accounts: Bool = true, clock: ManualClock? = nil, sessions: WebSessionStore = WebSessionStore(),
-                                throttle: SignInThrottle = SignInThrottle(),
+                                throttle: SignInThrottle = SignInThrottle(), replication: Bool = false,
                                 _ body: @Sendable (any TestClientProtocol, FileRegistry, InterfaceFixture) async throws -> T) async throws -> T {
     let root = NSTemporaryDirectory() + "berth-web-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
@@ -51,12 +52,24 @@ func withInterface<T: Sendable>(accounts: Bool = true, clock: ManualClock? = nil
     do {
         let fixture = try await makeFixture(registry, accounts: accounts)
         let authentication = accounts ? RegistryAuthentication(signingKey: try TokenSigningKey(privateKeyPEM: try TokenSigningKey.generatePEM())) : nil
-        let router = RegistryServer.router(registry: registry, options: RegistryRoutesOptions(authentication: authentication))
+        let transport = replication ? HTTPReplicationTransport() : nil
+        var replicator: Replicator<FileBlobStore>?
+        if let transport { replicator = try await Replicator(registry: registry, transport: transport) }
+        let router = RegistryServer.router(registry: registry, options: RegistryRoutesOptions(authentication: authentication), replication: replicator)
         let interface = try WebInterface<RegistryRequestContext, FileBlobStore>(registry: registry, requiresAccounts: accounts,
-                                                                                 sessions: sessions, throttle: throttle)
+                                                                                 replication: replicator, sessions: sessions, throttle: throttle)
         interface.register(on: router)
         let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
-        let result = try await app.test(.live) { client in try await body(client, registry, fixture) }
+        let result: T
+        do {
+            result = try await app.test(.live) { client in try await body(client, registry, fixture) }
+        } catch {
+            await replicator?.shutdown()
+            await transport?.shutdown()
+            throw error
+        }
+        await replicator?.shutdown()
+        await transport?.shutdown()
         await registry.close()
         return result
     } catch {

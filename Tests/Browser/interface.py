@@ -39,7 +39,9 @@ def make_driver():
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,900", "--lang=en-US"):
         options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # The reader's zone is not UTC, so the script's local times differ from the page's UTC ones.
+    service = Service("/usr/bin/chromedriver", env={**os.environ, "TZ": "Asia/Tokyo"})
+    return webdriver.Chrome(service=service, options=options)
 
 
 def shot(driver, name):
@@ -155,6 +157,15 @@ def main():
             check(row["created"].endswith("Z") and abs(time.time() - time.mktime(time.strptime(row["created"], "%Y-%m-%dT%H:%M:%SZ"))) < 3600 * 24,
                   "a created time in UTC: %r" % row["created"])
         shot(driver, "accessories-in-place")
+
+        step = "times: UTC in the page, the reader's zone (Asia/Tokyo, +09:00) once the script ran"
+        first_time = driver.find_element(By.CSS_SELECTOR, "tr.artifact time")
+        check(first_time.get_attribute("title").endswith("UTC"), "the page's own text is UTC: %r" % first_time.get_attribute("title"))
+        utc_hour = int(first_time.get_attribute("datetime")[11:13])
+        local_hour = int(driver.execute_script(
+            "return new Date(arguments[0]).getHours()", first_time.get_attribute("datetime")))
+        check(local_hour == (utc_hour + 9) % 24, "the browser is in Tokyo time: %d vs %d" % (local_hour, utc_hour))
+        check(first_time.text != first_time.get_attribute("title"), "the script rewrote the time in the reader's zone")
 
         step = "the artifact page shows the same table; one signature is deleted through its menu"
         driver.get(artifact_url)
