@@ -95,7 +95,7 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
             return render("error", ["heading": "Refused", "message": error.description], web, status: .badRequest)
         } catch {
             log(error, request)
-            let problem = WebProblem(.storage(""))
+            let problem = WebProblem.internalError
             return render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
         }
     }
@@ -105,7 +105,7 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
         let post = request.method == .post
         switch parts.first {
         case "login": return post ? try await signIn(request, context, &web) : signInPage(&web, problem: nil, username: "", next: web.query["next"] ?? "")
-        case "logout": guard post else { return WebResponses.redirect("/projects") }; return signOut(web)
+        case "logout": return post ? signOut(web) : WebResponses.redirect("/projects")
         case "projects" where !post: return parts.count == 1 ? try projectsPage(web) : try projectPage(parts[1], web)
         case "repositories": return try await repositoryRequest(Array(parts.dropFirst()), post: post, &web)
         case "registry": return try await registryRequest(Array(parts.dropFirst()), post: post, web)

@@ -10,6 +10,8 @@ struct WebProblem: Error, Sendable {
 
     static let notFound = WebProblem(status: .notFound, heading: "Not found", message: "There is nothing here, or you may not see it.")
     static let forbidden = WebProblem(status: .forbidden, heading: "Not allowed", message: "Your account may not do this.")
+    static let internalError = WebProblem(status: .internalServerError, heading: "Server error",
+                                          message: "The registry failed to do this; the server's log says why.")
     static let forgedForm = WebProblem(status: .forbidden, heading: "Refused",
                                        message: "This form did not come from a page of this registry, or your session has ended. Open the page again and retry.")
 
@@ -31,7 +33,7 @@ struct WebProblem: Error, Sendable {
         case .storageFull:
             self.init(status: .init(code: 507), heading: "Storage full", message: error.description)
         default:
-            self.init(status: .internalServerError, heading: "Server error", message: "The registry failed to do this; the server's log says why.")
+            self = .internalError
         }
     }
 

@@ -64,6 +64,20 @@ extension LMDBIndex {
         }
     }
 
+    public func hasAccessory(of subject: Digest, in repository: RepositoryName, where matches: (AccessoryType) -> Bool) throws -> Bool {
+        try lmdbRead { txn in
+            guard let repo = try repositoryID(repository, txn) else { return false }
+            let prefix = Self.repoDigestKey(repo, subject)
+            var found = false
+            try txn.scan(db.accessories, from: prefix, prefix: prefix) { _, value in
+                guard let code = value.first, let type = AccessoryType(indexCode: code) else { throw IndexCorruption("unknown accessory type") }
+                found = matches(type)
+                return !found
+            }
+            return found
+        }
+    }
+
     public func figures(of repository: RepositoryName) throws -> RepositoryFigures? {
         try lmdbRead { txn in
             guard let repo = try repositoryID(repository, txn) else { return nil }

@@ -43,7 +43,7 @@ extension Registry {
 
     private func signed(_ digest: Digest, in repository: RepositoryName, visited: inout Set<Digest>) throws -> Bool {
         guard visited.insert(digest).inserted else { return false }
-        if try index.accessoryLinks(of: digest, in: repository).contains(where: { $0.type.isSignature }) { return true }
+        if try index.hasAccessory(of: digest, in: repository, where: \.isSignature) { return true }
         for parent in try index.parents(of: digest, in: repository) where try signed(parent, in: repository, visited: &visited) {
             return true
         }

@@ -13,6 +13,10 @@ public protocol ListingPages: Sendable {
     /// Tags of a repository whose case-insensitive form starts with `prefix`, in tag listing
     /// order, after the tag `last`, at most `limit`, with their manifests.
     func tagRecords(in repository: RepositoryName, prefix: String, after last: String?, limit: Int) throws -> Page<TagRecord>
+    /// Whether `subject` has an accessory link of a type `matches` accepts; stops at the first
+    /// (reading each link's type only), so a subject with a thousand SBOMs and one signature
+    /// costs no list of a thousand links.
+    func hasAccessory(of subject: Digest, in repository: RepositoryName, where matches: (AccessoryType) -> Bool) throws -> Bool
     /// A repository's figures, or nil when it does not exist. Costs a walk of the
     /// repository's own manifests and blob links (not of the whole index).
     func figures(of repository: RepositoryName) throws -> RepositoryFigures?
