@@ -1,5 +1,6 @@
 import BerthEngine
 import BerthModel
+import BerthTestSupport
 import BerthWeb
 import Foundation
 import HTTPTypes
@@ -139,6 +140,68 @@ import Testing
             let page = try await visitor.get(client, "/projects/team")
             #expect(page.text.contains("Immutability") && page.text.contains("<code>team/**</code>"))
             #expect(!page.text.contains("Signed-only pulls"), "a rule for another project is not shown")
+        }
+    }
+}
+
+/// Marks and listings that need more set-up: a signature verified against a trusted key, a
+/// project of many repositories.
+@Suite struct PageDetailTests {
+    struct OpenSSLFailed: Error { let message: String }
+
+    @Sendable static func openssl(_ arguments: [String]) throws {
+        let result = try ChildProcess.run("openssl", arguments)
+        guard result.status == 0 else { throw OpenSSLFailed(message: result.stderr) }
+    }
+
+    @Test func aSignatureVerifiedAgainstATrustedKeyHasItsOwnMark() async throws {
+        let keys = NSTemporaryDirectory() + "berth-web-keys-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        try Self.openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(keys)/key.pem"])
+        try Self.openssl(["ec", "-in", "\(keys)/key.pem", "-pubout", "-out", "\(keys)/pub.pem"])
+        try await withInterface { client, registry, fixture in
+            let app = repo("team/app")
+            // cosign's simple-signing payload for the unsigned image, signed with the key.
+            let payload = Array(#"{"critical":{"identity":{"docker-reference":"registry.example/team/app"},"image":{"docker-manifest-digest":"\#(fixture.unsigned)"},"type":"cosign container image signature"},"optional":null}"#.utf8)
+            try Data(payload).write(to: URL(fileURLWithPath: "\(keys)/payload"))
+            try Self.openssl(["dgst", "-sha256", "-sign", "\(keys)/key.pem", "-out", "\(keys)/payload.sig", "\(keys)/payload"])
+            let signature = try Data(contentsOf: URL(fileURLWithPath: "\(keys)/payload.sig")).base64EncodedString()
+            let layer = try await blob(registry, app, payload, "application/vnd.dev.cosign.simplesigning.v1+json")
+            let config = try await blob(registry, app, Array("{}".utf8), "application/vnd.oci.empty.v1+json")
+            var layerObject = try #require(try JSONSerialization.jsonObject(with: Data(layer.utf8)) as? [String: Any])
+            layerObject["annotations"] = ["dev.cosignproject.cosign/signature": signature]
+            let document: [String: Any] = ["schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                           "config": try JSONSerialization.jsonObject(with: Data(config.utf8)), "layers": [layerObject]]
+            let bytes = Array(try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]))
+            _ = try await registry.putManifest(bytes, contentType: "application/vnd.oci.image.manifest.v1+json", in: app,
+                                               reference: .tag(try Tag(parsing: "sha256-\(fixture.unsigned.encoded).sig")))
+            var policies = registry.policies
+            policies.trustedKeys = [TrustedKey(name: "release", publicKeyPEM: try String(contentsOfFile: "\(keys)/pub.pem", encoding: .utf8))]
+            _ = try await registry.administration.setPolicies(policies, by: .local)
+
+            var visitor = Visitor()
+            _ = try await visitor.signIn(client, "maint")
+            let page = try await visitor.get(client, "/repositories/team/app")
+            let rows = page.text.components(separatedBy: #"<tr class="artifact""#).dropFirst()
+            let verified = try #require(rows.first { $0.contains(fixture.unsigned.description) })
+            let signedOnly = try #require(rows.first { $0.contains(fixture.signed.description) })
+            #expect(verified.contains(#"<span class="verified" title="signature verified against a trusted key">✓✓ verified</span>"#))
+            #expect(signedOnly.contains(#"<span class="signed" title="signed">✓</span>"#), "signed by no trusted key: ✓, not verified")
+        }
+    }
+
+    @Test func aProjectsRepositoriesAreFilteredByNameAndPaged() async throws {
+        try await withInterface { client, registry, _ in
+            for index in 0..<55 { try await manifest(registry, repo("open/service-\(index)"), seed: "r\(index)", tags: ["v1"]) }
+            var visitor = Visitor()
+            let first = try await visitor.get(client, "/projects/open")
+            #expect(first.text.components(separatedBy: #"<td data-label="Repository">"#).count - 1 == 50)
+            let next = try #require(PageTests.nextLink(first.text))
+            let second = try await visitor.get(client, next)
+            #expect(second.text.components(separatedBy: #"<td data-label="Repository">"#).count - 1 == 6, "5 services and open/site")
+            let filtered = try await visitor.get(client, "/projects/open?q=service-5")
+            #expect(filtered.text.components(separatedBy: #"<td data-label="Repository">"#).count - 1 == 6, "service-5 and service-50…54")
         }
     }
 }
