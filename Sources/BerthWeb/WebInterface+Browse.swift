@@ -31,7 +31,8 @@ extension WebInterface {
         let href = "/projects/" + WebFormat.escapePath(name)
         let repositories: [[String: Any]] = page.items.map { item in
             var row: [String: Any] = ["name": item.name.value, "href": WebFormat.repositoryPath(item.name),
-                                      "manifests": item.figures.manifests, "size": WebFormat.size(item.figures.linkedBytes)]
+                                      "artifacts": item.figures.manifests - item.figures.accessories,
+                                      "accessories": item.figures.accessories, "size": WebFormat.size(item.figures.linkedBytes)]
             if let last = item.figures.lastPush { row["lastPush"] = WebFormat.time(last) }
             return row
         }

@@ -172,9 +172,10 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
         if let name = WebResponses.secFetchSite, let site = request.headers[name], site != "same-origin", site != "none" {
             throw WebProblem.forgedForm
         }
-        if let origin = request.headers[.origin], let host = request.head.authority {
+        if let origin = request.headers[.origin] {
+            // This server as the request named it, or as --external-url names it (behind a proxy).
             let stripped = origin.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
-            guard stripped == host else { throw WebProblem.forgedForm }
+            guard stripped == request.head.authority || stripped == pullHost else { throw WebProblem.forgedForm }
         }
         guard let session = web.session, WebRequest.sameSecret(web.form["csrf"] ?? "", session.csrfToken) else {
             throw WebProblem.forgedForm

@@ -63,7 +63,7 @@ enum WebTemplates {
     <form class="filters" method="get" action="{{href}}"><input type="search" name="q" value="{{filter}}" placeholder="Filter repositories by name" aria-label="Filter repositories"><button>Filter</button></form>
     {{^repositories}}<p class="muted">No repository{{#filter}} matches “{{filter}}”{{/filter}}.</p>{{/repositories}}
     {{^empty(repositories)}}<table class="responsive" id="repositories"><thead><tr><th>Repository</th><th class="num">Artifacts</th><th>Last push</th><th class="num">Size</th></tr></thead><tbody>
-    {{#repositories}}<tr><td data-label="Repository"><a href="{{href}}">{{name}}</a></td><td class="num" data-label="Artifacts">{{manifests}}</td><td data-label="Last push">{{#lastPush}}<time datetime="{{iso}}">{{text}}</time>{{/lastPush}}</td><td class="num" data-label="Size">{{size}}</td></tr>
+    {{#repositories}}<tr><td data-label="Repository"><a href="{{href}}">{{name}}</a></td><td class="num" data-label="Artifacts" title="and {{accessories}} accessories">{{artifacts}}</td><td data-label="Last push">{{#lastPush}}<time datetime="{{iso}}">{{text}}</time>{{/lastPush}}</td><td class="num" data-label="Size">{{size}}</td></tr>
     {{/repositories}}</tbody></table>{{/empty(repositories)}}
     <div class="pager">{{#next}}<a id="next-page" href="{{next}}">Next page →</a>{{/next}}</div>
     <h2>Rules that apply here</h2>

@@ -122,6 +122,8 @@ import Testing
             #expect(rows[0].format == "SPDX" && rows[0].node.type == .sbom)
             #expect(rows[0].nested.map(\.node.digest) == [nested.digest])
             #expect(rows[0].nested.first?.format == "JWS" && rows[0].nested.first?.node.type == .notationSignature)
+            let figures = try #require(try registry.figures(of: app))
+            #expect(figures.manifests == 9 && figures.accessories == 8, "the subject, seven SBOMs and one signature of an SBOM")
         }
     }
 

@@ -92,13 +92,23 @@ extension LMDBIndex {
                 manifests += 1
                 return true
             }
+            // Distinct accessories: the reverse links of one accessory are adjacent keys.
+            var accessories = 0
+            var previous: [UInt8] = []
+            try txn.scan(db.accessorySubjects, from: prefix, prefix: prefix) { key, _ in
+                var reader = BinaryReader(Array(key), offset: 4)
+                let accessory = try reader.digest().indexBytes
+                if accessory != previous { accessories += 1 }
+                previous = accessory
+                return true
+            }
             var bytes: Int64 = 0
             try txn.scan(db.blobLinks, from: prefix, prefix: prefix) { _, value in
                 var reader = BinaryReader(Array(value))
                 bytes += try reader.i64()
                 return true
             }
-            return RepositoryFigures(manifests: manifests, lastPush: newest.map { Date(millisecondsSince1970: $0) }, linkedBytes: bytes)
+            return RepositoryFigures(manifests: manifests, accessories: accessories, lastPush: newest.map { Date(millisecondsSince1970: $0) }, linkedBytes: bytes)
         }
     }
 }

@@ -18,6 +18,6 @@ public protocol ListingPages: Sendable {
     /// costs no list of a thousand links.
     func hasAccessory(of subject: Digest, in repository: RepositoryName, where matches: (AccessoryType) -> Bool) throws -> Bool
     /// A repository's figures, or nil when it does not exist. Costs a walk of the
-    /// repository's own manifests and blob links (not of the whole index).
+    /// repository's own manifests, reverse accessory links and blob links (not of the whole index).
     func figures(of repository: RepositoryName) throws -> RepositoryFigures?
 }
