@@ -166,7 +166,7 @@ struct ServeCommand: AsyncParsableCommand {
                 secureCookies: settings.tlsCertificate != nil || settings.externalURL?.lowercased().hasPrefix("https://") == true,
                 replication: replicator, pullHost: settings.externalURL.flatMap { URL(string: $0) }.flatMap { url in
                     url.host.map { host in url.port.map { "\(host):\($0)" } ?? host }
-                }, logger: logger) : nil
+                }, trustForwardedFor: settings.trustForwardedHeaders, logger: logger) : nil
         } catch {
             await transport.shutdown()
             await registry.close()

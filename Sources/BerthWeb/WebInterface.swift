@@ -37,18 +37,22 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
     public let throttle: SignInThrottle
     /// What a page shows as the pull command's registry (`host:port`); nil: the request's `Host`.
     public let pullHost: String?
+    /// Whether the client's address is the last `X-Forwarded-For` element (behind a proxy that
+    /// appends it), for the sign-in throttle; otherwise the connection's peer.
+    public let trustForwardedFor: Bool
     let library: MustacheLibrary
     let logger: Logger
 
     /// An interface over `registry`.
     public init(registry: Registry<Store>, requiresAccounts: Bool, secureCookies: Bool = false, replication: Replicator<Store>? = nil,
-                pullHost: String? = nil, sessions: WebSessionStore = WebSessionStore(), throttle: SignInThrottle = SignInThrottle(),
-                logger: Logger = Logger(label: "berth.web")) throws {
+                pullHost: String? = nil, trustForwardedFor: Bool = false, sessions: WebSessionStore = WebSessionStore(),
+                throttle: SignInThrottle = SignInThrottle(), logger: Logger = Logger(label: "berth.web")) throws {
         self.registry = registry
         self.requiresAccounts = requiresAccounts
         self.secureCookies = secureCookies
         self.replication = replication
         self.pullHost = pullHost
+        self.trustForwardedFor = trustForwardedFor
         self.sessions = sessions
         self.throttle = throttle
         self.logger = logger
@@ -137,7 +141,17 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
         return WebRequest(session: session, viewer: WebViewer(principal: principal, access: registry.access), query: query,
                           form: [:], path: path, startedSession: nil,
                           host: request.head.authority ?? "localhost",
-                          clientAddress: context.remoteAddress?.ipAddress ?? "unknown")
+                          clientAddress: clientAddress(request, context))
+    }
+
+    /// The client's address: the last `X-Forwarded-For` element when a proxy is trusted (the
+    /// earlier ones are whatever the client sent), else the connection's peer.
+    private func clientAddress(_ request: Request, _ context: Context) -> String {
+        if trustForwardedFor, let name = WebResponses.forwardedFor, let forwarded = request.headers[name],
+           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
+            return last
+        }
+        return context.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// Makes sure the visitor has a session (for the CSRF token of a page's forms).

@@ -16,6 +16,7 @@ enum WebResponses {
     }
 
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")
     static let frameOptions = HTTPField.Name("X-Frame-Options")
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")
 

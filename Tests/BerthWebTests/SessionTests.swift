@@ -47,6 +47,26 @@ import Testing
         }
     }
 
+    @Test func behindATrustedProxyTheThrottleCountsEachForwardedClientApart() async throws {
+        @Sendable func forwarded(_ value: String) -> HTTPFields {
+            var headers = HTTPFields()
+            if let name = HTTPField.Name("X-Forwarded-For") { headers[name] = value }
+            return headers
+        }
+        try await withInterface(throttle: SignInThrottle(limit: 2, window: 600), trustForwardedFor: true) { client, _, _ in
+            var attacker = Visitor()
+            for _ in 0..<2 {
+                let failed = try await attacker.signIn(client, "outsider", password: "wrong-password", extraHeaders: forwarded("198.51.100.9, 10.0.0.1"))
+                #expect(failed.status == .unauthorized)
+            }
+            let refused = try await attacker.signIn(client, "dev", extraHeaders: forwarded("10.0.0.1"))
+            #expect(refused.status == .tooManyRequests)
+            var someoneElse = Visitor()
+            let admitted = try await someoneElse.signIn(client, "dev", extraHeaders: forwarded("10.0.0.2"))
+            #expect(admitted.status == .seeOther, "another client behind the same proxy still signs in")
+        }
+    }
+
     @Test func robotAccountsCannotSignIn() async throws {
         try await withInterface { client, _, _ in
             var visitor = Visitor()

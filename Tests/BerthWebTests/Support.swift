@@ -42,7 +42,7 @@ struct InterfaceFixture: Sendable {
 /// loopback, on a fresh data root with `Accounts` and `InterfaceFixture` (accounts off: the
 /// anonymous mode).
 func withInterface<T: Sendable>(accounts: Bool = true, clock: ManualClock? = nil, sessions: WebSessionStore = WebSessionStore(),
-                                throttle: SignInThrottle = SignInThrottle(), replication: Bool = false,
+                                throttle: SignInThrottle = SignInThrottle(), replication: Bool = false, trustForwardedFor: Bool = false,
                                 _ body: @Sendable (any TestClientProtocol, FileRegistry, InterfaceFixture) async throws -> T) async throws -> T {
     let root = NSTemporaryDirectory() + "berth-web-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
@@ -57,7 +57,8 @@ func withInterface<T: Sendable>(accounts: Bool = true, clock: ManualClock? = nil
         if let transport { replicator = try await Replicator(registry: registry, transport: transport) }
         let router = RegistryServer.router(registry: registry, options: RegistryRoutesOptions(authentication: authentication), replication: replicator)
         let interface = try WebInterface<RegistryRequestContext, FileBlobStore>(registry: registry, requiresAccounts: accounts,
-                                                                                 replication: replicator, sessions: sessions, throttle: throttle)
+                                                                                 replication: replicator, trustForwardedFor: trustForwardedFor,
+                                                                                 sessions: sessions, throttle: throttle)
         interface.register(on: router)
         let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
         let result: T
@@ -176,9 +177,10 @@ struct Visitor: Sendable {
     }
 
     /// Signs in as `name`; expects it to work.
-    mutating func signIn(_ client: any TestClientProtocol, _ name: String, password: String = Accounts.password) async throws -> TestResponse {
+    mutating func signIn(_ client: any TestClientProtocol, _ name: String, password: String = Accounts.password,
+                         extraHeaders: HTTPFields = [:]) async throws -> TestResponse {
         _ = try await get(client, "/login")
-        return try await post(client, "/login", ["username": name, "password": password])
+        return try await post(client, "/login", ["username": name, "password": password], extraHeaders: extraHeaders)
     }
 
     private mutating func remember(_ response: TestResponse) {
