@@ -75,6 +75,42 @@ public enum SignatureVerifier {
         return wroteR == 32 && wroteS == 32 ? raw : nil
     }
 
+    /// Whether `signature` (64 bytes) signs `message` under the raw 32-byte Ed25519 public key
+    /// `publicKey` (TUF's `ed25519` keys, Notary's `eddsa` method).
+    public static func verifyEd25519(signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool {
+        guard publicKey.count == 32, signature.count == 64 else { return false }
+        guard let key = publicKey.withUnsafeBufferPointer({ EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, 32) }) else { return false }
+        defer { EVP_PKEY_free(key) }
+        guard let context = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(context) }
+        // Ed25519 hashes internally: no digest is named, and the whole message goes in one call.
+        guard EVP_DigestVerifyInit(context, nil, nil, nil, key) == 1 else { return false }
+        let result = signature.withUnsafeBufferPointer { sig in
+            message.withUnsafeBufferPointer { msg in EVP_DigestVerify(context, sig.baseAddress, sig.count, msg.baseAddress, msg.count) }
+        }
+        return result == 1
+    }
+
+    /// The public key (PEM) of a PEM X.509 certificate, or nil when it is none. TUF's
+    /// `ecdsa-x509` and `rsa-x509` keys are certificates; what signs is their key.
+    public static func publicKeyPEM(fromCertificatePEM certificate: [UInt8]) -> String? {
+        certificate.withUnsafeBufferPointer { buffer -> String? in
+            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+            defer { BIO_free(bio) }
+            guard let x509 = PEM_read_bio_X509(bio, nil, nil, nil) else { return nil }
+            defer { X509_free(x509) }
+            guard let key = X509_get_pubkey(x509) else { return nil }
+            defer { EVP_PKEY_free(key) }
+            guard let out = BIO_new(BIO_s_mem()) else { return nil }
+            defer { BIO_free(out) }
+            guard PEM_write_bio_PUBKEY(out, key) == 1 else { return nil }
+            var pointer: UnsafeMutablePointer<CChar>?
+            let length = BIO_ctrl(out, BIO_CTRL_INFO, 0, &pointer)
+            guard length > 0, let pointer else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+        }
+    }
+
     /// Whether the PEM text holds a public key libcrypto can use.
     public static func isUsablePublicKey(_ pem: String) -> Bool {
         withPublicKey(pem) { _ in true } ?? false
