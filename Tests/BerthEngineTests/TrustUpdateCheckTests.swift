@@ -1,0 +1,209 @@
+import BerthModel
+import Foundation
+import Testing
+@testable import BerthEngine
+
+/// Builds TUF metadata signed with real ECDSA P-256 keys (openssl), the way Notary's client does.
+struct TUFTestRepository {
+    let rootKey = try! TestSigner()
+    let targetsKey = try! TestSigner()
+    let snapshotKey = try! TestSigner()
+    let future = "2030-01-01T00:00:00.123456789Z"
+
+    func remove() { [rootKey, targetsKey, snapshotKey].forEach { $0.remove() } }
+
+    /// A key entry as TUF lists it (`ecdsa`: base64 DER SubjectPublicKeyInfo) and its id.
+    func entry(_ signer: TestSigner) -> (id: String, value: JSONValue) {
+        let body = signer.publicKeyPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+        let value = JSONValue.object(["keytype": .string("ecdsa"), "keyval": .object(["private": .null, "public": .string(body)])])
+        return (TUFVerifier.id(of: try! TUFKey(value)), value)
+    }
+
+    /// `{"signed": …, "signatures": […]}` signed by each of `signers`.
+    func document(_ signed: JSONValue, by signers: [TestSigner]) -> [UInt8] {
+        let message = signed.canonicalBytes
+        let signatures = signers.map { signer -> JSONValue in
+            let raw = TestSigner.rawFromDER(try! signer.sign(message))
+            return .object(["keyid": .string(entry(signer).id), "method": .string("ecdsa"), "sig": .string(Data(raw).base64EncodedString())])
+        }
+        return JSONValue.object(["signed": signed, "signatures": .array(signatures)]).canonicalBytes
+    }
+
+    func role(_ signers: [TestSigner], threshold: Int = 1) -> JSONValue {
+        .object(["keyids": .array(signers.map { .string(entry($0).id) }), "threshold": .integer(Int64(threshold))])
+    }
+
+    func root(version: Int64 = 1, rootKeys: [TestSigner]? = nil, threshold: Int = 1, expires: String? = nil, signedBy: [TestSigner]? = nil) -> [UInt8] {
+        let roots = rootKeys ?? [rootKey]
+        var keys: [String: JSONValue] = [:]
+        for signer in roots + [targetsKey, snapshotKey] { keys[entry(signer).id] = entry(signer).value }
+        let signed = JSONValue.object([
+            "_type": .string("Root"), "consistent_snapshot": .bool(false), "expires": .string(expires ?? future), "version": .integer(version),
+            "keys": .object(keys),
+            "roles": .object(["root": role(roots, threshold: threshold), "targets": role([targetsKey]), "snapshot": role([snapshotKey]),
+                              "timestamp": role([snapshotKey])]),
+        ])
+        return document(signed, by: signedBy ?? roots)
+    }
+
+    func targets(version: Int64 = 1, targets: [String: [UInt8]] = [:], delegations: [(String, TestSigner, [String])] = [], expires: String? = nil,
+                 role: String = "targets", signedBy: TestSigner? = nil) -> [UInt8] {
+        var entries: [String: JSONValue] = [:]
+        for (name, content) in targets {
+            let hash = try! ContentHasher.digest(of: content).rawBytes
+            entries[name] = .object(["length": .integer(Int64(content.count)), "hashes": .object(["sha256": .string(Data(hash).base64EncodedString())])])
+        }
+        var delegationKeys: [String: JSONValue] = [:]
+        for (_, signer, _) in delegations { delegationKeys[entry(signer).id] = entry(signer).value }
+        let roles: [JSONValue] = delegations.map { name, signer, paths in
+            .object(["name": .string(name), "keyids": .array([.string(entry(signer).id)]), "threshold": .integer(1), "paths": .array(paths.map { .string($0) })])
+        }
+        let signed = JSONValue.object([
+            "_type": .string("Targets"), "expires": .string(expires ?? future), "version": .integer(version), "targets": .object(entries),
+            "delegations": .object(["keys": .object(delegationKeys), "roles": .array(roles)]),
+        ])
+        return document(signed, by: [signedBy ?? targetsKey])
+    }
+
+    func snapshot(version: Int64 = 1, pinning files: [String: [UInt8]], signedBy: TestSigner? = nil) -> [UInt8] {
+        var meta: [String: JSONValue] = [:]
+        for (role, bytes) in files {
+            let sha256 = try! ContentHasher.digest(of: bytes).rawBytes
+            let sha512 = try! ContentHasher.digest(of: bytes, using: .sha512).rawBytes
+            meta[role] = .object(["length": .integer(Int64(bytes.count)), "hashes": .object([
+                "sha256": .string(Data(sha256).base64EncodedString()), "sha512": .string(Data(sha512).base64EncodedString())])])
+        }
+        let signed = JSONValue.object(["_type": .string("Snapshot"), "expires": .string(future), "version": .integer(version), "meta": .object(meta)])
+        return document(signed, by: [signedBy ?? snapshotKey])
+    }
+
+    /// A first publish: root, targets (with `targets`) and a snapshot pinning both.
+    func firstPublish(targets content: [String: [UInt8]] = ["v1": Array("image".utf8)]) -> [String: [UInt8]] {
+        let root = root()
+        let targets = targets(targets: content)
+        return ["root": root, "targets": targets, "snapshot": snapshot(pinning: ["root": root, "targets": targets])]
+    }
+}
+
+/// A trust server's checks of a publish (`TrustUpdateCheck`): what Notary's server refuses.
+@Suite struct TrustUpdateCheckTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func check(_ update: [String: [UInt8]], current: [String: [UInt8]] = [:], serverSignsSnapshot: Bool = false) throws(TrustUpdateRefusal) -> [String: TUFSignedDocument] {
+        try TrustUpdateCheck(current: current, now: now, serverSignsSnapshot: serverSignsSnapshot).check(update)
+    }
+
+    @Test func aFirstPublishOfRootTargetsAndSnapshotIsAccepted() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        let accepted = try check(repository.firstPublish())
+        #expect(Set(accepted.keys) == ["root", "targets", "snapshot"])
+    }
+
+    @Test func aNameWithoutTrustDataNeedsARoot() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        let targets = repository.targets()
+        #expect(throws: TrustUpdateRefusal.notAllowed("this name has no trust data yet: the first publish must carry a root")) {
+            try check(["targets": targets, "snapshot": repository.snapshot(pinning: ["targets": targets])])
+        }
+    }
+
+    @Test func targetsSignedByAKeyTheRootDoesNotListAreRefused() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        var update = repository.firstPublish()
+        update["targets"] = repository.targets(signedBy: repository.snapshotKey)
+        update["snapshot"] = repository.snapshot(pinning: ["root": update["root"]!, "targets": update["targets"]!])
+        #expect(throws: TrustUpdateRefusal.notSigned(role: "targets", reason: "0 of the 1 signatures needed by the root's targets keys verify")) {
+            try check(update)
+        }
+    }
+
+    @Test func aVersionThatDoesNotIncreaseIsARollback() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        let current = repository.firstPublish()
+        let again = repository.targets(version: 1, targets: ["v2": Array("other".utf8)])
+        #expect(throws: TrustUpdateRefusal.rollback(role: "targets", current: 1, sent: 1)) {
+            try check(["targets": again, "snapshot": repository.snapshot(version: 2, pinning: ["root": current["root"]!, "targets": again])], current: current)
+        }
+        let newer = repository.targets(version: 2, targets: ["v2": Array("other".utf8)])
+        let accepted = try check(["targets": newer, "snapshot": repository.snapshot(version: 2, pinning: ["root": current["root"]!, "targets": newer])],
+                                 current: current)
+        #expect(Set(accepted.keys) == ["targets", "snapshot"])
+    }
+
+    @Test func aSnapshotNamingAnotherHashOrLeavingOutAChangedRoleIsRefused() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        var update = repository.firstPublish()
+        update["snapshot"] = repository.snapshot(pinning: ["root": update["root"]!, "targets": repository.targets(targets: ["v9": [1]])])
+        #expect(throws: TrustUpdateRefusal.self) { try check(update) }
+        update["snapshot"] = repository.snapshot(pinning: ["root": update["root"]!])
+        #expect(throws: TrustUpdateRefusal.inconsistentSnapshot("it must pin targets")) { try check(update) }
+    }
+
+    @Test func anExpiredRoleIsRefused() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        var update = repository.firstPublish()
+        update["targets"] = repository.targets(expires: "2020-01-01T00:00:00Z")
+        update["snapshot"] = repository.snapshot(pinning: ["root": update["root"]!, "targets": update["targets"]!])
+        #expect(throws: TrustUpdateRefusal.expired(role: "targets", expires: "2020-01-01T00:00:00Z")) { try check(update) }
+    }
+
+    @Test func aNewRootIsSignedByTheCurrentRootsKeysAsWellAsItsOwn() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        let current = repository.firstPublish()
+        let newKey = try TestSigner()
+        defer { newKey.remove() }
+        let selfSigned = repository.root(version: 2, rootKeys: [newKey])
+        #expect(throws: TrustUpdateRefusal.notSigned(role: "root", reason: "0 of the 1 signatures needed by the current root's keys verify")) {
+            try check(["root": selfSigned, "snapshot": repository.snapshot(version: 2, pinning: ["root": selfSigned, "targets": current["targets"]!])],
+                      current: current)
+        }
+        let rotated = repository.root(version: 2, rootKeys: [newKey], signedBy: [newKey, repository.rootKey])
+        let accepted = try check(["root": rotated, "snapshot": repository.snapshot(version: 2, pinning: ["root": rotated, "targets": current["targets"]!])],
+                                 current: current)
+        #expect(accepted["root"] != nil)
+    }
+
+    @Test func aDelegationIsAcceptedWithTheKeyItsParentListsAndWithinItsPaths() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        let releasesKey = try TestSigner()
+        defer { releasesKey.remove() }
+        let root = repository.root()
+        let targets = repository.targets(delegations: [("targets/releases", releasesKey, ["release-"])])
+        let releases = repository.targets(targets: ["release-1": [1, 2]], role: "targets/releases", signedBy: releasesKey)
+        let files = ["root": root, "targets": targets, "targets/releases": releases]
+        _ = try check(files.merging(["snapshot": repository.snapshot(pinning: files)]) { $1 })
+        let byTargetsKey = repository.targets(targets: ["release-1": [1, 2]], role: "targets/releases")
+        let forged = ["root": root, "targets": targets, "targets/releases": byTargetsKey]
+        #expect(throws: TrustUpdateRefusal.self) { try check(forged.merging(["snapshot": repository.snapshot(pinning: forged)]) { $1 }) }
+        let outside = repository.targets(targets: ["latest": [3]], role: "targets/releases", signedBy: releasesKey)
+        let stray = ["root": root, "targets": targets, "targets/releases": outside]
+        #expect(throws: TrustUpdateRefusal.notAllowed("targets/releases: the target latest is outside the paths targets delegates")) {
+            try check(stray.merging(["snapshot": repository.snapshot(pinning: stray)]) { $1 })
+        }
+    }
+
+    @Test func clientsSendNoTimestampAndNoFileOverTheLimit() throws {
+        let repository = TUFTestRepository()
+        defer { repository.remove() }
+        var update = repository.firstPublish()
+        update["timestamp"] = update["snapshot"]
+        #expect(throws: TrustUpdateRefusal.notAllowed("timestamp: the server signs the timestamp; clients do not send one")) { try check(update) }
+        #expect(throws: TrustUpdateRefusal.notAllowed("targets: \(repository.targets().count) bytes is over the limit of 100")) {
+            try TrustUpdateCheck(current: [:], now: now, maximumFileSize: 100).check(["targets": repository.targets()])
+        }
+    }
+
+    @Test func goTimesAreReadWithNanosecondsAndOffsets() {
+        #expect(TrustUpdateCheck.date("2029-12-03T20:43:14.514868449Z")?.timeIntervalSince1970 ?? 0 > 1_891_000_000)
+        #expect(TrustUpdateCheck.date("2030-01-01T01:00:00+01:00") == TrustUpdateCheck.date("2030-01-01T00:00:00Z"))
+        #expect(TrustUpdateCheck.date("2030-01-01") == nil)
+    }
+}
