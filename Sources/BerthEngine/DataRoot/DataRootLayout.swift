@@ -12,6 +12,7 @@ import Foundation
 /// <root>/quarantine/            blobs fsck --repair found corrupt
 /// <root>/auth/                  token signing key, first admin password (owner-only files)
 /// <root>/replication/           endpoints' credentials (owner-only folder, file 0600)
+/// <root>/trust-keys/            the trust server's timestamp and snapshot keys (owner-only folder, files 0600)
 /// ```
 public struct DataRootLayout: Sendable, Hashable {
     /// The data root directory.
@@ -38,6 +39,10 @@ public struct DataRootLayout: Sendable, Hashable {
     public var quarantine: String { "\(root)/quarantine" }
     /// Token key and first administrator password.
     public var auth: String { "\(root)/auth" }
+
+    /// The owner-only folder of the keys the trust server holds (timestamp and snapshot keys of
+    /// each GUN, PEM, 0600).
+    public var trustKeys: String { "\(root)/trust-keys" }
 
     /// The owner-only folder of replication's secrets.
     public var replication: String { "\(root)/replication" }

@@ -34,4 +34,6 @@ public protocol IndexReadTransaction {
     func upload(_ id: UploadID) throws -> UploadRecord?
     /// A replication record, or nil.
     func replicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8]) throws -> [UInt8]?
+    /// The current trust metadata of a GUN, by role, with each file's version (empty when it has none).
+    func trustFiles(gun: String) throws -> [String: TrustFile]
 }

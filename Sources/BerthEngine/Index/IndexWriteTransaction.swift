@@ -52,5 +52,10 @@ public protocol IndexWriteTransaction: IndexReadTransaction {
     func removeReplicationRecord(_ kind: ReplicationRecordKind, _ key: [UInt8]) throws -> Bool
     /// Runs `body` on a child transaction whose changes are always dropped: what the writes
     /// would do, computed against the live index, without doing them (dry runs).
+    /// Stores one version of a GUN's role file and makes it the current one (every version is
+    /// kept, found by version and by SHA-256).
+    func putTrustFile(gun: String, role: String, file: TrustFile) throws
+    /// Removes every version of every role of a GUN; returns how many files went.
+    func removeTrust(gun: String) throws -> Int
     func rehearse<T>(_ body: (any IndexWriteTransaction) throws -> T) throws -> T
 }

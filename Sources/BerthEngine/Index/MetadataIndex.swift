@@ -25,4 +25,4 @@ import Foundation
 /// - Reads see a consistent snapshot and never block writers.
 public protocol MetadataIndex: TransactionalIndex, ManifestCatalog, AccessoryGraph, BlobLinkLookup, UploadRecords,
     IndexWalks, DerivedEntryCheck, SignatureCheckCache, AccessRecordStore, AuditLog, SettingsStore, IndexStatistics, ReplicationLedger,
-    ListingPages {}
+    ListingPages, TrustRecordStore {}

@@ -32,6 +32,7 @@ import Foundation
 /// | signature_checks       | repo ‖ signature ‖ subject ‖ sha256(key)    | 1 verified, 0 not (cache of the signed-only check) |
 /// | replication            | kind ‖ key (`ReplicationRecordKind`)        | JSON record (executions, tasks, rule state) |
 /// | manifests_by_push      | repo ‖ (i64.max − pushed ms) ‖ digest       | empty (newest push first, for paged listings) |
+/// | trust                  | kind ‖ sha256(gun) ‖ role ‖ …               | TUF files by version, current version, by checksum, GUN names |
 ///
 /// Names and media types become small ids so that no valid name or type can push a key past
 /// LMDB's 511-byte limit; the artifact type sits inside the referrers key so that a filtered
@@ -55,7 +56,7 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
         let tags, manifestTags, manifests, manifestRepositories, manifestBytes: LMDBDatabase
         let referrers, blobLinks, uploads: LMDBDatabase
         let accessories, accessorySubjects, manifestParents, settings, signatureChecks: LMDBDatabase
-        let access, audit, replication, manifestsByPush: LMDBDatabase
+        let access, audit, replication, manifestsByPush, trust: LMDBDatabase
     }
 
     /// Opens (creating if needed) the index in `directory`.
@@ -88,7 +89,8 @@ public final class LMDBIndex: MetadataIndex, @unchecked Sendable {
                     manifestParents: try named("manifest_parents"), settings: try named("settings"),
                     signatureChecks: try named("signature_checks"),
                     access: try named("access"), audit: try named("audit"),
-                    replication: try named("replication"), manifestsByPush: try named("manifests_by_push"))
+                    replication: try named("replication"), manifestsByPush: try named("manifests_by_push"),
+                    trust: try named("trust"))
             }
             if readOnly {
                 // Handles opened in a transaction die with it unless it commits (lmdb.h,

@@ -38,6 +38,8 @@ public final class Registry<Store: BlobStore>: Sendable {
     /// Where pushes and deletes are recorded for event-based replication, in their own
     /// transactions (recording only while a rule needs it; `Replicator` switches it).
     public let outbox = ReplicationOutbox()
+    /// The keys the trust server holds (timestamp and snapshot keys of each GUN).
+    public let trustKeys: TrustKeyStore
     private let ioPool: NIOThreadPool
     private let lock: DataRootLock?
 
@@ -48,6 +50,7 @@ public final class Registry<Store: BlobStore>: Sendable {
         self.configuration = configuration
         self.sessions = UploadSessions(maximumIdleWriters: configuration.maximumIdleUploadWriters)
         self.layout = layout
+        self.trustKeys = TrustKeyStore(directory: layout.trustKeys)
         self.blobs = store
         self.index = index
         self.ioPool = ioPool

@@ -78,6 +78,10 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
 
     private func dispatch(_ request: Request) async throws -> Response {
         let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        if TrustRoutes<Store>.handles(path) {
+            RequestAccount.current?.route = "trust"
+            return try await TrustRoutes(registry: registry, options: options).respond(to: request, path: path)
+        }
         guard let route = try OCIRoute(path: path) else { throw OCIError.notFound }
         RequestAccount.current?.route = route.label
         let method = request.method
