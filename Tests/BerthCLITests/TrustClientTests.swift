@@ -11,9 +11,11 @@ import Testing
         let server: String
         let directory: String
         let ca: String
+        /// `user:password` sent as the client sends credentials without a terminal (`NOTARY_AUTH`).
+        var credentials: String? = nil
 
         func callAsFunction(_ arguments: String...) async throws -> (status: Int32, stdout: String, stderr: String) {
-            try await run("env", ["NOTARY_ROOT_PASSPHRASE=root-passphrase", "NOTARY_TARGETS_PASSPHRASE=targets-passphrase",
+            try await run("env", (credentials.map { ["NOTARY_AUTH=" + Data($0.utf8).base64EncodedString()] } ?? []) + ["NOTARY_ROOT_PASSPHRASE=root-passphrase", "NOTARY_TARGETS_PASSPHRASE=targets-passphrase",
                                   "NOTARY_SNAPSHOT_PASSPHRASE=snapshot-passphrase", "NOTARY_DELEGATION_PASSPHRASE=delegation-passphrase",
                                   "notary", "-s", server, "-d", directory, "--tlscacert", ca] + arguments)
         }
@@ -57,6 +59,45 @@ import Testing
         let again = Notary(server: server.baseURL, directory: "\(directory)/new-root", ca: ca)
         #expect(try await again("init", gun).status == 0)
         #expect(try await again("publish", gun).status == 0)
+    }
+
+    @Test func withAccountsAReaderListsButCannotPublishAndAnonymousCannotRead() async throws {
+        let directory = NSTemporaryDirectory() + "berth-trust-auth-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tls = try await makeTestCA(in: directory)
+        let root = "\(directory)/root"
+        let password = "correct-horse-battery"
+        for (name, admin) in [("admin", true), ("reader", false)] {
+            let added = try await run("env", ["BERTH_NEW_PASSWORD=\(password)", berthExecutable().path, "user", "add", name, "--root", root] + (admin ? ["--admin"] : []))
+            #expect(added.status == 0, "\(added.stderr)")
+        }
+        #expect(try await runBerth(["project", "add", "team", "--root", root], input: nil).status == 0)
+        #expect(try await runBerth(["member", "add", "team", "reader", "--role", "guest", "--root", root], input: nil).status == 0)
+        let server = try ServerProcess(root: root, tls: true, adminPassword: password,
+                                       extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let ca = "\(tls.caDirectory)/ca.crt"
+        let gun = "\(server.host)/team/app"
+        let target = "\(directory)/target.txt"
+        try Data("signed content".utf8).write(to: URL(fileURLWithPath: target))
+
+        let admin = Notary(server: server.baseURL, directory: "\(directory)/admin", ca: ca, credentials: "admin:\(password)")
+        for step in [["init", gun], ["add", gun, "v1", target], ["publish", gun]] {
+            let result = try await admin(step[0], step[1], step.count > 2 ? step[2] : "", step.count > 3 ? step[3] : "")
+            #expect(result.status == 0, "notary \(step.joined(separator: " ")): \(result.stderr)")
+        }
+        let reader = Notary(server: server.baseURL, directory: "\(directory)/reader", ca: ca, credentials: "reader:\(password)")
+        let listed = try await reader("list", gun)
+        #expect(listed.status == 0 && listed.stdout.contains("v1"), "\(listed.stdout)\(listed.stderr)")
+        #expect(try await reader("add", gun, "v2", target).status == 0, "staging is local")
+        let refused = try await reader("publish", gun)
+        #expect(refused.status != 0, "a guest cannot publish")
+        let anonymous = try await Notary(server: server.baseURL, directory: "\(directory)/anonymous", ca: ca)("list", gun)
+        #expect(anonymous.status != 0 && (anonymous.stdout + anonymous.stderr).contains("401"), "\(anonymous.stdout)\(anonymous.stderr)")
+        let after = try await Notary(server: server.baseURL, directory: "\(directory)/check", ca: ca, credentials: "admin:\(password)")("list", gun)
+        #expect(after.stdout.contains("v1") && !after.stdout.contains("v2"), "the refused publish changed nothing")
     }
 
     @Test func overPlainHTTPTheTrustAPIRefusesWithAReason() async throws {

@@ -32,6 +32,15 @@ extension RegistryRoutes {
         for text in request.uri.queryParameters.getAll("scope") {
             guard let scope = TokenScope(parsing: text) else { continue }
             switch scope.type {
+            case "repository" where (try? RepositoryName(parsing: scope.name)) == nil:
+                // A GUN (`<this registry's host>/<repository>`), as the notary client asks:
+                // pull and push as the roles allow, `*` (a remote delete) for the delete right.
+                guard let name = repository(ofGUN: scope.name, request) else { continue }
+                let allowed = try registry.access.allowedActions(principal, on: name)
+                let actions = scope.actions.filter { action in
+                    action == "*" ? allowed.contains(.delete) : RepositoryAction(rawValue: action).map(allowed.contains) ?? false
+                }
+                if !actions.isEmpty { granted.append(TokenScope(type: "repository", name: scope.name, actions: actions)) }
             case "repository":
                 guard let name = try? RepositoryName(parsing: scope.name) else { continue }
                 let allowed = try registry.access.allowedActions(principal, on: name)

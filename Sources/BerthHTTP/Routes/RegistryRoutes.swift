@@ -78,9 +78,9 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
 
     private func dispatch(_ request: Request) async throws -> Response {
         let path = request.uri.path.removingPercentEncoding ?? request.uri.path
-        if TrustRoutes<Store>.handles(path) {
+        if Self.isTrustPath(path) {
             RequestAccount.current?.route = "trust"
-            return try await TrustRoutes(registry: registry, options: options).respond(to: request, path: path)
+            return try await respondTrust(to: request, path: path)
         }
         guard let route = try OCIRoute(path: path) else { throw OCIError.notFound }
         RequestAccount.current?.route = route.label
