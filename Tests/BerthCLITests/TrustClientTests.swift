@@ -100,6 +100,50 @@ import Testing
         #expect(after.stdout.contains("v1") && !after.stdout.contains("v2"), "the refused publish changed nothing")
     }
 
+    @Test func signedOnlyPullsAcceptATagSignedThroughContentTrustAndRefuseOneThatIsNot() async throws {
+        let directory = NSTemporaryDirectory() + "berth-trust-policy-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tls = try await makeTestCA(in: directory)
+        let server = try ServerProcess(root: "\(directory)/root", tls: true, extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let ca = "\(tls.caDirectory)/ca.crt"
+        let layout = try OCILayout()
+        defer { layout.remove() }
+        let image = try await layout.image(architecture: "amd64", content: "trusted")
+        for tag in ["v1", "unsigned"] {
+            try layout.tag(image.json, as: tag)
+            let copied = try await run("skopeo", ["copy", "--dest-cert-dir", tls.caDirectory, "oci:\(layout.path):\(tag)", "docker://\(server.host)/team/app:\(tag)"])
+            #expect(copied.status == 0, "\(copied.stderr)")
+        }
+        let other = try await layout.image(architecture: "arm64", content: "not signed")
+        try layout.tag(other.json, as: "other")
+        #expect(try await run("skopeo", ["copy", "--dest-cert-dir", tls.caDirectory, "oci:\(layout.path):other", "docker://\(server.host)/team/app:other"]).status == 0)
+        let policy = try await run("curl", ["-s", "--cacert", ca, "-X", "PUT", "-H", "Content-Type: application/json", "--data",
+                                            #"{"signedOnly":[{"repositories":"team/**","level":"present"}]}"#, "\(server.baseURL)/admin/v1/policies"])
+        #expect(policy.status == 0 && policy.stdout.contains("signedOnly"), "\(policy.stdout)")
+        func pull(_ tag: String) async throws -> Int32 {
+            try await run("skopeo", ["inspect", "--raw", "--cert-dir", tls.caDirectory, "docker://\(server.host)/team/app:\(tag)"]).status
+        }
+        #expect(try await pull("v1") != 0, "not signed yet")
+
+        // Sign the tag v1 (the manifest's digest and size) with Docker Content Trust.
+        let gun = "\(server.host)/team/app"
+        let notary = Notary(server: server.baseURL, directory: "\(directory)/client", ca: ca)
+        #expect(try await notary("init", gun).status == 0)
+        let added = try await notary("addhash", gun, "v1", String(image.manifest.count), "--sha256", String(image.digest.dropFirst(7)))
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(try await notary("publish", gun).status == 0)
+        #expect(try await pull("v1") == 0, "a tag signed through content trust is pulled")
+        #expect(try await pull("other") != 0, "another manifest without a signed tag is still refused")
+
+        // notary remove + publish: no longer signed.
+        #expect(try await notary("remove", gun, "v1").status == 0)
+        #expect(try await notary("publish", gun).status == 0)
+        #expect(try await pull("v1") != 0, "removed from the targets: refused again")
+    }
+
     @Test func overPlainHTTPTheTrustAPIRefusesWithAReason() async throws {
         let server = try ServerProcess()
         defer { server.stop(); server.removeRoot() }

@@ -10,9 +10,16 @@ import Foundation
 /// | 2 current | sha256(gun) ‖ role | version (i64) |
 /// | 3 checksum | sha256(gun) ‖ role ‖ 0x00 ‖ sha256(file) | version (i64) |
 /// | 4 name | sha256(gun) | the GUN |
+/// | 5 repository | repository name ‖ 0x00 ‖ sha256(gun) | the GUN (the GUNs naming a repository, for signed-only pulls) |
 extension LMDBIndex {
     enum TrustKey {
-        static let file: UInt8 = 1, current: UInt8 = 2, checksum: UInt8 = 3, name: UInt8 = 4
+        static let file: UInt8 = 1, current: UInt8 = 2, checksum: UInt8 = 3, name: UInt8 = 4, repository: UInt8 = 5
+
+        /// The repository part of a GUN (after its host), as bytes; empty for a GUN without one.
+        static func repositoryPart(of gun: String) -> [UInt8] {
+            guard let slash = gun.firstIndex(of: "/") else { return [] }
+            return Array(gun[gun.index(after: slash)...].utf8)
+        }
 
         static func gun(_ gun: String) -> [UInt8] { (try? ContentHasher.digest(of: Array(gun.utf8)).rawBytes) ?? [] }
 
@@ -78,6 +85,18 @@ extension LMDBIndex {
         try lmdbRead { txn in try trustFiles(gun: gun, txn) }
     }
 
+    public func trustNames(ofRepository repository: String) throws -> [String] {
+        try lmdbRead { txn in
+            let prefix: [UInt8] = [TrustKey.repository] + Array(repository.utf8) + [0]
+            var names: [String] = []
+            try txn.scan(db.trust, from: prefix, prefix: prefix) { _, value in
+                names.append(String(decoding: value, as: UTF8.self))
+                return true
+            }
+            return names
+        }
+    }
+
     public func trustNames() throws -> [String] {
         try lmdbRead { txn in
             var names: [String] = []
@@ -103,6 +122,7 @@ extension LMDBIndexTransaction {
         let checksum = try ContentHasher.digest(of: file.bytes).rawBytes
         try txn.put(index.db.trust, LMDBIndex.TrustKey.checksum(gun, role, checksum), version.bytes)
         try txn.put(index.db.trust, [LMDBIndex.TrustKey.name] + LMDBIndex.TrustKey.gun(gun), Array(gun.utf8))
+        try txn.put(index.db.trust, [LMDBIndex.TrustKey.repository] + LMDBIndex.TrustKey.repositoryPart(of: gun) + [0] + LMDBIndex.TrustKey.gun(gun), Array(gun.utf8))
     }
 
     func removeTrust(gun: String) throws -> Int {
@@ -117,6 +137,7 @@ extension LMDBIndexTransaction {
                 return true
             }
         }
+        keys.append([LMDBIndex.TrustKey.repository] + LMDBIndex.TrustKey.repositoryPart(of: gun) + [0] + hashed)
         for key in keys { try txn.delete(index.db.trust, key) }
         return files
     }

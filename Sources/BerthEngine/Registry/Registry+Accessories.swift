@@ -32,8 +32,10 @@ extension Registry {
         return nodes
     }
 
-    /// Whether an artifact carries a signature accessory (cosign or Notation), or is a child of
-    /// an index that does (cosign signs the index of a multi-platform image).
+    /// Whether an artifact carries a signature accessory (cosign or Notation), has a tag signed
+    /// through Docker Content Trust (the repository's TUF targets name it with its hash and
+    /// length), or is a child of an index that is signed (cosign signs the index of a
+    /// multi-platform image).
     public func isSigned(_ digest: Digest, in repository: RepositoryName) throws(RegistryError) -> Bool {
         try RegistryError.wrapping {
             var visited: Set<Digest> = []
@@ -44,6 +46,8 @@ extension Registry {
     private func signed(_ digest: Digest, in repository: RepositoryName, visited: inout Set<Digest>) throws -> Bool {
         guard visited.insert(digest).inserted else { return false }
         if try index.hasAccessory(of: digest, in: repository, where: \.isSignature) { return true }
+        // Docker Content Trust: a tag of it signed in the repository's TUF targets.
+        if let record = try index.manifest(digest, in: repository), try !trustSigners(of: record).isEmpty { return true }
         for parent in try index.parents(of: digest, in: repository) where try signed(parent, in: repository, visited: &visited) {
             return true
         }

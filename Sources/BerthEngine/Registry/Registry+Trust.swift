@@ -80,6 +80,59 @@ extension Registry {
         try RegistryError.wrapping { try index.trustNames() }
     }
 
+    // MARK: Signed by Docker Content Trust
+
+    /// The targets keys of the GUNs of `repository` whose current targets (top level or a
+    /// delegation) hold a target named after one of the manifest's tags with the manifest's
+    /// SHA-256 and length: empty when no tag of it is signed that way. A tag is signed as long
+    /// as the metadata says so; `notary remove` and a publish end it.
+    func trustSigners(of record: ManifestRecord) throws(RegistryError) -> [TUFKey] {
+        let names = try RegistryError.wrapping { try index.trustNames(ofRepository: record.repository.value) }
+        guard !names.isEmpty else { return [] }
+        let tags = Set(try RegistryError.wrapping { try index.tags(of: record.digest, in: record.repository) }.map(\.value))
+        guard !tags.isEmpty else { return [] }
+        let digest = record.digest.rawBytes
+        var signers: [TUFKey] = []
+        for gun in names {
+            let files = try RegistryError.wrapping { try index.trustFiles(gun: gun) }
+            guard let rootBytes = files["root"]?.bytes, let root = try? TUFRoleMetadata.Root(TUFSignedDocument(parsing: rootBytes).signed) else { continue }
+            var delegationKeys: [String: [TUFKey]] = [:]
+            for role in files.keys.sorted() where role == "targets" || role.hasPrefix("targets/") {
+                guard let bytes = files[role]?.bytes, let targets = try? TUFRoleMetadata.Targets(TUFSignedDocument(parsing: bytes).signed) else { continue }
+                for delegation in targets.delegations { delegationKeys[delegation.name] = delegation.keyIDs.compactMap { targets.delegationKeys[$0] } }
+                let matches = targets.targets.contains { name, meta in
+                    tags.contains(name) && meta.length == record.size && meta.hashes["sha256"].map { ConstantTime.equals($0, digest) } == true
+                }
+                guard matches else { continue }
+                signers += role == "targets" ? (root.roles["targets"]?.keyIDs.compactMap { root.keys[$0] } ?? []) : (delegationKeys[role] ?? [])
+            }
+        }
+        return signers
+    }
+
+    /// Whether one of the keys that signed the manifest's tags through Docker Content Trust is a
+    /// trusted key (the same public key, whatever its encoding: an `ecdsa-x509` key's certificate
+    /// holds it).
+    func trustSignatureIsVerified(_ record: ManifestRecord) throws(RegistryError) -> Bool {
+        let trusted = Set(policies.trustedKeys.map { Self.normalizedPEM($0.publicKeyPEM) })
+        guard !trusted.isEmpty else { return false }
+        for key in try trustSigners(of: record) {
+            let pem: String?
+            switch key.type {
+            case "ecdsa-x509", "rsa-x509": pem = SignatureVerifier.publicKeyPEM(fromCertificatePEM: key.publicBytes)
+            case "ecdsa", "rsa": pem = "-----BEGIN PUBLIC KEY-----\n" + key.publicBase64 + "\n-----END PUBLIC KEY-----"
+            default: pem = nil
+            }
+            if let pem, trusted.contains(Self.normalizedPEM(pem)) { return true }
+        }
+        return false
+    }
+
+    /// A PEM's base64 body without line breaks, so two encodings of one key compare equal.
+    static func normalizedPEM(_ pem: String) -> String {
+        pem.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined().filter { !$0.isWhitespace }
+    }
+
     // MARK: What the server signs
 
     private static func meta(_ bytes: [UInt8]) throws -> JSONValue {

@@ -9,6 +9,7 @@ extension Registry {
     public func hasVerifiedSignature(_ digest: Digest, in repository: RepositoryName) async throws(RegistryError) -> Bool {
         let keys = policies.trustedKeys
         guard !keys.isEmpty else { return false }
+        if let record = try RegistryError.wrapping({ try index.manifest(digest, in: repository) }), try trustSignatureIsVerified(record) { return true }
         var pending = [digest]
         var seen: Set<Digest> = []
         while let subject = pending.popLast() {

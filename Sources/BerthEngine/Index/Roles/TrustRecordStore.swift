@@ -13,4 +13,6 @@ public protocol TrustRecordStore: Sendable {
     func trustFiles(gun: String) throws -> [String: TrustFile]
     /// Every GUN with trust data, in order.
     func trustNames() throws -> [String]
+    /// The GUNs whose repository part (after the host) is `repository`.
+    func trustNames(ofRepository repository: String) throws -> [String]
 }
