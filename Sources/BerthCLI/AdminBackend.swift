@@ -96,6 +96,29 @@ enum AdminBackend {
         }
     }
 
+    // MARK: Docker Content Trust
+
+    func trustRepositories() async throws -> [AdminModels.TrustRepository] {
+        switch self {
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/trust")
+        case .local(let registry): try registry.administration.trustRepositories()
+        }
+    }
+
+    func trustRepository(_ gun: String) async throws -> AdminModels.TrustRepository {
+        switch self {
+        case .remote(let url, let authorization): try await request(url, authorization, "GET", "/admin/v1/trust/\(gun)")
+        case .local(let registry): try registry.administration.trustRepository(gun)
+        }
+    }
+
+    func deleteTrust(_ gun: String) async throws -> AdminModels.Removed {
+        switch self {
+        case .remote(let url, let authorization): try await request(url, authorization, "DELETE", "/admin/v1/trust/\(gun)")
+        case .local(let registry): try await registry.administration.deleteTrust(gun, by: .local)
+        }
+    }
+
     // MARK: Accounts, projects, members, audit
 
     func accounts() async throws -> [AdminModels.Account] {

@@ -7,7 +7,7 @@ public struct BerthCommand: AsyncParsableCommand {
         commandName: "berth",
         abstract: "Berth: a small, fast OCI container registry.",
         discussion: "Every subcommand works on a data root (--root, default ./berth-data).",
-        subcommands: [ServeCommand.self, FsckCommand.self, ArtifactsCommand.self, AccessoriesCommand.self,
+        subcommands: [ServeCommand.self, FsckCommand.self, ArtifactsCommand.self, AccessoriesCommand.self, TrustCommand.self,
                       GCCommand.self, RetentionCommand.self, PolicyCommand.self, UserCommand.self,
                       ProjectCommand.self, MemberCommand.self, AuditCommand.self, ReplicationCommand.self])
 

@@ -98,6 +98,32 @@ import Testing
         #expect(anonymous.status != 0 && (anonymous.stdout + anonymous.stderr).contains("401"), "\(anonymous.stdout)\(anonymous.stderr)")
         let after = try await Notary(server: server.baseURL, directory: "\(directory)/check", ca: ca, credentials: "admin:\(password)")("list", gun)
         #expect(after.stdout.contains("v1") && !after.stdout.contains("v2"), "the refused publish changed nothing")
+
+        // The root key is lost: a new root of other keys is refused while the old data stands…
+        let lost = Notary(server: server.baseURL, directory: "\(directory)/lost", ca: ca, credentials: "admin:\(password)")
+        #expect(try await lost("init", gun).status == 0)
+        #expect(try await lost("publish", gun).status != 0, "a root the current root did not sign is refused")
+        // …until an administrator deletes the trust data: the admin API lists it, `berth trust`
+        // on the root (server stopped) shows and deletes it, audited.
+        let listedByAPI = try await run("curl", ["-s", "--cacert", ca, "-u", "admin:\(password)", "\(server.baseURL)/admin/v1/trust"])
+        #expect(listedByAPI.stdout.contains(gun) && listedByAPI.stdout.contains("\"v1\""), "\(listedByAPI.stdout)")
+        server.stop()
+        let shown = try await runBerth(["trust", "show", gun, "--root", root], input: nil)
+        #expect(shown.stdout.contains("signed tags: v1") && shown.stdout.contains("timestamp v"), "\(shown.stdout)\(shown.stderr)")
+        let deleted = try await runBerth(["trust", "delete", gun, "--root", root], input: nil)
+        #expect(deleted.status == 0, "\(deleted.stderr)")
+        #expect(try await runBerth(["trust", "list", "--root", root], input: nil).stdout.contains("no trust data"))
+        let audit = try await runBerth(["audit", "--root", root], input: nil)
+        #expect(audit.stdout.contains("trust-delete"), "\(audit.stdout)")
+        let restarted = try ServerProcess(root: root, port: server.port, tls: true, adminPassword: password,
+                                          extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+        defer { restarted.stop() }
+        try await restarted.waitUntilReady()
+        // A new init (new root keys, nothing cached from before) publishes.
+        let recovered = Notary(server: restarted.baseURL, directory: "\(directory)/recovered", ca: ca, credentials: "admin:\(password)")
+        #expect(try await recovered("init", gun).status == 0)
+        let republished = try await recovered("publish", gun)
+        #expect(republished.status == 0, "after the delete, a new root is published: \(republished.stdout)\(republished.stderr)")
     }
 
     @Test func signedOnlyPullsAcceptATagSignedThroughContentTrustAndRefuseOneThatIsNot() async throws {

@@ -64,13 +64,13 @@ extension Registry {
         return tuf
     }
 
-    /// Removes every version of every role of `gun` and the server's keys for it (lost keys:
-    /// a new root can then be published). Audited. Returns how many files went.
+    /// Removes every version of every role of `gun` in one transaction (lost keys: a new root
+    /// can then be published). The server's keys for it stay, as a Notary server's signer keeps
+    /// them: a client that fetched the timestamp key before the delete publishes a root listing
+    /// it. Audited. Returns how many files went.
     @discardableResult
     public func deleteTrust(gun: String, by actor: AuditActor) async throws(RegistryError) -> Int {
         let removed = try await RegistryError.wrapping { try await index.write { txn in try txn.removeTrust(gun: gun) } }
-        let keys = trustKeys
-        try await io { keys.remove(gun) }
         await access.audit(AuditEvent(actor: actor.name, action: "trust-delete", detail: "\(gun): \(removed) files"))
         return removed
     }

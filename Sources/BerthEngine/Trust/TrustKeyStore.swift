@@ -48,15 +48,6 @@ public final class TrustKeyStore: Sendable {
         return key
     }
 
-    /// Forgets (and deletes) the keys of a GUN, when its trust data is removed.
-    public func remove(_ gun: String) {
-        for role in Role.allCases {
-            let file = path(gun, role)
-            _ = loaded.withLock { $0.removeValue(forKey: file) }
-            unlink(file)
-        }
-    }
-
     /// A held key as TUF lists it: `ecdsa`, base64 DER SubjectPublicKeyInfo.
     public static func tufKey(_ key: TokenSigningKey) -> TUFKey? {
         let body = key.publicKeyPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()

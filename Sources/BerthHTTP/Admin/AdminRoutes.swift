@@ -124,6 +124,7 @@ public struct AdminRoutes<Context: RequestContext, Store: BlobStore>: Sendable {
         let dryRun = query["dryRun"].map { $0 == "true" || $0 == "1" } ?? false
         if let response = try await accessRequest(request, parts) { return response }
         if let response = try await replicationRequest(request, parts) { return response }
+        if let response = try await trustRequest(request, parts) { return response }
         switch (request.method, parts.first) {
         case (.get, "policies") where parts.count == 1:
             try await authorize(request)
