@@ -170,6 +170,55 @@ import Testing
         #expect(try await pull("v1") != 0, "removed from the targets: refused again")
     }
 
+    @Test func tamperedRolledBackAndOversizedUpdatesAreRefusedAndChangeNothing() async throws {
+        let directory = NSTemporaryDirectory() + "berth-trust-tamper-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tls = try await makeTestCA(in: directory)
+        let server = try ServerProcess(root: "\(directory)/root", tls: true, extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let ca = "\(tls.caDirectory)/ca.crt"
+        let gun = "\(server.host)/team/app"
+        let notary = Notary(server: server.baseURL, directory: "\(directory)/client", ca: ca)
+        let target = "\(directory)/target.txt"
+        try Data("content".utf8).write(to: URL(fileURLWithPath: target))
+        #expect(try await notary("init", gun).status == 0)
+        #expect(try await notary("add", gun, "v1", target).status == 0)
+        #expect(try await notary("publish", gun).status == 0)
+        let base = "\(server.baseURL)/v2/\(gun)/_trust/tuf"
+        #expect(try await run("curl", ["-sf", "--cacert", ca, "-o", "\(directory)/targets.json", "\(base)/targets.json"]).status == 0)
+        let before = try await run("curl", ["-s", "--cacert", ca, "\(base)/timestamp.json"]).stdout
+
+        func post(_ files: [(role: String, path: String)]) async throws -> (status: String, body: String) {
+            let parts = files.flatMap { ["-F", "files=@\($0.path);filename=\($0.role)"] }
+            let result = try await run("curl", ["-s", "--cacert", ca, "-w", "\n%{http_code}", "-X", "POST"] + parts + ["\(base)/"])
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        // The same targets again: its version does not increase.
+        let again = try await post([("targets", "\(directory)/targets.json")])
+        #expect(again.status == "400" && again.body.contains("does not increase"), "\(again)")
+        // Its version raised without signing again: the signature no longer verifies.
+        let original = try String(contentsOfFile: "\(directory)/targets.json", encoding: .utf8)
+        let version = try #require(original.range(of: #""version":[0-9]+"#, options: .regularExpression).map { String(original[$0]) })
+        let bumped = original.replacingOccurrences(of: version, with: #""version":99"#)
+        try Data(bumped.utf8).write(to: URL(fileURLWithPath: "\(directory)/tampered.json"))
+        let tampered = try await post([("targets", "\(directory)/tampered.json")])
+        #expect(tampered.status == "400" && tampered.body.contains("not signed"), "\(tampered)")
+        // A client's timestamp: the server signs those.
+        let timestamp = try await post([("timestamp", "\(directory)/targets.json")])
+        #expect(timestamp.status == "400" && timestamp.body.contains("the server signs the timestamp"), "\(timestamp)")
+        // Over the size limit.
+        try Data(repeating: 0x20, count: 17 << 20).write(to: URL(fileURLWithPath: "\(directory)/huge.json"))
+        let huge = try await post([("targets", "\(directory)/huge.json")])
+        #expect(huge.status == "413", "\(huge.status)")
+        // Nothing changed: the same timestamp, and a fresh client still lists v1.
+        #expect(try await run("curl", ["-s", "--cacert", ca, "\(base)/timestamp.json"]).stdout == before)
+        let listed = try await Notary(server: server.baseURL, directory: "\(directory)/fresh", ca: ca)("list", gun)
+        #expect(listed.stdout.contains("v1"), "\(listed.stdout)\(listed.stderr)")
+    }
+
     @Test func overPlainHTTPTheTrustAPIRefusesWithAReason() async throws {
         let server = try ServerProcess()
         defer { server.stop(); server.removeRoot() }

@@ -33,15 +33,22 @@ struct TUFTestRepository {
         .object(["keyids": .array(signers.map { .string(entry($0).id) }), "threshold": .integer(Int64(threshold))])
     }
 
-    func root(version: Int64 = 1, rootKeys: [TestSigner]? = nil, threshold: Int = 1, expires: String? = nil, signedBy: [TestSigner]? = nil) -> [UInt8] {
+    func root(version: Int64 = 1, rootKeys: [TestSigner]? = nil, threshold: Int = 1, expires: String? = nil, signedBy: [TestSigner]? = nil,
+              timestampKey: TUFKey? = nil) -> [UInt8] {
         let roots = rootKeys ?? [rootKey]
         var keys: [String: JSONValue] = [:]
         for signer in roots + [targetsKey, snapshotKey] { keys[entry(signer).id] = entry(signer).value }
+        var timestampRole = role([snapshotKey])
+        if let timestampKey {
+            let id = TUFVerifier.id(of: timestampKey)
+            keys[id] = .object(["keytype": .string(timestampKey.type), "keyval": .object(["private": .null, "public": .string(timestampKey.publicBase64)])])
+            timestampRole = .object(["keyids": .array([.string(id)]), "threshold": .integer(1)])
+        }
         let signed = JSONValue.object([
             "_type": .string("Root"), "consistent_snapshot": .bool(false), "expires": .string(expires ?? future), "version": .integer(version),
             "keys": .object(keys),
             "roles": .object(["root": role(roots, threshold: threshold), "targets": role([targetsKey]), "snapshot": role([snapshotKey]),
-                              "timestamp": role([snapshotKey])]),
+                              "timestamp": timestampRole]),
         ])
         return document(signed, by: signedBy ?? roots)
     }
@@ -206,4 +213,55 @@ struct TUFTestRepository {
         #expect(TrustUpdateCheck.date("2030-01-01T01:00:00+01:00") == TrustUpdateCheck.date("2030-01-01T00:00:00Z"))
         #expect(TrustUpdateCheck.date("2030-01-01") == nil)
     }
+}
+
+/// Publishing through the engine: the server's timestamp, one transaction, refresh before expiry.
+@Suite struct TrustPublicationTests {
+    @Test func aPublishIsStoredWithAServerSignedTimestampThatIsRenewedBeforeItExpires() async throws {
+        let clock = SteppingClockForTrust()
+        try await withRegistry(configure: { $0.clock = clock }) { registry, _ in
+            let repository = TUFTestRepository()
+            defer { repository.remove() }
+            let gun = "registry.example/team/app"
+            let timestampKey = try await registry.trustServerKey(gun: gun, role: .timestamp)
+            let root = repository.root(timestampKey: timestampKey)
+            let targets = repository.targets(targets: ["v1": Array("image".utf8)])
+            try await registry.publishTrust(gun: gun, files: ["root": root, "targets": targets, "snapshot": repository.snapshot(pinning: ["root": root, "targets": targets])])
+            let first = try #require(try await registry.currentTimestamp(gun: gun))
+            #expect(first.version == 1)
+            let document = try TUFSignedDocument(parsing: first.bytes)
+            let rootView = try TUFRoleMetadata.Root(TUFSignedDocument(parsing: root).signed)
+            #expect(TUFVerifier.isSigned(document, by: try #require(rootView.roles["timestamp"]), keys: rootView.keys))
+            #expect(try await registry.currentTimestamp(gun: gun)?.version == 1, "not renewed while valid")
+            clock.advance(by: 13.5 * 86_400)
+            let renewed = try #require(try await registry.currentTimestamp(gun: gun))
+            #expect(renewed.version == 2, "renewed within a day of its expiry")
+            #expect(try registry.trustFile(gun: gun, role: "timestamp", version: 1)?.bytes == first.bytes, "every version is kept")
+        }
+    }
+
+    @Test func aRefusedPublishStoresNothing() async throws {
+        try await withRegistry { registry, _ in
+            let repository = TUFTestRepository()
+            defer { repository.remove() }
+            let gun = "registry.example/team/app"
+            let timestampKey = try await registry.trustServerKey(gun: gun, role: .timestamp)
+            let root = repository.root(timestampKey: timestampKey)
+            let forged = repository.targets(signedBy: repository.snapshotKey)
+            await #expect(throws: RegistryError.self) {
+                try await registry.publishTrust(gun: gun, files: ["root": root, "targets": forged,
+                                                                  "snapshot": repository.snapshot(pinning: ["root": root, "targets": forged])])
+            }
+            #expect(try registry.trustNames().isEmpty)
+            #expect(try registry.trustFile(gun: gun, role: "root") == nil)
+        }
+    }
+}
+
+/// A clock the trust tests move by hand.
+final class SteppingClockForTrust: RegistryClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date(timeIntervalSince1970: 1_800_000_000)
+    func now() -> Date { lock.withLock { current } }
+    func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }

@@ -52,6 +52,34 @@ extension Registry {
         }
     }
 
+    /// The current timestamp of `gun`, signed anew first when it expires within a day (a
+    /// timestamp the server signed must never lapse while nobody publishes); nil without one.
+    public func currentTimestamp(gun: String) async throws(RegistryError) -> TrustFile? {
+        guard let current = try trustFile(gun: gun, role: "timestamp") else { return nil }
+        let now = self.now()
+        if let signed = try? TUFSignedDocument(parsing: current.bytes), let expires = signed.signed["expires"]?.stringValue,
+           let date = TrustUpdateCheck.date(expires), date.timeIntervalSince(now) > 86_400 {
+            return current
+        }
+        let keys = trustKeys
+        guard let key = try await io({ try keys.key(gun, .timestamp, create: false) }) else { return current }
+        do {
+            return try await index.write { txn in
+                let files = try txn.trustFiles(gun: gun)
+                guard let stored = files["timestamp"], let snapshot = files["snapshot"]?.bytes, let rootBytes = files["root"]?.bytes else { return current }
+                // Another request may have refreshed it meanwhile.
+                if stored.version != current.version { return stored }
+                let root = try TUFRoleMetadata.Root(TUFSignedDocument(parsing: rootBytes).signed)
+                let bytes = try Self.serverTimestamp(root: root, snapshot: snapshot, stored: stored, key: key, now: now)
+                let file = TrustFile(version: stored.version + 1, bytes: bytes)
+                try txn.putTrustFile(gun: gun, role: "timestamp", file: file)
+                return file
+            }
+        } catch {
+            throw RegistryError(error)
+        }
+    }
+
     /// The public key the server holds for `role` of `gun` as TUF lists it (made on first use
     /// for the timestamp; for the snapshot, made when `replace` asks, as `notary key rotate
     /// <gun> snapshot -r` does).

@@ -83,20 +83,22 @@ extension RegistryRoutes {
             let key = try await registry.trustServerKey(gun: gun, role: role, replace: request.method == .post)
             return trustJSON(JSONValue.object(["keytype": .string(key.type), "keyval": .object(["private": .null, "public": .string(key.publicBase64)])]).canonicalBytes)
         case (.get, _) where file.hasSuffix(".json"):
-            return try trustMetadata(gun: gun, name: String(file.dropLast(5)))
+            return try await trustMetadata(gun: gun, name: String(file.dropLast(5)))
         default:
             throw OCIError.notFound
         }
     }
 
     /// `root`, `3.root`, `root.<sha256 hex>` (with `targets/releases` for delegations).
-    private func trustMetadata(gun: String, name: String) throws -> Response {
+    private func trustMetadata(gun: String, name: String) async throws -> Response {
         let found: TrustFile?
         if let dot = name.firstIndex(of: "."), let version = Int64(name[..<dot]) {
             found = try registry.trustFile(gun: gun, role: String(name[name.index(after: dot)...]), version: version)
         } else if let dot = name.lastIndex(of: "."), name.distance(from: dot, to: name.endIndex) == 65,
                   let hash = Self.trustBytes(hex: String(name[name.index(after: dot)...])) {
             found = try registry.trustFile(gun: gun, role: String(name[..<dot]), sha256: hash)
+        } else if name == "timestamp" {
+            found = try await registry.currentTimestamp(gun: gun)
         } else {
             found = try registry.trustFile(gun: gun, role: name)
         }
