@@ -21,15 +21,23 @@ import Testing
         }
     }
 
-    @Test func aPublishedCollectionIsListedByAFreshClientAndEveryChangeTakes() async throws {
-        let directory = NSTemporaryDirectory() + "berth-trust-\(UUID().uuidString)"
+    /// A fresh folder with a test CA, and a `berth serve` over HTTPS on a root inside it
+    /// (anonymous unless `adminPassword`), ready; the caller stops it and removes the folder.
+    static func trustServer(_ label: String, root: String? = nil, adminPassword: String? = nil,
+                            prepare: (String) async throws -> Void = { _ in }) async throws -> (directory: String, server: ServerProcess, ca: String, tls: (caDirectory: String, certificate: String, key: String)) {
+        let directory = NSTemporaryDirectory() + "berth-trust-\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
         let tls = try await makeTestCA(in: directory)
-        let server = try ServerProcess(root: "\(directory)/root", tls: true, extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
-        defer { server.stop() }
+        try await prepare(directory)
+        let server = try ServerProcess(root: root ?? "\(directory)/root", tls: true, adminPassword: adminPassword,
+                                       extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
         try await server.waitUntilReady()
-        let ca = "\(tls.caDirectory)/ca.crt"
+        return (directory, server, "\(tls.caDirectory)/ca.crt", tls)
+    }
+
+    @Test func aPublishedCollectionIsListedByAFreshClientAndEveryChangeTakes() async throws {
+        let (directory, server, ca, _) = try await Self.trustServer("publish")
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: directory) }
         let gun = "\(server.host)/team/app"
         let notary = Notary(server: server.baseURL, directory: "\(directory)/client", ca: ca)
         let target = "\(directory)/target.txt"
@@ -127,14 +135,8 @@ import Testing
     }
 
     @Test func signedOnlyPullsAcceptATagSignedThroughContentTrustAndRefuseOneThatIsNot() async throws {
-        let directory = NSTemporaryDirectory() + "berth-trust-policy-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let tls = try await makeTestCA(in: directory)
-        let server = try ServerProcess(root: "\(directory)/root", tls: true, extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
-        defer { server.stop() }
-        try await server.waitUntilReady()
-        let ca = "\(tls.caDirectory)/ca.crt"
+        let (directory, server, ca, tls) = try await Self.trustServer("policy")
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: directory) }
         let layout = try OCILayout()
         defer { layout.remove() }
         let image = try await layout.image(architecture: "amd64", content: "trusted")
@@ -171,14 +173,8 @@ import Testing
     }
 
     @Test func tamperedRolledBackAndOversizedUpdatesAreRefusedAndChangeNothing() async throws {
-        let directory = NSTemporaryDirectory() + "berth-trust-tamper-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let tls = try await makeTestCA(in: directory)
-        let server = try ServerProcess(root: "\(directory)/root", tls: true, extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
-        defer { server.stop() }
-        try await server.waitUntilReady()
-        let ca = "\(tls.caDirectory)/ca.crt"
+        let (directory, server, ca, _) = try await Self.trustServer("tamper")
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: directory) }
         let gun = "\(server.host)/team/app"
         let notary = Notary(server: server.baseURL, directory: "\(directory)/client", ca: ca)
         let target = "\(directory)/target.txt"
