@@ -97,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("buffered-writes"), help: "Write blobs through the page cache only (no O_DIRECT): a blob just pushed stays cached for its first pull, at more CPU per pushed byte.")
     var bufferedWrites = false
 
+    @Option(name: .customLong("trust-listen"), help: "Also serve the Docker Content Trust (Notary) API on HOST:PORT of its own, e.g. 0.0.0.0:4443 (needs --tls-certificate).")
+    var trustListen: String?
+
     @Flag(name: .customLong("no-interface"), help: "Serve no web interface at / (the OCI API and the admin API only).")
     var noInterface = false
 
@@ -203,6 +206,31 @@ struct ServeCommand: AsyncParsableCommand {
             printError("berth serve: cannot use the TLS certificate or key: \(error)")
             throw ExitCode(2)
         }
+        // The trust API on a listener of its own (Notary's usual :4443), same engine and TLS.
+        var trustApp: Application<RouterResponder<RegistryRequestContext>>?
+        if let trust = settings.trustListen {
+            var trustOptions = RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
+                                                     authentication: authentication, requestsPerSecond: settings.rateLimit)
+            trustOptions.trustOnly = true
+            trustOptions.registryHosts = ["\(settings.host):\(settings.port)"]
+            do {
+                trustApp = try RegistryServer.application(
+                    registry: registry,
+                    configuration: RegistryServerConfiguration(
+                        host: trust.host, port: trust.port,
+                        tls: settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { .init(certificate: certificate, key: $0) } },
+                        idleTimeout: settings.idleTimeout, headerDeadline: settings.headerDeadline, maximumHeaderSize: settings.maximumHeaderSize),
+                    options: trustOptions, logger: logger,
+                    onServerRunning: { channel in
+                        logger.notice("berth is serving Docker Content Trust", metadata: ["address": .string(channel.localAddress?.description ?? "\(trust.host):\(trust.port)")])
+                    })
+            } catch {
+                await transport.shutdown()
+                await registry.close()
+                printError("berth serve: cannot start the trust listener: \(error)")
+                throw ExitCode(2)
+            }
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             // A group stops its services in reverse order: the server first, so requests in
             // flight finish (and no new ones start) while a scheduled collection completes.
@@ -210,7 +238,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: MaintenanceService(registry: registry, logger: logger)),
                 .init(service: ReplicationService(replicator: replicator)),
                 .init(service: app),
-            ],
+            ] + (trustApp.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []),
             logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout

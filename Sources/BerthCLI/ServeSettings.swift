@@ -43,6 +43,14 @@ struct ServeSettings: Equatable {
     var bufferedWrites = false
     /// Serve the web interface at `/` (`--no-interface` turns it off).
     var webInterface = true
+    /// A listener of its own for the Docker Content Trust API (`--trust-listen`).
+    var trustListen: ListenAddress?
+
+    /// A host and port to listen on.
+    struct ListenAddress: Equatable {
+        var host: String
+        var port: Int
+    }
     /// Bytes of each blob written through the page cache before O_DIRECT takes over (within a
     /// quarter of the available memory), so a blob just pushed is cached for its first pull.
     var cachedPushPrefix: Int64 = CachedPushPrefix.standard.maximumBytesPerBlob
@@ -72,6 +80,7 @@ struct ServeSettings: Equatable {
         var bufferedWrites: Bool?
         var cachedPushPrefix: Int64?
         var noInterface: Bool?
+        var trustListen: String?
 
         /// Every key a file may hold: the environment variables' names in camelCase, as the
         /// README documents them. Any other key is refused rather than silently ignored.
@@ -79,7 +88,7 @@ struct ServeSettings: Equatable {
             "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "logFormat", "uploadExpiry", "shutdownTimeout",
             "tlsCertificate", "tlsKey", "anonymous", "anonymousOnNetwork", "metricsToken", "rateLimit", "maxUploads",
             "maxBlobSize", "idleTimeout", "minBodyRate", "maxHeaderSize", "headerDeadline", "bufferedWrites",
-            "cachedPushPrefix", "noInterface",
+            "cachedPushPrefix", "noInterface", "trustListen",
         ]
     }
 
@@ -161,6 +170,10 @@ struct ServeSettings: Equatable {
         settings.anonymousOnNetwork = try flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
         settings.bufferedWrites = try flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
         settings.webInterface = !(try flag(flags.noInterface, "BERTH_NO_INTERFACE", file.noInterface))
+        if let trust = pick(flags.trustListen, "BERTH_TRUST_LISTEN", file.trustListen) {
+            let (host, port) = try parseListen(trust)
+            settings.trustListen = ListenAddress(host: host, port: port)
+        }
         settings.metricsToken = pick(flags.metricsToken, "BERTH_METRICS_TOKEN", file.metricsToken)
         settings.rateLimit = try number(flags.rateLimit, "BERTH_RATE_LIMIT", file.rateLimit)
         settings.maximumUploads = try number(flags.maxUploads, "BERTH_MAX_UPLOADS", file.maxUploads) ?? 64
@@ -180,6 +193,9 @@ struct ServeSettings: Equatable {
         }
         guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
             throw Invalid(description: "HTTPS needs both a certificate and a key (--tls-certificate and --tls-key)")
+        }
+        if settings.trustListen != nil, settings.tlsCertificate == nil {
+            throw Invalid(description: "--trust-listen serves Docker Content Trust, which needs HTTPS: add --tls-certificate and --tls-key")
         }
         return settings
     }

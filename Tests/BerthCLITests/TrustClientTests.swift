@@ -23,14 +23,14 @@ import Testing
 
     /// A fresh folder with a test CA, and a `berth serve` over HTTPS on a root inside it
     /// (anonymous unless `adminPassword`), ready; the caller stops it and removes the folder.
-    static func trustServer(_ label: String, root: String? = nil, adminPassword: String? = nil,
+    static func trustServer(_ label: String, root: String? = nil, adminPassword: String? = nil, extraArguments: [String] = [],
                             prepare: (String) async throws -> Void = { _ in }) async throws -> (directory: String, server: ServerProcess, ca: String, tls: (caDirectory: String, certificate: String, key: String)) {
         let directory = NSTemporaryDirectory() + "berth-trust-\(label)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tls = try await makeTestCA(in: directory)
         try await prepare(directory)
         let server = try ServerProcess(root: root ?? "\(directory)/root", tls: true, adminPassword: adminPassword,
-                                       extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key])
+                                       extraArguments: ["--tls-certificate", tls.certificate, "--tls-key", tls.key] + extraArguments)
         try await server.waitUntilReady()
         return (directory, server, "\(tls.caDirectory)/ca.crt", tls)
     }
@@ -213,6 +213,29 @@ import Testing
         #expect(try await run("curl", ["-s", "--cacert", ca, "\(base)/timestamp.json"]).stdout == before)
         let listed = try await Notary(server: server.baseURL, directory: "\(directory)/fresh", ca: ca)("list", gun)
         #expect(listed.stdout.contains("v1"), "\(listed.stdout)\(listed.stderr)")
+    }
+
+    @Test func aTrustListenerOfItsOwnServesTheRegistrysGUNsAndNothingElse() async throws {
+        let trustPort = try LoopbackPort.free()
+        let (directory, server, ca, _) = try await Self.trustServer("listener", extraArguments: ["--trust-listen", "127.0.0.1:\(trustPort)"])
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: directory) }
+        let trustURL = "https://127.0.0.1:\(trustPort)"
+        let health = try await run("curl", ["-s", "--cacert", ca, "\(trustURL)/_notary_server/health"])
+        #expect(health.stdout == "{}", "\(health.stdout)\(health.stderr)")
+        // The GUN names the registry (its main listener), the client talks to the trust listener.
+        let gun = "\(server.host)/team/app"
+        let notary = Notary(server: trustURL, directory: "\(directory)/client", ca: ca)
+        let target = "\(directory)/target.txt"
+        try Data("content".utf8).write(to: URL(fileURLWithPath: target))
+        for step in [["init", gun], ["add", gun, "v1", target], ["publish", gun]] {
+            let result = try await notary(step[0], step[1], step.count > 2 ? step[2] : "", step.count > 3 ? step[3] : "")
+            #expect(result.status == 0, "notary \(step.joined(separator: " ")): \(result.stderr)")
+        }
+        // The same data through the registry's own listener.
+        let listed = try await Notary(server: server.baseURL, directory: "\(directory)/main", ca: ca)("list", gun)
+        #expect(listed.stdout.contains("v1"), "\(listed.stdout)\(listed.stderr)")
+        let oci = try await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "\(trustURL)/v2/team/app/tags/list"])
+        #expect(oci.stdout == "404", "the trust listener serves no registry API")
     }
 
     @Test func overPlainHTTPTheTrustAPIRefusesWithAReason() async throws {

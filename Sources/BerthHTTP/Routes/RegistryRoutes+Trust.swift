@@ -24,7 +24,8 @@ extension RegistryRoutes {
         let parts = gun.split(separator: "/", maxSplits: 1)
         guard parts.count == 2 else { return nil }
         let external = options.externalURL.flatMap { URL(string: $0) }.flatMap { url in url.host.map { h in url.port.map { "\(h):\($0)" } ?? h } }
-        guard String(parts[0]) == external || String(parts[0]) == request.head.authority else { return nil }
+        let host = String(parts[0])
+        guard host == external || host == request.head.authority || options.registryHosts.contains(host) else { return nil }
         return try? RepositoryName(parsing: String(parts[1]))
     }
 

@@ -45,6 +45,10 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
                 }
             }
         }
+        // Notary's health endpoint, which its clients and load balancers probe.
+        router.get("/_notary_server/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json", .contentLength: "2"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
+        }
         let methods: [HTTPRequest.Method] = [.get, .head, .put, .post, .patch, .delete]
         for path in ["/v2", "/v2/**"] {
             for method in methods {
@@ -82,6 +86,8 @@ public struct RegistryRoutes<Context: RequestContext, Store: BlobStore>: Sendabl
             RequestAccount.current?.route = "trust"
             return try await respondTrust(to: request, path: path)
         }
+        // A listener of the trust API alone answers the base endpoint (clients probe it) and nothing else.
+        if options.trustOnly, path != "/v2", path != "/v2/" { throw OCIError.notFound }
         guard let route = try OCIRoute(path: path) else { throw OCIError.notFound }
         RequestAccount.current?.route = route.label
         let method = request.method

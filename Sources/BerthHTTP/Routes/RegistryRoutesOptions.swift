@@ -30,6 +30,11 @@ public struct RegistryRoutesOptions: Sendable {
     /// Zero-copy blob downloads on connections whose pipeline has this value's
     /// ``BlobFileRegionHandler``; nil: blob bodies are always copied through memory.
     public var fileRegions: BlobFileRegions?
+    /// Hosts (`host:port`) a GUN may name besides the external URL's and the request's own: the
+    /// registry's main listener, when the trust API is also served on a listener of its own.
+    public var registryHosts: [String] = []
+    /// Serve only the trust API (and `/v2/`): what a `--trust-listen` listener answers.
+    public var trustOnly = false
 
     /// Options with the defaults: relative URLs, forwarded headers ignored, pages of at most
     /// 10 000 names, referrers in pages of 1 000.
