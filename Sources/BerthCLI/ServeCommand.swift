@@ -181,11 +181,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             app = try RegistryServer.application(
                 registry: registry,
-                configuration: RegistryServerConfiguration(
-                    host: settings.host, port: settings.port,
-                    tls: settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { .init(certificate: certificate, key: $0) } },
-                    idleTimeout: settings.idleTimeout, headerDeadline: settings.headerDeadline,
-                    maximumHeaderSize: settings.maximumHeaderSize),
+                configuration: settings.serverConfiguration(host: settings.host, port: settings.port),
                 options: RegistryRoutesOptions(externalURL: settings.externalURL, trustForwardedHeaders: settings.trustForwardedHeaders,
                                                authentication: authentication, maximumUploadsPerPrincipal: settings.maximumUploads,
                                                requestsPerSecond: settings.rateLimit),
@@ -216,10 +212,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 trustApp = try RegistryServer.application(
                     registry: registry,
-                    configuration: RegistryServerConfiguration(
-                        host: trust.host, port: trust.port,
-                        tls: settings.tlsCertificate.flatMap { certificate in settings.tlsKey.map { .init(certificate: certificate, key: $0) } },
-                        idleTimeout: settings.idleTimeout, headerDeadline: settings.headerDeadline, maximumHeaderSize: settings.maximumHeaderSize),
+                    configuration: settings.serverConfiguration(host: trust.host, port: trust.port),
                     options: trustOptions, logger: logger,
                     onServerRunning: { channel in
                         logger.notice("berth is serving Docker Content Trust", metadata: ["address": .string(channel.localAddress?.description ?? "\(trust.host):\(trust.port)")])

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import BerthEngine
+import BerthHTTP
 
 /// The settings of `berth serve`, resolved from flags, then environment, then a config file,
 /// then defaults. A value: resolving has no side effects.
@@ -45,6 +46,14 @@ struct ServeSettings: Equatable {
     var webInterface = true
     /// A listener of its own for the Docker Content Trust API (`--trust-listen`).
     var trustListen: ListenAddress?
+
+    /// The server's configuration for a listener on `host`:`port` (TLS, timeouts, header limits).
+    func serverConfiguration(host: String, port: Int) -> RegistryServerConfiguration {
+        RegistryServerConfiguration(
+            host: host, port: port,
+            tls: tlsCertificate.flatMap { certificate in tlsKey.map { .init(certificate: certificate, key: $0) } },
+            idleTimeout: idleTimeout, headerDeadline: headerDeadline, maximumHeaderSize: maximumHeaderSize)
+    }
 
     /// A host and port to listen on.
     struct ListenAddress: Equatable {
