@@ -166,6 +166,28 @@ import Testing
         #expect(try await pull("v1") == 0, "a tag signed through content trust is pulled")
         #expect(try await pull("other") != 0, "another manifest without a signed tag is still refused")
 
+        // `verified`: the targets key (from the published root) among the trusted keys.
+        let rootJSON = try await run("curl", ["-s", "--cacert", ca, "\(server.baseURL)/v2/\(gun)/_trust/tuf/root.json"]).stdout
+        let signed = (try JSONSerialization.jsonObject(with: Data(rootJSON.utf8)) as? [String: Any])?["signed"] as? [String: Any]
+        let targetsID = try #require(((signed?["roles"] as? [String: Any])?["targets"] as? [String: Any])?["keyids"] as? [String]).first
+        let targetsKey = try #require(((signed?["keys"] as? [String: Any])?[targetsID ?? ""] as? [String: Any])?["keyval"] as? [String: Any])?["public"] as? String
+        let pem = "-----BEGIN PUBLIC KEY-----\\n" + (targetsKey ?? "") + "\\n-----END PUBLIC KEY-----\\n"
+        let verified = try await run("curl", ["-s", "--cacert", ca, "-X", "PUT", "-H", "Content-Type: application/json", "--data",
+                                              #"{"signedOnly":[{"repositories":"team/**","level":"verified"}],"trustedKeys":[{"name":"targets","publicKeyPEM":"\#(pem)"}]}"#,
+                                              "\(server.baseURL)/admin/v1/policies"])
+        #expect(verified.stdout.contains("verified"), "\(verified.stdout)")
+        #expect(try await pull("v1") == 0, "signed by a trusted targets key: verified")
+        let stranger = try await run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "\(directory)/stranger.pem"])
+        #expect(stranger.status == 0)
+        let strangerPublic = try await run("openssl", ["ec", "-in", "\(directory)/stranger.pem", "-pubout"])
+        let strangerPEM = strangerPublic.stdout.replacingOccurrences(of: "\n", with: "\\n")
+        _ = try await run("curl", ["-s", "--cacert", ca, "-X", "PUT", "-H", "Content-Type: application/json", "--data",
+                                   #"{"signedOnly":[{"repositories":"team/**","level":"verified"}],"trustedKeys":[{"name":"other","publicKeyPEM":"\#(strangerPEM)"}]}"#,
+                                   "\(server.baseURL)/admin/v1/policies"])
+        #expect(try await pull("v1") != 0, "signed, but by no trusted key: refused at the verified level")
+        _ = try await run("curl", ["-s", "--cacert", ca, "-X", "PUT", "-H", "Content-Type: application/json", "--data",
+                                   #"{"signedOnly":[{"repositories":"team/**","level":"present"}]}"#, "\(server.baseURL)/admin/v1/policies"])
+
         // notary remove + publish: no longer signed.
         #expect(try await notary("remove", gun, "v1").status == 0)
         #expect(try await notary("publish", gun).status == 0)
