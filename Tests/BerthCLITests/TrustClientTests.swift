@@ -51,6 +51,18 @@ import Testing
         let listed = try await fresh("list", gun)
         #expect(listed.status == 0 && listed.stdout.contains("v1") && listed.stdout.contains("14"), "\(listed.stdout)\(listed.stderr)")
 
+        // Docker's own client, where the machine has it (it needs no daemon for this): a
+        // DOCKER_CONFIG holding the test CA for the trust server.
+        if try await run("sh", ["-c", "command -v docker"]).status == 0 {
+            let config = "\(directory)/docker"
+            try FileManager.default.createDirectory(atPath: "\(config)/tls/\(server.host)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: ca, toPath: "\(config)/tls/\(server.host)/ca.crt")
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: "\(config)/config.json"))
+            let inspected = try await run("env", ["DOCKER_CONFIG=\(config)", "DOCKER_CONTENT_TRUST_SERVER=\(server.baseURL)", "docker", "trust", "inspect", gun])
+            let tags = ((try? JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8))) as? [[String: Any]])?.first?["SignedTags"] as? [[String: Any]]
+            #expect(tags?.first?["SignedTag"] as? String == "v1", "docker trust inspect: \(inspected.stdout)\(inspected.stderr)")
+        }
+
         // The server takes over the snapshot and makes a new timestamp key; publishing goes on.
         #expect(try await notary("key", "rotate", gun, "snapshot", "-r").status == 0)
         #expect(try await notary("key", "rotate", gun, "timestamp", "-r").status == 0)
@@ -60,6 +72,19 @@ import Testing
         #expect(published.status == 0, "\(published.stderr)")
         let after = try await Notary(server: server.baseURL, directory: "\(directory)/third", ca: ca)("list", gun)
         #expect(after.stdout.contains("v2") && !after.stdout.contains("v1 "), "\(after.stdout)\(after.stderr)")
+
+        // A delegation: its certificate added by the targets owner, a target published with its key.
+        let key = "\(directory)/releases.key"
+        #expect(try await run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]).status == 0)
+        #expect(try await run("openssl", ["req", "-new", "-x509", "-key", key, "-out", "\(directory)/releases.crt", "-days", "2", "-subj", "/CN=releases"]).status == 0)
+        #expect(try await notary("delegation", "add", gun, "targets/releases", "\(directory)/releases.crt", "--all-paths").status == 0)
+        #expect(try await notary("publish", gun).status == 0)
+        #expect(try await notary("key", "import", key, "--role", "targets/releases").status == 0)
+        #expect(try await notary("add", gun, "r1", target, "--roles", "targets/releases").status == 0)
+        let delegated = try await notary("publish", gun)
+        #expect(delegated.status == 0, "\(delegated.stderr)")
+        let withDelegation = try await Notary(server: server.baseURL, directory: "\(directory)/fifth", ca: ca)("list", gun)
+        #expect(withDelegation.stdout.contains("r1") && withDelegation.stdout.contains("targets/releases"), "\(withDelegation.stdout)\(withDelegation.stderr)")
 
         // Trust data deleted remotely: a new init of the same name works.
         #expect(try await notary("delete", gun, "--remote").status == 0)
