@@ -129,6 +129,8 @@ import Testing
         #expect(refused.status != 0, "a guest cannot publish")
         let anonymous = try await Notary(server: server.baseURL, directory: "\(directory)/anonymous", ca: ca)("list", gun)
         #expect(anonymous.status != 0 && (anonymous.stdout + anonymous.stderr).contains("401"), "\(anonymous.stdout)\(anonymous.stderr)")
+        // A remote delete asks for `*`, which needs the delete right: a guest's is refused.
+        #expect(try await reader("delete", gun, "--remote").status != 0, "a guest cannot delete the trust data")
         let after = try await Notary(server: server.baseURL, directory: "\(directory)/check", ca: ca, credentials: "admin:\(password)")("list", gun)
         #expect(after.stdout.contains("v1") && !after.stdout.contains("v2"), "the refused publish changed nothing")
 
@@ -157,6 +159,9 @@ import Testing
         #expect(try await recovered("init", gun).status == 0)
         let republished = try await recovered("publish", gun)
         #expect(republished.status == 0, "after the delete, a new root is published: \(republished.stdout)\(republished.stderr)")
+        // An administrator's remote delete (a token granting `*`) takes.
+        #expect(try await recovered("delete", gun, "--remote").status == 0)
+        #expect(try await Notary(server: restarted.baseURL, directory: "\(directory)/gone", ca: ca, credentials: "admin:\(password)")("list", gun).status != 0)
     }
 
     @Test func signedOnlyPullsAcceptATagSignedThroughContentTrustAndRefuseOneThatIsNot() async throws {
