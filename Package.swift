@@ -107,16 +107,20 @@ let package = Package(
         // Helpers the test targets share (child processes without Foundation's `Process`).
         .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
         .target(name: "BerthTestSupport", dependencies: ["CTestSpawn"], path: "Tests/BerthTestSupport"),
+        // Signing for tests: ECDSA keys made with openssl, TUF metadata signed with them.
+        .target(name: "BerthSigningTestSupport", dependencies: ["BerthEngine", "BerthTestSupport"], path: "Tests/BerthSigningTestSupport"),
         .testTarget(name: "BerthModelTests", dependencies: ["BerthModel"]),
         .testTarget(name: "BerthEngineTests", dependencies: [
             "BerthEngine",
             "BerthTestSupport",
+            "BerthSigningTestSupport",
             .product(name: "MetricsTestKit", package: "swift-metrics"),
         ]),
         .testTarget(name: "BerthHTTPTests", dependencies: [
             "BerthHTTP",
             "BerthRemote",
             "BerthTestSupport",
+            "BerthSigningTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import BerthModel
+import BerthSigningTestSupport
 import Foundation
 import Testing
 @testable import BerthEngine
