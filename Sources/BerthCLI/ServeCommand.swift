@@ -97,6 +97,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("buffered-writes"), help: "Write blobs through the page cache only (no O_DIRECT): a blob just pushed stays cached for its first pull, at more CPU per pushed byte.")
     var bufferedWrites = false
 
+    @Option(name: .customLong("map-size"), help: "Bytes of address space the index may use (default 1 TiB, sparse: only used pages cost disk). A store whose index is full answers 507; restart with a larger --map-size to go on.")
+    var mapSize: Int?
+
     @Option(name: .customLong("trust-listen"), help: "Also serve the Docker Content Trust (Notary) API on HOST:PORT of its own, e.g. 0.0.0.0:4443 (needs --tls-certificate).")
     var trustListen: String?
 
@@ -127,7 +130,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let registry: FileRegistry
         do {
-            registry = try await FileRegistry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry,
+            registry = try await FileRegistry.open(RegistryConfiguration(root: settings.root, uploadExpiry: settings.uploadExpiry, mapSize: settings.mapSize,
                                                                      maximumBlobSize: settings.maximumBlobSize,
                                                                      minimumBodyRate: settings.minimumBodyRate == 0 ? nil : settings.minimumBodyRate,
                                                                      directBlobWrites: !settings.bufferedWrites,

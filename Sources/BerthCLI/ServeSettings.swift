@@ -42,6 +42,8 @@ struct ServeSettings: Equatable {
     /// Write blobs through the page cache only (no O_DIRECT): a blob just pushed is then cached
     /// for its first pull, at more CPU per pushed byte.
     var bufferedWrites = false
+    /// The index's map size (`--map-size`), bytes.
+    var mapSize = 1 << 40
     /// Serve the web interface at `/` (`--no-interface` turns it off).
     var webInterface = true
     /// A listener of its own for the Docker Content Trust API (`--trust-listen`).
@@ -90,6 +92,7 @@ struct ServeSettings: Equatable {
         var cachedPushPrefix: Int64?
         var noInterface: Bool?
         var trustListen: String?
+        var mapSize: Int?
 
         /// Every key a file may hold: the environment variables' names in camelCase, as the
         /// README documents them. Any other key is refused rather than silently ignored.
@@ -97,7 +100,7 @@ struct ServeSettings: Equatable {
             "root", "listen", "externalURL", "trustForwardedHeaders", "logLevel", "logFormat", "uploadExpiry", "shutdownTimeout",
             "tlsCertificate", "tlsKey", "anonymous", "anonymousOnNetwork", "metricsToken", "rateLimit", "maxUploads",
             "maxBlobSize", "idleTimeout", "minBodyRate", "maxHeaderSize", "headerDeadline", "bufferedWrites",
-            "cachedPushPrefix", "noInterface", "trustListen",
+            "cachedPushPrefix", "noInterface", "trustListen", "mapSize",
         ]
     }
 
@@ -179,6 +182,8 @@ struct ServeSettings: Equatable {
         settings.anonymousOnNetwork = try flag(flags.anonymousOnNetwork, "BERTH_ANONYMOUS_ON_NETWORK", file.anonymousOnNetwork)
         settings.bufferedWrites = try flag(flags.bufferedWrites, "BERTH_BUFFERED_WRITES", file.bufferedWrites)
         settings.webInterface = !(try flag(flags.noInterface, "BERTH_NO_INTERFACE", file.noInterface))
+        settings.mapSize = try number(flags.mapSize, "BERTH_MAP_SIZE", file.mapSize) ?? (1 << 40)
+        guard settings.mapSize >= 1 << 20 else { throw Invalid(description: "--map-size must be at least 1 MiB (1048576)") }
         if let trust = pick(flags.trustListen, "BERTH_TRUST_LISTEN", file.trustListen) {
             let (host, port) = try parseListen(trust)
             settings.trustListen = ListenAddress(host: host, port: port)
