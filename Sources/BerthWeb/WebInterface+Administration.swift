@@ -14,9 +14,8 @@ extension WebInterface {
         }
     }
 
-    func registryRequest(_ parts: [String], post: Bool, _ web: WebRequest) async throws -> Response {
+    func registryRequest(_ parts: [String], post: Bool, _ web: inout WebRequest) async throws -> Response {
         try requireAdministrator(web)
-        var web = web
         ensureSession(&web)
         let administration = registry.administration
         let dryRun = web.query["dryRun"] == "true"
@@ -85,9 +84,8 @@ extension WebInterface {
         return render("audit", values, web)
     }
 
-    func replicationRequest(_ parts: [String], post: Bool, _ web: WebRequest) async throws -> Response {
+    func replicationRequest(_ parts: [String], post: Bool, _ web: inout WebRequest) async throws -> Response {
         try requireAdministrator(web)
-        var web = web
         ensureSession(&web)
         guard let replication else { return render("replication", ["enabled": false], web) }
         switch (post, parts.count, parts.first) {

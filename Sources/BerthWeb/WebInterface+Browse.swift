@@ -190,9 +190,7 @@ extension WebInterface {
         if mayDelete { ensureSession(&web) }
         var values = try accessoryValues(name, digest, after: web.query["after"], mayDelete: mayDelete)
         values["csrf"] = web.csrfToken
-        var response = WebResponses.html(library.render(values, withTemplate: "accessories") ?? "")
-        if let started = web.startedSession { response.headers[values: .setCookie].append(cookie(started.id)) }
-        return response
+        return WebResponses.html(library.render(values, withTemplate: "accessories") ?? "")
     }
 
     /// The rows of a page of an artifact's Accessories table, nested ones below their subject.

@@ -81,27 +81,29 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
     /// page, renders it or its error.
     func respond(_ request: Request, _ context: Context) async -> Response {
         var web = resolve(request, context)
+        var response: Response
         do {
             if request.method == .post {
                 try await readForm(request, into: &web)
                 try checkForm(request, web)
             }
-            var response = try await dispatch(request, context, &web)
-            if let started = web.startedSession { response.headers[values: .setCookie].append(cookie(started.id)) }
-            return response
+            response = try await dispatch(request, context, &web)
         } catch let problem as WebProblem {
-            return render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
+            response = render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
         } catch let error as RegistryError {
             let problem = WebProblem(error)
             if problem.status == .internalServerError { log(error, request) }
-            return render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
+            response = render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
         } catch let error as ValidationError {
-            return render("error", ["heading": "Refused", "message": error.description], web, status: .badRequest)
+            response = render("error", ["heading": "Refused", "message": error.description], web, status: .badRequest)
         } catch {
             log(error, request)
             let problem = WebProblem.internalError
-            return render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
+            response = render("error", ["heading": problem.heading, "message": problem.message], web, status: problem.status)
         }
+        // The one place a session this request started reaches the cookie.
+        if let started = web.startedSession { response.headers[values: .setCookie].append(cookie(started.id)) }
+        return response
     }
 
     private func dispatch(_ request: Request, _ context: Context, _ web: inout WebRequest) async throws -> Response {
@@ -112,9 +114,9 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
         case "logout": return post ? signOut(web) : WebResponses.redirect("/projects")
         case "projects" where !post: return parts.count == 1 ? try projectsPage(web) : try projectPage(parts[1], web)
         case "repositories": return try await repositoryRequest(Array(parts.dropFirst()), post: post, &web)
-        case "registry": return try await registryRequest(Array(parts.dropFirst()), post: post, web)
+        case "registry": return try await registryRequest(Array(parts.dropFirst()), post: post, &web)
         case "audit" where !post: return try auditPage(web)
-        case "replication": return try await replicationRequest(Array(parts.dropFirst()), post: post, web)
+        case "replication": return try await replicationRequest(Array(parts.dropFirst()), post: post, &web)
         default: throw WebProblem.notFound
         }
     }
@@ -207,10 +209,7 @@ public struct WebInterface<Context: RemoteAddressRequestContext, Store: BlobStor
             "canSignIn": requiresAccounts, "administers": web.viewer.administers,
         ] as [String: Any]
         if let done = web.query["done"], let text = WebResponses.flashes[done] { values["flash"] = text }
-        let html = library.render(values, withTemplate: template) ?? ""
-        var response = WebResponses.html(html, status: status)
-        if let started = web.startedSession { response.headers[values: .setCookie].append(cookie(started.id)) }
-        return response
+        return WebResponses.html(library.render(values, withTemplate: template) ?? "", status: status)
     }
 
     func log(_ error: any Error, _ request: Request) {

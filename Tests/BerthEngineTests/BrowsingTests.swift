@@ -164,10 +164,12 @@ import Testing
     }
 }
 
-/// A clock that moves one millisecond each `step`, so pushes have distinct times.
+/// A clock the tests move by hand: one millisecond each `step` (so pushes have distinct
+/// times), or any interval.
 final class SteppingClock: RegistryClock, @unchecked Sendable {
     private let lock = NSLock()
     private var current = Date(timeIntervalSince1970: 1_800_000_000)
     func now() -> Date { lock.withLock { current } }
-    func step() { lock.withLock { current = current.addingTimeInterval(0.001) } }
+    func step() { advance(by: 0.001) }
+    func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }

@@ -130,7 +130,7 @@ import BerthSigningTestSupport
 /// Publishing through the engine: the server's timestamp, one transaction, refresh before expiry.
 @Suite struct TrustPublicationTests {
     @Test func aPublishIsStoredWithAServerSignedTimestampThatIsRenewedBeforeItExpires() async throws {
-        let clock = SteppingClockForTrust()
+        let clock = SteppingClock()
         try await withRegistry(configure: { $0.clock = clock }) { registry, _ in
             let repository = TUFTestRepository()
             defer { repository.remove() }
@@ -168,12 +168,4 @@ import BerthSigningTestSupport
             #expect(try registry.trustFile(gun: gun, role: "root") == nil)
         }
     }
-}
-
-/// A clock the trust tests move by hand.
-final class SteppingClockForTrust: RegistryClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date(timeIntervalSince1970: 1_800_000_000)
-    func now() -> Date { lock.withLock { current } }
-    func advance(by seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
 }

@@ -30,30 +30,27 @@ public enum AdminModels {
 
         /// The listing entry of an engine summary.
         public init(_ summary: ArtifactSummary) {
-            digest = summary.record.digest.description
-            mediaType = summary.record.mediaType.rawValue
-            artifactType = summary.record.artifactType?.rawValue
-            size = summary.record.size
-            pushedAt = summary.record.pushedAt
-            tags = summary.tags.map(\.value)
-            signed = summary.isSigned
-            verified = summary.isVerified
-            accessory = summary.isAccessory
-            accessories = summary.accessoryCount
+            self.init(summary.record, tags: summary.tags, signed: summary.isSigned, verified: summary.isVerified,
+                      accessory: summary.isAccessory, accessories: summary.accessoryCount)
         }
 
         /// The listing entry of an engine page's artifact.
         public init(_ listing: ArtifactListing) {
-            digest = listing.record.digest.description
-            mediaType = listing.record.mediaType.rawValue
-            artifactType = listing.record.artifactType?.rawValue
-            size = listing.record.size
-            pushedAt = listing.record.pushedAt
-            tags = listing.tags.map(\.value)
-            signed = listing.isSigned
-            verified = listing.isVerified
-            accessory = false
-            accessories = listing.accessoryCount
+            self.init(listing.record, tags: listing.tags, signed: listing.isSigned, verified: listing.isVerified,
+                      accessory: false, accessories: listing.accessoryCount)
+        }
+
+        private init(_ record: ManifestRecord, tags: [Tag], signed: Bool, verified: Bool?, accessory: Bool, accessories: Int) {
+            digest = record.digest.description
+            mediaType = record.mediaType.rawValue
+            artifactType = record.artifactType?.rawValue
+            size = record.size
+            pushedAt = record.pushedAt
+            self.tags = tags.map(\.value)
+            self.signed = signed
+            self.verified = verified
+            self.accessory = accessory
+            self.accessories = accessories
         }
     }
 

@@ -149,40 +149,42 @@ final class LMDBTransaction {
     /// Visits entries from the last key backwards; `body` returns false to stop. Keys and
     /// values are borrowed for the call only.
     func scanBackward(_ db: LMDBDatabase, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
-        var cursor: OpaquePointer?
-        try LMDBError.check(mdb_cursor_open(handle, db.handle, &cursor), "mdb_cursor_open \(db.name)")
-        defer { mdb_cursor_close(cursor) }
-        var key = MDB_val()
-        var value = MDB_val()
-        var code = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
-        while code == 0 {
-            let k = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
-            let v = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-            guard try body(k, v) else { return }
-            code = mdb_cursor_get(cursor, &key, &value, MDB_PREV)
-        }
-        if code != MDB_NOTFOUND { try LMDBError.check(code, "mdb_cursor_get \(db.name)") }
+        try scanBackward(db, below: nil, prefix: [], body)
     }
 
     /// Visits the entries whose keys begin with `prefix`, from the last back; `body` returns
     /// false to stop. Keys and values are borrowed for the call only.
     func scanBackward(_ db: LMDBDatabase, prefix: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        // The first key past every key with the prefix: the prefix with its last byte below
+        // 0xff incremented (nothing past it when it is all 0xff).
+        var bound = prefix
+        while let last = bound.last, last == 0xff { bound.removeLast() }
+        if let last = bound.last { bound[bound.count - 1] = last + 1 }
+        try scanBackward(db, below: bound.isEmpty ? nil : bound, prefix: prefix, body)
+    }
+
+    /// Visits the entries whose keys sort strictly below `bound`, from the nearest back;
+    /// `body` returns false to stop. Keys and values are borrowed for the call only.
+    func scanBackward(_ db: LMDBDatabase, below bound: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try scanBackward(db, below: bound, prefix: [], body)
+    }
+
+    /// The backward walk of the three above: from the last key below `bound` (nil: the last
+    /// key), while keys begin with `prefix`.
+    private func scanBackward(_ db: LMDBDatabase, below bound: [UInt8]?, prefix: [UInt8],
+                              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
         var cursor: OpaquePointer?
         try LMDBError.check(mdb_cursor_open(handle, db.handle, &cursor), "mdb_cursor_open \(db.name)")
         defer { mdb_cursor_close(cursor) }
         var key = MDB_val()
         var value = MDB_val()
-        // The first key past every key with the prefix: the prefix with its last byte below
-        // 0xff incremented (nothing past it when it is all 0xff).
-        var bound = prefix
-        while let last = bound.last, last == 0xff { bound.removeLast() }
         var code: Int32
-        if let last = bound.last {
-            bound[bound.count - 1] = last + 1
+        if var bound {
             code = bound.withUnsafeMutableBytes { raw -> Int32 in
                 key = MDB_val(mv_size: raw.count, mv_data: raw.baseAddress)
                 return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
             }
+            // At the first key >= bound: the one before it; past every key: the last.
             code = code == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : mdb_cursor_get(cursor, &key, &value, MDB_LAST)
         } else {
             code = mdb_cursor_get(cursor, &key, &value, MDB_LAST)
@@ -190,30 +192,6 @@ final class LMDBTransaction {
         while code == 0 {
             let k = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
             guard k.starts(with: prefix) else { return }
-            let v = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
-            guard try body(k, v) else { return }
-            code = mdb_cursor_get(cursor, &key, &value, MDB_PREV)
-        }
-        if code != MDB_NOTFOUND { try LMDBError.check(code, "mdb_cursor_get \(db.name)") }
-    }
-
-    /// Visits the entries whose keys sort strictly below `bound`, from the nearest back;
-    /// `body` returns false to stop. Keys and values are borrowed for the call only.
-    func scanBackward(_ db: LMDBDatabase, below bound: [UInt8], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool) throws {
-        var cursor: OpaquePointer?
-        try LMDBError.check(mdb_cursor_open(handle, db.handle, &cursor), "mdb_cursor_open \(db.name)")
-        defer { mdb_cursor_close(cursor) }
-        var key = MDB_val()
-        var value = MDB_val()
-        var boundCopy = bound
-        var code = boundCopy.withUnsafeMutableBytes { raw -> Int32 in
-            key = MDB_val(mv_size: raw.count, mv_data: raw.baseAddress)
-            return mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
-        }
-        // At the first key >= bound: the one before it; past every key: the last.
-        code = code == 0 ? mdb_cursor_get(cursor, &key, &value, MDB_PREV) : mdb_cursor_get(cursor, &key, &value, MDB_LAST)
-        while code == 0 {
-            let k = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
             let v = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
             guard try body(k, v) else { return }
             code = mdb_cursor_get(cursor, &key, &value, MDB_PREV)

@@ -21,17 +21,18 @@ extension LMDBIndex {
             return Array(gun[gun.index(after: slash)...].utf8)
         }
 
+        /// What keys carry of a GUN: its SHA-256 (computed once per call, then passed as `id`).
         static func gun(_ gun: String) -> [UInt8] { (try? ContentHasher.digest(of: Array(gun.utf8)).rawBytes) ?? [] }
 
-        static func file(_ gun: String, _ role: String, _ version: Int64) -> [UInt8] {
+        static func file(_ id: [UInt8], _ role: String, _ version: Int64) -> [UInt8] {
             var w = BinaryWriter()
             w.i64(version)
-            return [file] + self.gun(gun) + Array(role.utf8) + [0] + w.bytes
+            return [file] + id + Array(role.utf8) + [0] + w.bytes
         }
 
-        static func current(_ gun: String, _ role: String) -> [UInt8] { [current] + self.gun(gun) + Array(role.utf8) }
+        static func current(_ id: [UInt8], _ role: String) -> [UInt8] { [current] + id + Array(role.utf8) }
 
-        static func checksum(_ gun: String, _ role: String, _ sha256: [UInt8]) -> [UInt8] { [checksum] + self.gun(gun) + Array(role.utf8) + [0] + sha256 }
+        static func checksum(_ id: [UInt8], _ role: String, _ sha256: [UInt8]) -> [UInt8] { [checksum] + id + Array(role.utf8) + [0] + sha256 }
     }
 
     static func version(_ bytes: [UInt8]) throws -> Int64 {
@@ -40,16 +41,18 @@ extension LMDBIndex {
     }
 
     func trustFile(gun: String, role: String, _ txn: LMDBTransaction) throws -> TrustFile? {
-        guard let stored = try txn.get(db.trust, TrustKey.current(gun, role)) else { return nil }
+        let id = TrustKey.gun(gun)
+        guard let stored = try txn.get(db.trust, TrustKey.current(id, role)) else { return nil }
         let version = try Self.version(stored)
-        guard let bytes = try txn.get(db.trust, TrustKey.file(gun, role, version)) else {
+        guard let bytes = try txn.get(db.trust, TrustKey.file(id, role, version)) else {
             throw IndexCorruption("trust: \(gun) \(role) names version \(version), which is not stored")
         }
         return TrustFile(version: version, bytes: bytes)
     }
 
     func trustFiles(gun: String, _ txn: LMDBTransaction) throws -> [String: TrustFile] {
-        let prefix = [TrustKey.current] + TrustKey.gun(gun)
+        let id = TrustKey.gun(gun)
+        let prefix = [TrustKey.current] + id
         var versions: [(String, Int64)] = []
         try txn.scan(db.trust, from: prefix, prefix: prefix) { key, value in
             versions.append((String(decoding: key.dropFirst(prefix.count), as: UTF8.self), try Self.version(Array(value))))
@@ -57,7 +60,7 @@ extension LMDBIndex {
         }
         var files: [String: TrustFile] = [:]
         for (role, version) in versions {
-            guard let bytes = try txn.get(db.trust, TrustKey.file(gun, role, version)) else {
+            guard let bytes = try txn.get(db.trust, TrustKey.file(id, role, version)) else {
                 throw IndexCorruption("trust: \(gun) \(role) names version \(version), which is not stored")
             }
             files[role] = TrustFile(version: version, bytes: bytes)
@@ -70,14 +73,15 @@ extension LMDBIndex {
     }
 
     public func trustFile(gun: String, role: String, version: Int64) throws -> TrustFile? {
-        try lmdbRead { txn in try txn.get(db.trust, TrustKey.file(gun, role, version)).map { TrustFile(version: version, bytes: $0) } }
+        try lmdbRead { txn in try txn.get(db.trust, TrustKey.file(TrustKey.gun(gun), role, version)).map { TrustFile(version: version, bytes: $0) } }
     }
 
     public func trustFile(gun: String, role: String, sha256: [UInt8]) throws -> TrustFile? {
         try lmdbRead { txn in
-            guard let stored = try txn.get(db.trust, TrustKey.checksum(gun, role, sha256)) else { return nil }
+            let id = TrustKey.gun(gun)
+            guard let stored = try txn.get(db.trust, TrustKey.checksum(id, role, sha256)) else { return nil }
             let version = try Self.version(stored)
-            return try txn.get(db.trust, TrustKey.file(gun, role, version)).map { TrustFile(version: version, bytes: $0) }
+            return try txn.get(db.trust, TrustKey.file(id, role, version)).map { TrustFile(version: version, bytes: $0) }
         }
     }
 
@@ -117,12 +121,13 @@ extension LMDBIndexTransaction {
     func putTrustFile(gun: String, role: String, file: TrustFile) throws {
         var version = BinaryWriter()
         version.i64(file.version)
-        try txn.put(index.db.trust, LMDBIndex.TrustKey.file(gun, role, file.version), file.bytes)
-        try txn.put(index.db.trust, LMDBIndex.TrustKey.current(gun, role), version.bytes)
+        let id = LMDBIndex.TrustKey.gun(gun)
+        try txn.put(index.db.trust, LMDBIndex.TrustKey.file(id, role, file.version), file.bytes)
+        try txn.put(index.db.trust, LMDBIndex.TrustKey.current(id, role), version.bytes)
         let checksum = try ContentHasher.digest(of: file.bytes).rawBytes
-        try txn.put(index.db.trust, LMDBIndex.TrustKey.checksum(gun, role, checksum), version.bytes)
-        try txn.put(index.db.trust, [LMDBIndex.TrustKey.name] + LMDBIndex.TrustKey.gun(gun), Array(gun.utf8))
-        try txn.put(index.db.trust, [LMDBIndex.TrustKey.repository] + LMDBIndex.TrustKey.repositoryPart(of: gun) + [0] + LMDBIndex.TrustKey.gun(gun), Array(gun.utf8))
+        try txn.put(index.db.trust, LMDBIndex.TrustKey.checksum(id, role, checksum), version.bytes)
+        try txn.put(index.db.trust, [LMDBIndex.TrustKey.name] + id, Array(gun.utf8))
+        try txn.put(index.db.trust, [LMDBIndex.TrustKey.repository] + LMDBIndex.TrustKey.repositoryPart(of: gun) + [0] + id, Array(gun.utf8))
     }
 
     func removeTrust(gun: String) throws -> Int {

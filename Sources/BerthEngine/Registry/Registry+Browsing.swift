@@ -19,7 +19,7 @@ extension Registry {
     public func artifactPage(in repository: RepositoryName, tagPrefix: String? = nil, after: String? = nil,
                              limit: Int) async throws(RegistryError) -> ArtifactPage {
         let limit = max(1, min(limit, 500))
-        guard try RegistryError.wrapping({ try index.figuresExist(repository) }) else { throw .repositoryUnknown(repository) }
+        guard try RegistryError.wrapping({ try index.repositoryExists(repository) }) else { throw .repositoryUnknown(repository) }
         if let tagPrefix, !tagPrefix.isEmpty { return try await taggedArtifactPage(in: repository, prefix: tagPrefix, after: after, limit: limit) }
         var position: PushOrderPosition?
         if let after {
@@ -183,36 +183,23 @@ extension Registry {
     /// and the names repositories carry are both listed. Costs a walk of the catalog and of
     /// each visible repository's manifests and links.
     public func projectListings(visibleTo principal: Principal?) throws(RegistryError) -> [ProjectListing] {
-        var totals: [String: (repositories: Int, bytes: Int64)] = [:]
+        // One walk of the catalog groups the repositories by project.
+        var repositories: [String: [RepositoryName]] = [:]
         var last: String?
         while true {
             let page = try catalog(after: last, limit: 1000)
-            for name in page.items {
-                let project = Project.name(of: name)
-                var total = totals[project] ?? (0, 0)
-                total.repositories += 1
-                totals[project] = total
-            }
+            for name in page.items { repositories[Project.name(of: name), default: []].append(name) }
             guard page.hasMore, let next = page.items.last?.value else { break }
             last = next
         }
-        for project in try access.projects() where totals[project.name] == nil { totals[project.name] = (0, 0) }
+        for project in try access.projects() where repositories[project.name] == nil { repositories[project.name] = [] }
         var listings: [ProjectListing] = []
-        for (name, total) in totals.sorted(by: { $0.key < $1.key }) {
+        for (name, names) in repositories.sorted(by: { $0.key < $1.key }) {
             if let principal, try !access.maySee(project: name, principal) { continue }
-            let record = try access.project(name)
             let role = try principal?.name.flatMap { user throws(RegistryError) in try access.role(of: user, in: name) }
             var bytes: Int64 = 0
-            if total.repositories > 0 {
-                var after: String?
-                while true {
-                    let page = try projectRepositories(name, after: after, limit: 500)
-                    bytes += page.items.reduce(0) { $0 + $1.figures.linkedBytes }
-                    guard page.hasMore, let next = page.items.last?.name.value else { break }
-                    after = next
-                }
-            }
-            listings.append(ProjectListing(name: name, project: record, role: role, repositories: total.repositories, linkedBytes: bytes))
+            for repository in names { bytes += try figures(of: repository)?.linkedBytes ?? 0 }
+            listings.append(ProjectListing(name: name, project: try access.project(name), role: role, repositories: names.count, linkedBytes: bytes))
         }
         return listings
     }
@@ -225,7 +212,7 @@ extension Registry {
 
 extension ManifestCatalog {
     /// Whether the repository exists (costs one key lookup).
-    func figuresExist(_ repository: RepositoryName) throws -> Bool {
+    func repositoryExists(_ repository: RepositoryName) throws -> Bool {
         try tags(in: repository, after: nil, limit: 0) != nil
     }
 }

@@ -32,7 +32,8 @@ extension Registry {
                 guard let snapshot = written["snapshot"] ?? stored["snapshot"]?.bytes else { throw TrustUpdateRefusal.notAllowed("no snapshot to timestamp") }
                 written["timestamp"] = try Self.serverTimestamp(root: root, snapshot: snapshot, stored: stored["timestamp"], key: timestampKey, now: now)
                 for (role, bytes) in written {
-                    let version = try TUFSignedDocument(parsing: bytes).signed["version"]?.integerValue ?? 0
+                    // What the client sent was parsed by the check; only the server's own files are read here.
+                    let version = try (accepted[role] ?? TUFSignedDocument(parsing: bytes)).signed["version"]?.integerValue ?? 0
                     try txn.putTrustFile(gun: gun, role: role, file: TrustFile(version: version, bytes: bytes))
                 }
             }

@@ -96,7 +96,7 @@ extension RegistryRoutes {
         if let dot = name.firstIndex(of: "."), let version = Int64(name[..<dot]) {
             found = try registry.trustFile(gun: gun, role: String(name[name.index(after: dot)...]), version: version)
         } else if let dot = name.lastIndex(of: "."), name.distance(from: dot, to: name.endIndex) == 65,
-                  let hash = Self.trustBytes(hex: String(name[name.index(after: dot)...])) {
+                  let hash = (try? Digest(parsing: "sha256:" + name[name.index(after: dot)...]))?.rawBytes {
             found = try registry.trustFile(gun: gun, role: String(name[..<dot]), sha256: hash)
         } else if name == "timestamp" {
             found = try await registry.currentTimestamp(gun: gun)
@@ -139,18 +139,5 @@ extension RegistryRoutes {
     private func trustJSON(_ bytes: [UInt8]) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json", .contentLength: String(bytes.count)],
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
-
-    private static func trustBytes(hex: String) -> [UInt8]? {
-        guard hex.count == 64 else { return nil }
-        var out: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            out.append(byte)
-            index = next
-        }
-        return out
     }
 }
